@@ -1,0 +1,52 @@
+package stages
+
+import "fmt"
+
+// Round is a contiguous range [Start..End] of offsets of one Kafka partition,
+// sealed by the buffer stage. It becomes one object per output partition; every
+// object's name carries the round's identity (its first offset), so writing the
+// same round twice writes the same objects.
+type Round struct {
+	Topic     string `json:"topic"`
+	Partition int32  `json:"partition"`
+	// Start and End are the offsets of the first and the last record in the
+	// round. Offsets in between may be missing (compaction, transaction
+	// markers); none that Kafka returned is.
+	Start int64 `json:"start"`
+	End   int64 `json:"end"`
+	// Records and Bytes count what the round holds (Bytes as Record.Size).
+	Records int64 `json:"records"`
+	Bytes   int64 `json:"bytes"`
+	// Trigger says why the round was sealed (size, count, span, idle, open_files,
+	// forced, shutdown).
+	Trigger string `json:"trigger"`
+	// Files are the round's files, one per output partition, sorted by Key.
+	Files []RoundFile `json:"files"`
+}
+
+// RoundFile is one file of a round: the records of one output partition.
+type RoundFile struct {
+	// Key is the object key relative to the destination prefix, e.g.
+	// "events/dt=2026-11-22/hr=01/events+0+00000000000000001000.parquet".
+	Key string `json:"key"`
+	// Spill is the local file holding the file's records in Arrow IPC stream
+	// format, cut into batches that depend only on the file's own records.
+	Spill string `json:"spill"`
+	// Records counts the rows in the file.
+	Records int64 `json:"records"`
+}
+
+// Lane identifies the Kafka partition a round belongs to; rounds of one lane
+// must be uploaded and committed in order.
+func (r *Round) Lane() string { return LaneOf(r.Topic, r.Partition) }
+
+// LaneOf names the lane of a Kafka partition.
+func LaneOf(topic string, partition int32) string {
+	return fmt.Sprintf("%s/%d", topic, partition)
+}
+
+// FileName is the deterministic base name of every file of a round starting at
+// start: "<topic>+<partition>+<start, 20 digits>". The format adds its extension.
+func FileName(topic string, partition int32, start int64) string {
+	return fmt.Sprintf("%s+%d+%020d", topic, partition, start)
+}
