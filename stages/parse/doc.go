@@ -1,0 +1,23 @@
+// Package parse is the first stage on sluice's per-record path: it reads the
+// event time of each Kafka record, the time the record's output partition is
+// chosen by.
+//
+// Two parsers are built in. "raw" takes the Kafka record timestamp as the
+// event time. "json" reads a field of the record's JSON value (a dotted path
+// such as "meta.ts" for nested objects) written as Unix seconds,
+// milliseconds, microseconds or nanoseconds, as an RFC 3339 string, or in any
+// of these ("auto", numbers judged by magnitude). Programs built on sluice
+// can add parsers with Register.
+//
+// A record is never dropped: when its event time cannot be read (the value is
+// not JSON, the field is missing or has the wrong type, the string is not a
+// time) the stage falls back to the Kafka timestamp, marks the record
+// (stages.Record.EventTimeFallback) and counts the fallback by reason. The
+// result is a pure function of the record's bytes and the configuration, so
+// a round written twice lands in the same partitions.
+//
+// JSON values are read with github.com/valyala/fastjson: it validates the
+// whole value in one pass without allocating (parsers are pooled), and the
+// field path is walked key by key, so field names need no escaping. Event
+// times are returned in UTC and must lie within the years 1 to 9999.
+package parse
