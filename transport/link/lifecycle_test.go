@@ -17,6 +17,10 @@ func TestOneSubscriberPerTopic(t *testing.T) {
 	_, err := l.Subscribe(t.Context(), "t")
 	require.ErrorIs(t, err, link.ErrSubscribed)
 	subscribe(t, l, t.Context(), "other")
+
+	//nolint:staticcheck // a nil context is the bad input under test
+	_, err = l.Subscribe(nil, "nil-context")
+	require.ErrorContains(t, err, "nil context")
 }
 
 func TestSubscriberContextDoneRedeliversToNextSubscriber(t *testing.T) {

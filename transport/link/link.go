@@ -130,6 +130,9 @@ func (l *Link) publish(t *topic, msg *message.Message) error {
 // time, a second Subscribe before the first's channel is closed returns
 // ErrSubscribed.
 func (l *Link) Subscribe(ctx context.Context, topicName string) (<-chan *message.Message, error) {
+	if ctx == nil {
+		return nil, fmt.Errorf("subscribing to %q: nil context", topicName)
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.closed {
