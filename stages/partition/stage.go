@@ -1,0 +1,177 @@
+package partition
+
+import (
+	"fmt"
+	"hash/maphash"
+	"log/slog"
+	"math"
+	"sync/atomic"
+	"time"
+
+	"github.com/sluicehq/sluice/stages"
+)
+
+// Settings is what the program hands the stage.
+type Settings struct {
+	// Logger receives one debug line when the stage is built. Nil discards.
+	Logger *slog.Logger
+}
+
+// cacheSlots is the number of cache slots, a power of two. (topic, partition)
+// pairs that share a slot evict each other, which costs a rebuild, never a
+// wrong answer.
+const cacheSlots = 1024
+
+// Stage chooses output partition directories. It is safe for concurrent use.
+type Stage struct {
+	segs   []segment
+	finest field
+	loc    *time.Location
+	seed   maphash.Seed
+	slots  [cacheSlots]atomic.Pointer[entry]
+}
+
+// entry is a cached directory: that of topic/partition for every instant in
+// [lo, hi), in Unix seconds. Entries are never changed once stored.
+type entry struct {
+	topic     string
+	partition int32
+	lo, hi    int64
+	dir       string
+}
+
+// New compiles the configuration. Empty fields take their defaults: hour
+// granularity, its default template, UTC. The zone must be an IANA name;
+// "Local" is refused, since directories must not depend on the machine.
+func New(cfg Config, set Settings) (*Stage, error) {
+	gran := cfg.Granularity
+	if gran == "" {
+		gran = GranularityHour
+	}
+	tmpl, ok := defaultTemplates[gran]
+	if !ok {
+		return nil, fmt.Errorf("%w: granularity %q is not one of hour, day, minute", ErrInvalidConfig, cfg.Granularity)
+	}
+	if cfg.Template != "" {
+		tmpl = cfg.Template
+	}
+	segs, finest, err := compile(tmpl)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidConfig, err)
+	}
+	loc, err := loadLocation(cfg.Timezone)
+	if err != nil {
+		return nil, err
+	}
+	if set.Logger != nil {
+		set.Logger.Debug("partition template compiled", slog.String("template", tmpl), slog.String("timezone", loc.String()))
+	}
+	return &Stage{segs: segs, finest: finest, loc: loc, seed: maphash.MakeSeed()}, nil
+}
+
+// loadLocation loads an IANA zone, UTC for "".
+func loadLocation(name string) (*time.Location, error) {
+	if name == "" || name == "UTC" {
+		return time.UTC, nil
+	}
+	if name == "Local" {
+		return nil, fmt.Errorf("%w: timezone \"Local\" depends on the machine: name an IANA zone", ErrInvalidConfig)
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return nil, fmt.Errorf("%w: loading timezone %q: %w", ErrInvalidConfig, name, err)
+	}
+	return loc, nil
+}
+
+// Dir returns the output partition directory of rec (relative to the
+// destination prefix, no leading or trailing slash), from rec.EventTime in
+// the configured zone. It allocates only when rec's (topic, partition) moves
+// to another bucket or shares its cache slot with another busy one. Safe for
+// concurrent use.
+func (s *Stage) Dir(rec *stages.Record) string {
+	sec := rec.EventTime.Unix()
+	slot := &s.slots[s.slot(rec.Topic, rec.Partition)]
+	if e := slot.Load(); e != nil && sec >= e.lo && sec < e.hi && e.partition == rec.Partition && e.topic == rec.Topic {
+		return e.dir
+	}
+	e := s.build(rec.Topic, rec.Partition, rec.EventTime)
+	slot.Store(e)
+	return e.dir
+}
+
+// slot returns the cache slot of topic/partition.
+func (s *Stage) slot(topic string, partition int32) uint64 {
+	h := maphash.String(s.seed, topic) ^ uint64(uint32(partition))*0x9e3779b97f4a7c15
+	return (h * 0x9e3779b97f4a7c15) >> (64 - 10) // cacheSlots = 1<<10
+}
+
+// build makes the entry for topic/partition at t.
+func (s *Stage) build(topic string, partition int32, t time.Time) *entry {
+	t = t.In(s.loc)
+	dir := string(appendDir(make([]byte, 0, 64), s.segs, topic, partition, t))
+	lo, hi := s.span(t)
+	return &entry{topic: topic, partition: partition, lo: lo, hi: hi, dir: dir}
+}
+
+// span returns the instants, in Unix seconds [lo, hi), around local time t
+// that have the same time fields as t down to the template's finest one. It
+// works on the wall clock within t's zone period (the stretch in which the
+// zone's offset does not change), so buckets follow local time through
+// half-hour offsets and daylight-saving changes.
+func (s *Stage) span(t time.Time) (lo, hi int64) {
+	sec := t.Unix()
+	if s.finest == literal {
+		return math.MinInt64, math.MaxInt64
+	}
+	const limit = 1 << 50 // ±35 million years: far from overflow below
+	if sec < -limit || sec > limit {
+		return sec, sec + 1
+	}
+	_, offset := t.Zone()
+	wall := sec + int64(offset) // the local wall clock, counted as if in UTC
+	var ws, we int64
+	switch s.finest {
+	case fieldMinute:
+		ws = floorTo(wall, 60)
+		we = ws + 60
+	case fieldHour:
+		ws = floorTo(wall, 3600)
+		we = ws + 3600
+	case fieldDay:
+		ws = floorTo(wall, 86400)
+		we = ws + 86400
+	default: // month or year: calendar arithmetic
+		y, m, _ := t.Date()
+		if s.finest == fieldYear {
+			m = time.January
+			ws, we = unixDate(y, m), unixDate(y+1, m)
+		} else {
+			ws, we = unixDate(y, m), unixDate(y, m+1)
+		}
+	}
+	lo, hi = ws-int64(offset), we-int64(offset)
+	start, end := t.ZoneBounds()
+	if !start.IsZero() {
+		lo = max(lo, start.Unix())
+	}
+	if !end.IsZero() {
+		hi = min(hi, end.Unix())
+	}
+	return lo, hi
+}
+
+// floorTo rounds x down to a multiple of n.
+func floorTo(x, n int64) int64 {
+	r := x % n
+	if r < 0 {
+		r += n
+	}
+	return x - r
+}
+
+// unixDate returns the Unix time of midnight UTC on the first of month m of
+// year y (m may be 13).
+func unixDate(y int, m time.Month) int64 {
+	return time.Date(y, m, 1, 0, 0, 0, 0, time.UTC).Unix()
+}
