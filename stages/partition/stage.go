@@ -17,10 +17,13 @@ type Settings struct {
 	Logger *slog.Logger
 }
 
-// cacheSlots is the number of cache slots, a power of two. (topic, partition)
+// cacheSlots is the number of cache slots: 1<<cacheBits. (topic, partition)
 // pairs that share a slot evict each other, which costs a rebuild, never a
 // wrong answer.
-const cacheSlots = 1024
+const (
+	cacheBits  = 10
+	cacheSlots = 1 << cacheBits
+)
 
 // Stage chooses output partition directories. It is safe for concurrent use.
 type Stage struct {
@@ -103,7 +106,7 @@ func (s *Stage) Dir(rec *stages.Record) string {
 // slot returns the cache slot of topic/partition.
 func (s *Stage) slot(topic string, partition int32) uint64 {
 	h := maphash.String(s.seed, topic) ^ uint64(uint32(partition))*0x9e3779b97f4a7c15
-	return (h * 0x9e3779b97f4a7c15) >> (64 - 10) // cacheSlots = 1<<10
+	return (h * 0x9e3779b97f4a7c15) >> (64 - cacheBits)
 }
 
 // build makes the entry for topic/partition at t.
