@@ -1,6 +1,9 @@
 package stages
 
-import "fmt"
+import (
+	"fmt"
+	"path/filepath"
+)
 
 // Round is a contiguous range [Start..End] of offsets of one Kafka partition,
 // sealed by the buffer stage. It becomes one object per output partition; every
@@ -14,6 +17,12 @@ type Round struct {
 	// markers); none that Kafka returned is.
 	Start int64 `json:"start"`
 	End   int64 `json:"end"`
+	// From is the offset the round's chain continues from: the previous
+	// round's End+1, or where the partition was placed on assignment. Offsets
+	// From..Start-1 do not exist in Kafka (the consumer read on from From), so
+	// a round may be committed only if the progress record's next offset is
+	// From: a round lost on the way can never be stepped over silently.
+	From int64 `json:"from"`
 	// Records and Bytes count what the round holds (Bytes as Record.Size).
 	Records int64 `json:"records"`
 	Bytes   int64 `json:"bytes"`
@@ -49,4 +58,12 @@ func LaneOf(topic string, partition int32) string {
 // start: "<topic>+<partition>+<start, 20 digits>". The format adds its extension.
 func FileName(topic string, partition int32, start int64) string {
 	return fmt.Sprintf("%s+%d+%020d", topic, partition, start)
+}
+
+// SpillDir is the local directory holding the round's spill files.
+func (r *Round) SpillDir() string {
+	if len(r.Files) == 0 {
+		return ""
+	}
+	return filepath.Dir(r.Files[0].Spill)
 }

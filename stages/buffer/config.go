@@ -3,6 +3,7 @@ package buffer
 import (
 	"time"
 
+	"github.com/sluicehq/sluice/internal/conf"
 	"github.com/sluicehq/sluice/internal/units"
 )
 
@@ -33,4 +34,62 @@ type Config struct {
 	// MaxOpenFiles bounds the files open across all rounds; reaching it seals
 	// the round with the most open files. Default 1000.
 	MaxOpenFiles int `yaml:"max_open_files"`
+}
+
+// MinMemory is the smallest Config.Memory accepted.
+const MinMemory = units.ByteSize(1 << 20)
+
+// DefaultPolicy returns the sealing policy used where the file sets none:
+// 128MiB, 1,000,000 records or 10 minutes of event time, whichever comes
+// first, and 1 minute idle.
+func DefaultPolicy() Policy {
+	return Policy{
+		MaxBytes:     128 << 20,
+		MaxRecords:   1_000_000,
+		MaxEventSpan: 10 * time.Minute,
+		Idle:         time.Minute,
+	}
+}
+
+// DefaultConfig returns the buffer configuration used where the file sets
+// none.
+func DefaultConfig() Config {
+	return Config{Dir: "./sluice-buffer", Memory: 64 << 20, MaxOpenFiles: 1000}
+}
+
+// Validate reports every problem of the policy, each a *conf.FieldError
+// naming its YAML path relative to the policy ("max_bytes"). Every limit must
+// be positive. It only checks; it never fills in defaults.
+func (p Policy) Validate() error {
+	var errs conf.Errors
+	if p.MaxBytes <= 0 {
+		errs.Addf("max_bytes", "must be positive, got %d", p.MaxBytes)
+	}
+	if p.MaxRecords <= 0 {
+		errs.Addf("max_records", "must be positive, got %d", p.MaxRecords)
+	}
+	if p.MaxEventSpan <= 0 {
+		errs.Addf("max_event_span", "must be positive, got %s", p.MaxEventSpan)
+	}
+	if p.Idle <= 0 {
+		errs.Addf("idle", "must be positive, got %s", p.Idle)
+	}
+	return errs.Err()
+}
+
+// Validate reports every problem of the configuration, each a
+// *conf.FieldError naming its YAML path relative to the buffer ("dir",
+// "memory"). It only checks; it never fills in defaults.
+func (c Config) Validate() error {
+	var errs conf.Errors
+	if c.Dir == "" {
+		errs.Addf("dir", "required")
+	}
+	if c.Memory < MinMemory {
+		errs.Addf("memory", "%s is below the minimum of %s", c.Memory, MinMemory)
+	}
+	if c.MaxOpenFiles < 1 {
+		errs.Addf("max_open_files", "must be at least 1, got %d", c.MaxOpenFiles)
+	}
+	return errs.Err()
 }

@@ -1,6 +1,16 @@
 package kafka
 
-import "time"
+import (
+	"fmt"
+	"net"
+	"regexp"
+	"strconv"
+	"time"
+
+	"github.com/IBM/sarama"
+
+	"github.com/sluicehq/sluice/internal/conf"
+)
 
 // Config is how sluice reaches Kafka and which topics it archives.
 type Config struct {
@@ -22,4 +32,83 @@ type Config struct {
 	SessionTimeout time.Duration `yaml:"session_timeout"`
 	// DialTimeout bounds connecting to a broker. Default 10s.
 	DialTimeout time.Duration `yaml:"dial_timeout"`
+}
+
+// validTopic is what Kafka accepts as a topic name (up to 249 characters).
+var validTopic = regexp.MustCompile(`^[a-zA-Z0-9._-]{1,249}$`)
+
+// DefaultConfig returns the Kafka configuration used where the file sets
+// none. Brokers and topics have no default.
+func DefaultConfig() Config {
+	return Config{
+		Group:          "sluice",
+		ClientID:       "sluice",
+		Version:        "2.1.0",
+		SessionTimeout: 30 * time.Second,
+		DialTimeout:    10 * time.Second,
+	}
+}
+
+// Validate reports every problem of the configuration, each a
+// *conf.FieldError naming its YAML path relative to the kafka section
+// ("brokers[0]", "topic_regex"). It only checks; it never fills in defaults.
+func (c Config) Validate() error {
+	var errs conf.Errors
+	if len(c.Brokers) == 0 {
+		errs.Addf("brokers", "at least one broker is required")
+	}
+	for i, b := range c.Brokers {
+		errs.Add(conf.Index("brokers", i), checkHostPort(b))
+	}
+	if c.Group == "" {
+		errs.Addf("group", "required")
+	}
+	if c.ClientID == "" {
+		errs.Addf("client_id", "required")
+	}
+	if len(c.Topics) == 0 && c.TopicRegex == "" {
+		errs.Addf("topics", "at least one of topics and topic_regex is required")
+	}
+	seen := make(map[string]int, len(c.Topics))
+	for i, t := range c.Topics {
+		path := conf.Index("topics", i)
+		if first, ok := seen[t]; ok {
+			errs.Addf(path, "duplicate topic %q (also topics[%d])", t, first)
+			continue
+		}
+		seen[t] = i
+		if !validTopic.MatchString(t) || t == "." || t == ".." {
+			errs.Addf(path, "invalid topic name %q (want 1 to 249 of a-z, A-Z, 0-9, '.', '_', '-')", t)
+		}
+	}
+	if c.TopicRegex != "" {
+		if _, err := regexp.Compile(c.TopicRegex); err != nil {
+			errs.Addf("topic_regex", "invalid regular expression: %v", err)
+		}
+	}
+	if _, err := sarama.ParseKafkaVersion(c.Version); err != nil {
+		errs.Addf("version", "invalid Kafka version %q (want one such as 2.1.0 or 3.9.0)", c.Version)
+	}
+	if c.SessionTimeout <= 0 {
+		errs.Addf("session_timeout", "must be positive, got %s", c.SessionTimeout)
+	}
+	if c.DialTimeout <= 0 {
+		errs.Addf("dial_timeout", "must be positive, got %s", c.DialTimeout)
+	}
+	return errs.Err()
+}
+
+// checkHostPort reports what is wrong with a broker address.
+func checkHostPort(addr string) error {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("%q is not host:port", addr)
+	}
+	if host == "" {
+		return fmt.Errorf("%q has no host", addr)
+	}
+	if n, err := strconv.ParseUint(port, 10, 16); err != nil || n == 0 {
+		return fmt.Errorf("%q has an invalid port (want 1 to 65535)", addr)
+	}
+	return nil
 }

@@ -1,0 +1,19 @@
+// Package buffer is the third stage: it batches records column-wise in Apache
+// Arrow, one open file per (Kafka partition, output partition), and seals
+// rounds.
+//
+// A round is a contiguous offset range of one Kafka partition. It is sealed
+// when it reaches the topic's Policy (bytes, records, event-time span), when
+// no record arrived for it for Policy.Idle, when too many files are open, or
+// at shutdown. A sealed round is published downstream (to upload, then
+// commit) as a Watermill message.
+//
+// Memory stays bounded however large a file grows and however many are open:
+// each open file's rows go to a spill file in Config.Dir (Arrow IPC) once the
+// file holds its share of Config.Memory. Where spills are cut does not change
+// the output files (the encoders re-chunk deterministically).
+//
+// A partition placed on a pending round on assignment (see package commit) is
+// cut exactly at that round's end, so the round is written again byte for
+// byte.
+package buffer

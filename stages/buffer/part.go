@@ -1,0 +1,255 @@
+package buffer
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/sluicehq/sluice/stages"
+	"github.com/sluicehq/sluice/stages/format"
+)
+
+// Triggers name why a round was sealed.
+const (
+	TriggerSize      = "size"
+	TriggerCount     = "count"
+	TriggerSpan      = "span"
+	TriggerIdle      = "idle"
+	TriggerOpenFiles = "open_files"
+	TriggerForced    = "forced"
+	TriggerShutdown  = "shutdown"
+)
+
+// part is the buffer's state for one Kafka partition.
+type part struct {
+	mu        sync.Mutex
+	topic     string
+	partition int32
+	// from is where the next round's chain continues (negative: unknown
+	// until the first record arrives).
+	from int64
+	// cut, when set, is the round that must be reproduced exactly.
+	cut *Cut
+	// broken is set when a round of the chain was lost (publishing failed):
+	// no later round may be committed, so records are discarded until the
+	// partition is assigned again.
+	broken bool
+	round  *round
+}
+
+// round is the open round of a partition.
+type round struct {
+	start, end       int64
+	records, bytes   int64
+	firstEvent, span time.Time // span holds the latest event time seen
+	lastAppend       time.Time
+	dir              string
+	files            map[string]*openFile // by output partition dir
+	seq              int
+}
+
+type openFile struct {
+	key   string
+	spill *format.SpillWriter
+}
+
+func newPart(topic string, partition int32, from int64, cut *Cut) *part {
+	return &part{topic: topic, partition: partition, from: from, cut: cut}
+}
+
+// append adds rec; the caller holds p.mu.
+func (p *part) append(ctx context.Context, s *Stage, ts TopicSettings, rec *stages.Record, dir string) error {
+	if p.cut != nil && p.round != nil && rec.Offset > p.cut.End {
+		// The cut's last record is gone from Kafka: seal what there is.
+		if err := p.seal(ctx, s, TriggerForced); err != nil {
+			return err
+		}
+	}
+	if p.round == nil {
+		p.open(s, rec)
+	} else if _, ok := p.round.files[dir]; !ok && p.cut == nil &&
+		s.openFiles.Load() >= int64(s.cfg.MaxOpenFiles) && len(p.round.files) > 0 {
+		if err := p.seal(ctx, s, TriggerOpenFiles); err != nil {
+			return err
+		}
+		p.open(s, rec)
+	}
+	f, err := p.file(s, ts, dir)
+	if err != nil {
+		return err
+	}
+	before := f.spill.Buffered()
+	f.spill.Append(rec)
+	after := f.spill.Buffered()
+	if after >= s.fileShare() {
+		if err := f.spill.Flush(); err != nil {
+			return fmt.Errorf("spilling %s: %w", f.key, err)
+		}
+		after = f.spill.Buffered()
+	}
+	s.buffered.Add(int64(after - before))
+
+	r := p.round
+	r.end = rec.Offset
+	r.records++
+	r.bytes += int64(rec.Size())
+	r.lastAppend = s.set.Now()
+	if rec.EventTime.After(r.span) {
+		r.span = rec.EventTime
+	}
+	if trigger := p.due(ts.Policy); trigger != "" {
+		return p.seal(ctx, s, trigger)
+	}
+	return nil
+}
+
+// due says whether the open round must be sealed now, and why.
+func (p *part) due(pol Policy) string {
+	r := p.round
+	if p.cut != nil {
+		if r.end >= p.cut.End {
+			return TriggerForced
+		}
+		return ""
+	}
+	switch {
+	case pol.MaxBytes > 0 && r.bytes >= int64(pol.MaxBytes):
+		return TriggerSize
+	case pol.MaxRecords > 0 && r.records >= pol.MaxRecords:
+		return TriggerCount
+	case pol.MaxEventSpan > 0 && r.span.Sub(r.firstEvent) >= pol.MaxEventSpan:
+		return TriggerSpan
+	}
+	return ""
+}
+
+func (p *part) open(s *Stage, rec *stages.Record) {
+	if p.from < 0 {
+		p.from = rec.Offset
+	}
+	p.round = &round{
+		start:      rec.Offset,
+		end:        rec.Offset,
+		firstEvent: rec.EventTime,
+		span:       rec.EventTime,
+		dir: filepath.Join(s.cfg.Dir, p.topic, strconv.Itoa(int(p.partition)),
+			strconv.FormatInt(rec.Offset, 10)),
+		files: map[string]*openFile{},
+	}
+}
+
+func (p *part) file(s *Stage, ts TopicSettings, dir string) (*openFile, error) {
+	r := p.round
+	if f, ok := r.files[dir]; ok {
+		return f, nil
+	}
+	if err := os.MkdirAll(r.dir, 0o755); err != nil {
+		return nil, fmt.Errorf("creating spill dir: %w", err)
+	}
+	r.seq++
+	path := filepath.Join(r.dir, strconv.Itoa(r.seq)+".arrow")
+	w, err := format.NewSpillWriter(path, s.set.Alloc)
+	if err != nil {
+		return nil, fmt.Errorf("opening spill file: %w", err)
+	}
+	name := stages.FileName(p.topic, p.partition, r.start) + ts.Extension
+	key := name
+	if dir != "" {
+		key = dir + "/" + name
+	}
+	f := &openFile{key: key, spill: w}
+	r.files[dir] = f
+	s.openFiles.Add(1)
+	return f, nil
+}
+
+// seal closes the open round's files and publishes the round; the caller
+// holds p.mu. A round that cannot be published breaks the partition's chain.
+func (p *part) seal(ctx context.Context, s *Stage, trigger string) error {
+	r := p.round
+	if r == nil {
+		return nil
+	}
+	p.round = nil
+	out := &stages.Round{
+		Topic: p.topic, Partition: p.partition,
+		Start: r.start, End: r.end, From: p.from,
+		Records: r.records, Bytes: r.bytes, Trigger: trigger,
+	}
+	var closeErr error
+	for _, f := range r.files {
+		before := f.spill.Buffered()
+		if err := f.spill.Close(); err != nil && closeErr == nil {
+			closeErr = fmt.Errorf("closing spill of %s: %w", f.key, err)
+		}
+		s.buffered.Add(-int64(before))
+		s.openFiles.Add(-1)
+		out.Files = append(out.Files, stages.RoundFile{Key: f.key, Spill: f.spill.Path(), Records: f.spill.Rows()})
+	}
+	slices.SortFunc(out.Files, func(a, b stages.RoundFile) int {
+		switch {
+		case a.Key < b.Key:
+			return -1
+		case a.Key > b.Key:
+			return 1
+		}
+		return 0
+	})
+	p.from = r.end + 1
+	p.cut = nil
+	if closeErr == nil {
+		closeErr = s.set.Publish(ctx, out)
+	}
+	if closeErr != nil {
+		os.RemoveAll(r.dir)
+		p.broken = true
+		s.set.Logger.Error("dropping round; the partition is read again on its next assignment",
+			"lane", out.Lane(), "start", out.Start, "end", out.End, "err", closeErr)
+		return closeErr
+	}
+	s.stats.Rounds.Add(1)
+	s.countTrigger(trigger)
+	return nil
+}
+
+// drop discards the open round; the caller holds p.mu.
+func (p *part) drop(s *Stage) {
+	r := p.round
+	if r == nil {
+		return
+	}
+	p.round = nil
+	for _, f := range r.files {
+		s.buffered.Add(-int64(f.spill.Buffered()))
+		s.openFiles.Add(-1)
+		f.spill.Abort()
+	}
+	os.RemoveAll(r.dir)
+}
+
+func (s *Stage) countTrigger(t string) {
+	c := map[string]*atomicCounter{
+		TriggerSize: &s.stats.BySize, TriggerCount: &s.stats.ByCount, TriggerSpan: &s.stats.BySpan,
+		TriggerIdle: &s.stats.ByIdle, TriggerOpenFiles: &s.stats.ByOpenFiles,
+		TriggerForced: &s.stats.ByForced, TriggerShutdown: &s.stats.ByShutdown,
+	}[t]
+	if c != nil {
+		c.Add(1)
+	}
+}
+
+// fileShare is how many bytes one open file may hold in memory before it
+// spills: an equal share of Config.Memory, between 32 KiB and 8 MiB.
+func (s *Stage) fileShare() int {
+	n := s.openFiles.Load()
+	if n < 1 {
+		n = 1
+	}
+	share := int64(s.cfg.Memory) / n
+	return int(min(max(share, 32<<10), 8<<20))
+}

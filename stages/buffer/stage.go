@@ -1,0 +1,253 @@
+package buffer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/sluicehq/sluice/stages"
+)
+
+// ErrDraining is returned by Append once Drain has begun: the record was not
+// taken and will be read again from Kafka by whoever owns the partition next.
+var ErrDraining = errors.New("buffer is draining")
+
+// Publisher takes a sealed round downstream. It blocks while downstream is
+// full (backpressure) and returns an error only when the round cannot be
+// handed over (shutdown); the buffer then drops the partition's chain.
+type Publisher func(ctx context.Context, r *stages.Round) error
+
+// TopicSettings is what the buffer needs to know of a topic.
+type TopicSettings struct {
+	// Policy says when rounds are sealed.
+	Policy Policy
+	// Extension is the output file extension (".parquet").
+	Extension string
+}
+
+// Settings is what the program injects into the buffer.
+type Settings struct {
+	Logger *slog.Logger
+	// Alloc is the Arrow allocator (default memory.DefaultAllocator).
+	Alloc memory.Allocator
+	// Publish takes sealed rounds downstream. Required.
+	Publish Publisher
+	// Topic returns a topic's settings. Required.
+	Topic func(topic string) TopicSettings
+	// Now is the wall clock for idle sealing (default time.Now).
+	Now func() time.Time
+}
+
+// Stage is the buffer stage. Append is safe for concurrent use across Kafka
+// partitions; records of one partition must arrive in offset order.
+type Stage struct {
+	cfg Config
+	set Settings
+
+	mu       sync.Mutex // guards parts
+	parts    map[string]*part
+	draining atomic.Bool
+
+	buffered  atomic.Int64 // bytes in Arrow builders, all files
+	openFiles atomic.Int64
+	stats     Stats
+	lock      *os.File
+}
+
+// New returns a buffer stage. Start must be called before Append.
+func New(cfg Config, set Settings) (*Stage, error) {
+	if set.Publish == nil || set.Topic == nil {
+		return nil, errors.New("buffer: Settings.Publish and Settings.Topic are required")
+	}
+	if cfg.Dir == "" {
+		return nil, errors.New("buffer: dir is required")
+	}
+	if set.Logger == nil {
+		set.Logger = slog.New(slog.DiscardHandler)
+	}
+	if set.Alloc == nil {
+		set.Alloc = memory.DefaultAllocator
+	}
+	if set.Now == nil {
+		set.Now = time.Now
+	}
+	if cfg.Memory <= 0 {
+		cfg.Memory = 64 << 20
+	}
+	if cfg.MaxOpenFiles <= 0 {
+		cfg.MaxOpenFiles = 1000
+	}
+	return &Stage{cfg: cfg, set: set, parts: map[string]*part{}}, nil
+}
+
+// Start takes the buffer directory: it locks it against other sluice
+// processes and empties it (what it held was never committed and will be read
+// again from Kafka).
+func (s *Stage) Start() error {
+	if err := os.MkdirAll(s.cfg.Dir, 0o755); err != nil {
+		return fmt.Errorf("creating buffer dir: %w", err)
+	}
+	lock, err := lockDir(s.cfg.Dir)
+	if err != nil {
+		return err
+	}
+	s.lock = lock
+	entries, err := os.ReadDir(s.cfg.Dir)
+	if err != nil {
+		return fmt.Errorf("reading buffer dir: %w", err)
+	}
+	for _, e := range entries {
+		if e.Name() == lockName {
+			continue
+		}
+		if err := os.RemoveAll(filepath.Join(s.cfg.Dir, e.Name())); err != nil {
+			return fmt.Errorf("emptying buffer dir: %w", err)
+		}
+	}
+	return nil
+}
+
+// Close drops everything still buffered and releases the directory. It is
+// idempotent; call it after Drain.
+func (s *Stage) Close() error {
+	s.draining.Store(true)
+	s.mu.Lock()
+	parts := s.parts
+	s.parts = map[string]*part{}
+	s.mu.Unlock()
+	for _, p := range parts {
+		p.mu.Lock()
+		p.drop(s)
+		p.mu.Unlock()
+	}
+	if s.lock != nil {
+		err := unlockDir(s.lock)
+		s.lock = nil
+		return err
+	}
+	return nil
+}
+
+func (s *Stage) part(topic string, partition int32) *part {
+	key := stages.LaneOf(topic, partition)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p := s.parts[key]
+	if p == nil {
+		p = newPart(topic, partition, -1, nil)
+		s.parts[key] = p
+	}
+	return p
+}
+
+// Cut is a round the buffer must reproduce exactly: records Start..End.
+type Cut struct{ Start, End int64 }
+
+// Assign places a Kafka partition: records will arrive from offset from on
+// (negative: from wherever Kafka starts), and, when cut is not nil, the first
+// round must end exactly at cut.End. Whatever was buffered for the partition
+// is dropped.
+func (s *Stage) Assign(topic string, partition int32, from int64, cut *Cut) {
+	key := stages.LaneOf(topic, partition)
+	s.mu.Lock()
+	old := s.parts[key]
+	s.parts[key] = newPart(topic, partition, from, cut)
+	s.mu.Unlock()
+	if old != nil {
+		old.mu.Lock()
+		old.drop(s)
+		old.mu.Unlock()
+	}
+}
+
+// Revoke drops what is buffered for a partition taken away from this process.
+func (s *Stage) Revoke(topic string, partition int32) {
+	key := stages.LaneOf(topic, partition)
+	s.mu.Lock()
+	old := s.parts[key]
+	delete(s.parts, key)
+	s.mu.Unlock()
+	if old != nil {
+		old.mu.Lock()
+		old.drop(s)
+		old.mu.Unlock()
+	}
+}
+
+// Append adds a record to its partition's open round, in the file of output
+// partition dir, and seals the round when the topic's policy says so. It
+// blocks while the sealed round is published.
+func (s *Stage) Append(ctx context.Context, rec *stages.Record, dir string) error {
+	if s.draining.Load() {
+		return ErrDraining
+	}
+	p := s.part(rec.Topic, rec.Partition)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.broken {
+		s.stats.Discarded.Add(1)
+		return nil // the chain is broken; the partition is read again on its next assignment
+	}
+	ts := s.set.Topic(rec.Topic)
+	if err := p.append(ctx, s, ts, rec, dir); err != nil {
+		return err
+	}
+	s.stats.Records.Add(1)
+	s.stats.Bytes.Add(int64(rec.Size()))
+	return nil
+}
+
+// Drain stops taking records, seals every open round (trigger "shutdown")
+// and publishes them. Rounds that must be reproduced exactly and are not
+// complete are dropped: the partition's next owner completes them.
+func (s *Stage) Drain(ctx context.Context) error {
+	s.draining.Store(true)
+	var errs []error
+	for _, p := range s.snapshot() {
+		p.mu.Lock()
+		if p.cut != nil {
+			p.drop(s)
+		} else if err := p.seal(ctx, s, TriggerShutdown); err != nil {
+			errs = append(errs, err)
+		}
+		p.mu.Unlock()
+	}
+	return errors.Join(errs...)
+}
+
+func (s *Stage) snapshot() []*part {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]*part, 0, len(s.parts))
+	for _, p := range s.parts {
+		out = append(out, p)
+	}
+	return out
+}
+
+// Stats returns the stage's counters.
+func (s *Stage) Stats() *Stats { return &s.stats }
+
+// Buffered returns the bytes held in memory across all open files.
+func (s *Stage) Buffered() int64 { return s.buffered.Load() }
+
+// OpenFiles returns the number of open files across all rounds.
+func (s *Stage) OpenFiles() int64 { return s.openFiles.Load() }
+
+// Stats counts what the buffer did. Fields are safe to read concurrently.
+type Stats struct {
+	Records, Bytes, Discarded atomic.Int64
+	Rounds                    atomic.Int64
+	// Sealed counts rounds by trigger.
+	BySize, ByCount, BySpan, ByIdle, ByOpenFiles, ByForced, ByShutdown atomic.Int64
+}
+
+type atomicCounter = atomic.Int64

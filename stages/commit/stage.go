@@ -1,0 +1,115 @@
+package commit
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"sync"
+	"sync/atomic"
+
+	"github.com/ThreeDotsLabs/watermill/message"
+
+	"github.com/sluicehq/sluice/stages"
+)
+
+// Offsets commits Kafka offsets: the transport/kafka Coordinator.
+type Offsets interface {
+	// Commit commits next as the partition's committed offset. It fails when
+	// this process no longer owns the partition (harmless: the bucket's
+	// progress record is the truth).
+	Commit(topic string, partition int32, next int64) error
+}
+
+// Settings is what the program injects into the commit stage.
+type Settings struct {
+	Logger *slog.Logger
+	// Ledger writes progress records. Required.
+	Ledger *Ledger
+	// Offsets commits Kafka offsets. Required.
+	Offsets Offsets
+	// OnStale is called when the partition turns out to be owned or advanced
+	// by another process.
+	OnStale func(topic string, partition int32)
+}
+
+// Stage is the commit stage. Handle is safe for concurrent use.
+type Stage struct {
+	set   Settings
+	stats Stats
+
+	mu      sync.Mutex
+	durable map[string]int64 // next offset per lane, as committed by this process
+}
+
+// Stats counts what the stage did.
+type Stats struct {
+	Rounds, Records atomic.Int64
+	// KafkaErrors counts Kafka commits that failed (the partition moved).
+	KafkaErrors atomic.Int64
+	// Stale counts rounds whose commit lost to another process.
+	Stale atomic.Int64
+}
+
+// New returns a commit stage.
+func New(set Settings) (*Stage, error) {
+	if set.Ledger == nil || set.Offsets == nil {
+		return nil, errors.New("commit: Settings.Ledger and Offsets are required")
+	}
+	if set.Logger == nil {
+		set.Logger = slog.New(slog.DiscardHandler)
+	}
+	if set.OnStale == nil {
+		set.OnStale = func(string, int32) {}
+	}
+	return &Stage{set: set, durable: map[string]int64{}}, nil
+}
+
+// Stats returns the stage's counters.
+func (s *Stage) Stats() *Stats { return &s.stats }
+
+// Durable returns, per lane, the next offset this process committed last.
+func (s *Stage) Durable() map[string]int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make(map[string]int64, len(s.durable))
+	for k, v := range s.durable {
+		out[k] = v
+	}
+	return out
+}
+
+// Handle is a Watermill handler: it takes an uploaded round (JSON
+// stages.Round), commits it in the progress record, then commits the Kafka
+// offset, and removes the round's spill files. An error means "try again".
+func (s *Stage) Handle(msg *message.Message) error {
+	var r stages.Round
+	if err := json.Unmarshal(msg.Payload, &r); err != nil {
+		return fmt.Errorf("decoding round: %w", err)
+	}
+	err := s.set.Ledger.Commit(msg.Context(), &r)
+	if errors.Is(err, ErrStale) {
+		s.stats.Stale.Add(1)
+		s.set.Logger.Warn("partition moved on under this process; its round stays pending for the next owner",
+			"lane", r.Lane(), "start", r.Start, "end", r.End, "err", err)
+		s.set.OnStale(r.Topic, r.Partition)
+		os.RemoveAll(r.SpillDir())
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("committing round [%d..%d] of %s: %w", r.Start, r.End, r.Lane(), err)
+	}
+	os.RemoveAll(r.SpillDir())
+	s.stats.Rounds.Add(1)
+	s.stats.Records.Add(r.Records)
+	s.mu.Lock()
+	s.durable[r.Lane()] = r.End + 1
+	s.mu.Unlock()
+	if err := s.set.Offsets.Commit(r.Topic, r.Partition, r.End+1); err != nil {
+		s.stats.KafkaErrors.Add(1)
+		s.set.Logger.Debug("kafka offset not committed; the progress record has it",
+			"lane", r.Lane(), "next", r.End+1, "err", err)
+	}
+	return nil
+}

@@ -1,0 +1,144 @@
+package upload
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"sync/atomic"
+
+	"github.com/ThreeDotsLabs/watermill/message"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/sluicehq/sluice/stages"
+	"github.com/sluicehq/sluice/stages/commit"
+	"github.com/sluicehq/sluice/stages/format"
+	"github.com/sluicehq/sluice/transport/link"
+	"github.com/sluicehq/sluice/transport/objstore"
+)
+
+// Settings is what the program injects into the upload stage.
+type Settings struct {
+	Logger *slog.Logger
+	// Store is the destination. Required.
+	Store objstore.Store
+	// Ledger claims rounds in the progress records. Required.
+	Ledger *commit.Ledger
+	// Format returns a topic's output format. Required.
+	Format func(topic string) format.Config
+	// Alloc is the Arrow allocator for encoding (default memory.DefaultAllocator).
+	Alloc memory.Allocator
+	// OnStale is called when the partition turns out to be owned or advanced
+	// by another process: this process must stop working on it.
+	OnStale func(topic string, partition int32)
+}
+
+// Stage is the upload stage. Handle is safe for concurrent use.
+type Stage struct {
+	cfg   Config
+	set   Settings
+	stats Stats
+}
+
+// Stats counts what the stage did.
+type Stats struct {
+	Rounds, Files, Bytes, Records atomic.Int64
+	// Dropped counts rounds not uploaded: already stored, or stale.
+	Dropped atomic.Int64
+}
+
+// New returns an upload stage.
+func New(cfg Config, set Settings) (*Stage, error) {
+	if set.Store == nil || set.Ledger == nil || set.Format == nil {
+		return nil, errors.New("upload: Settings.Store, Ledger and Format are required")
+	}
+	if set.Logger == nil {
+		set.Logger = slog.New(slog.DiscardHandler)
+	}
+	if set.Alloc == nil {
+		set.Alloc = memory.DefaultAllocator
+	}
+	if set.OnStale == nil {
+		set.OnStale = func(string, int32) {}
+	}
+	return &Stage{cfg: cfg, set: set}, nil
+}
+
+// Stats returns the stage's counters.
+func (s *Stage) Stats() *Stats { return &s.stats }
+
+// Handle is a Watermill handler: it takes a sealed round (JSON stages.Round)
+// and, once its files are stored, passes it on to the commit stage. An error
+// means "try the round again"; a round that must not be stored (already
+// stored, or the partition is stale) is dropped without error.
+func (s *Stage) Handle(msg *message.Message) ([]*message.Message, error) {
+	var r stages.Round
+	if err := json.Unmarshal(msg.Payload, &r); err != nil {
+		return nil, fmt.Errorf("decoding round: %w", err)
+	}
+	ctx := msg.Context()
+	if err := s.set.Ledger.Claim(ctx, &r); err != nil {
+		if s.dropIfSettled(&r, err) {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("claiming round [%d..%d] of %s: %w", r.Start, r.End, r.Lane(), err)
+	}
+	for _, f := range r.Files {
+		n, err := s.put(ctx, r.Topic, f)
+		if err != nil {
+			return nil, err
+		}
+		s.stats.Files.Add(1)
+		s.stats.Bytes.Add(n)
+	}
+	s.stats.Rounds.Add(1)
+	s.stats.Records.Add(r.Records)
+	out := message.NewMessage(msg.UUID, msg.Payload)
+	out.Metadata.Set(link.LaneKey, r.Lane())
+	out.SetContext(ctx)
+	return []*message.Message{out}, nil
+}
+
+// dropIfSettled drops a round the ledger refused for good.
+func (s *Stage) dropIfSettled(r *stages.Round, err error) bool {
+	switch {
+	case errors.Is(err, commit.ErrStored):
+		s.set.Logger.Info("round already stored; dropping it", "lane", r.Lane(), "start", r.Start, "end", r.End)
+	case errors.Is(err, commit.ErrStale):
+		s.set.Logger.Warn("partition moved on under this process; dropping its round",
+			"lane", r.Lane(), "start", r.Start, "end", r.End, "err", err)
+		s.set.OnStale(r.Topic, r.Partition)
+	default:
+		return false
+	}
+	s.set.Ledger.Abandon(r)
+	s.stats.Dropped.Add(1)
+	os.RemoveAll(r.SpillDir())
+	return true
+}
+
+// put encodes one file next to its spill and stores it; it returns the bytes stored.
+func (s *Stage) put(ctx context.Context, topic string, f stages.RoundFile) (int64, error) {
+	tmp := f.Spill + ".out"
+	defer os.Remove(tmp)
+	out, err := os.Create(tmp)
+	if err != nil {
+		return 0, fmt.Errorf("creating %s: %w", tmp, err)
+	}
+	res, err := format.Encode(ctx, f.Spill, out, s.set.Format(topic), s.set.Alloc)
+	if cerr := out.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return 0, fmt.Errorf("encoding %s: %w", f.Key, err)
+	}
+	if res.Rows != f.Records {
+		return 0, fmt.Errorf("encoding %s: wrote %d rows, the round has %d", f.Key, res.Rows, f.Records)
+	}
+	if _, err := s.set.Store.Put(ctx, f.Key, tmp); err != nil {
+		return 0, fmt.Errorf("storing %s: %w", f.Key, err)
+	}
+	return res.Bytes, nil
+}

@@ -1,0 +1,19 @@
+// Package kafka connects sluice to Kafka through watermill-kafka's Subscriber
+// without letting Watermill's acks commit offsets.
+//
+// watermill-kafka marks and commits a record's offset as soon as the handler
+// acks it. sluice acks a record when the buffer has accepted it, long before
+// it is in the bucket, so the Subscriber is given a Coordinator as its
+// SaramaTracer. The Coordinator wraps the consumer group handler:
+//
+//   - Setup asks the pipeline (Assignments) where each claimed partition's
+//     durable data ends and places the partition exactly there (ResetOffset
+//     moves back, MarkOffset moves forward, so it calls both);
+//   - ConsumeClaim hands Watermill a session whose MarkMessage, MarkOffset and
+//     Commit do nothing;
+//   - Commit, called by the commit stage after a round is in the bucket, marks
+//     and commits the offset on the real session.
+//
+// Kafka's committed offset then means "safely in the bucket", so standard lag
+// tools (kcat, Burrow) tell the truth.
+package kafka

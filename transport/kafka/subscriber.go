@@ -1,0 +1,143 @@
+package kafka
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/IBM/sarama"
+	"github.com/ThreeDotsLabs/watermill"
+	wkafka "github.com/ThreeDotsLabs/watermill-kafka/v3/pkg/kafka"
+)
+
+// ErrUnknownTopic is returned by ResolveTopics for a configured topic the
+// brokers do not have.
+var ErrUnknownTopic = errors.New("topic does not exist")
+
+// SaramaConfig is the sarama configuration sluice consumes with: start at the
+// oldest offset when nothing is committed (an archiver wants everything), no
+// auto-commit (only the commit stage commits), eager range rebalancing.
+func SaramaConfig(cfg Config) (*sarama.Config, error) {
+	sc := wkafka.DefaultSaramaSubscriberConfig()
+	sc.ClientID = cfg.ClientID
+	if cfg.Version != "" {
+		v, err := sarama.ParseKafkaVersion(cfg.Version)
+		if err != nil {
+			return nil, fmt.Errorf("parsing kafka.version: %w", err)
+		}
+		sc.Version = v
+	}
+	sc.Consumer.Offsets.Initial = sarama.OffsetOldest
+	sc.Consumer.Offsets.AutoCommit.Enable = false
+	sc.Consumer.Return.Errors = true
+	if cfg.SessionTimeout > 0 {
+		sc.Consumer.Group.Session.Timeout = cfg.SessionTimeout
+		sc.Consumer.Group.Heartbeat.Interval = cfg.SessionTimeout / 10
+	}
+	if cfg.DialTimeout > 0 {
+		sc.Net.DialTimeout = cfg.DialTimeout
+	}
+	sc.Metadata.Retry.Max = 3
+	sc.Metadata.Retry.Backoff = 250 * time.Millisecond
+	return sc, nil
+}
+
+// NewSubscriber returns watermill-kafka's Subscriber for the consumer group,
+// with coord as its tracer so that acks commit nothing.
+func NewSubscriber(cfg Config, coord *Coordinator, logger *slog.Logger) (*wkafka.Subscriber, error) {
+	sc, err := SaramaConfig(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	return wkafka.NewSubscriber(wkafka.SubscriberConfig{
+		Brokers:               cfg.Brokers,
+		Unmarshaler:           Unmarshaler{},
+		OverwriteSaramaConfig: sc,
+		ConsumerGroup:         cfg.Group,
+		NackResendSleep:       100 * time.Millisecond,
+		ReconnectRetrySleep:   time.Second,
+		Tracer:                coord,
+	}, watermill.NewSlogLogger(logger))
+}
+
+// ResolveTopics connects to the brokers and returns the topics to archive:
+// the listed ones (each must exist) and every topic matching TopicRegex,
+// sorted. It fails with a clear error when no broker answers.
+func ResolveTopics(ctx context.Context, cfg Config) ([]string, error) {
+	sc, err := SaramaConfig(cfg)
+	if err != nil {
+		return nil, err
+	}
+	type result struct {
+		topics []string
+		err    error
+	}
+	done := make(chan result, 1)
+	go func() {
+		client, err := sarama.NewClient(cfg.Brokers, sc)
+		if err != nil {
+			done <- result{err: fmt.Errorf("connecting to kafka brokers %s: %w", strings.Join(cfg.Brokers, ","), err)}
+			return
+		}
+		defer client.Close()
+		all, err := client.Topics()
+		if err != nil {
+			done <- result{err: fmt.Errorf("listing kafka topics: %w", err)}
+			return
+		}
+		done <- result{topics: all}
+	}()
+	var all []string
+	select {
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case r := <-done:
+		if r.err != nil {
+			return nil, r.err
+		}
+		all = r.topics
+	}
+	return selectTopics(cfg, all)
+}
+
+func selectTopics(cfg Config, all []string) ([]string, error) {
+	var (
+		out  []string
+		errs []error
+	)
+	for _, t := range cfg.Topics {
+		if !slices.Contains(all, t) {
+			errs = append(errs, fmt.Errorf("%w: %q (kafka.topics; the brokers have %d topics)", ErrUnknownTopic, t, len(all)))
+			continue
+		}
+		out = append(out, t)
+	}
+	if cfg.TopicRegex != "" {
+		re, err := regexp.Compile("^(?:" + cfg.TopicRegex + ")$")
+		if err != nil {
+			return nil, fmt.Errorf("compiling kafka.topic_regex: %w", err)
+		}
+		for _, t := range all {
+			if re.MatchString(t) && !strings.HasPrefix(t, "__") {
+				out = append(out, t)
+			}
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	slices.Sort(out)
+	out = slices.Compact(out)
+	if len(out) == 0 {
+		return nil, fmt.Errorf("%w: no topic matches kafka.topic_regex %q", ErrUnknownTopic, cfg.TopicRegex)
+	}
+	return out, nil
+}
