@@ -1,0 +1,9 @@
+// Package objstore is where sluice keeps its output files and its progress
+// records: an S3 bucket (or an S3-compatible server such as MinIO) or a local
+// directory, behind one small Store interface.
+//
+// Both stores give the guarantees the exactly-once protocol relies on:
+// whole-object replacement (a reader never sees a partial object) and
+// conditional writes (create-only and compare-and-swap on the ETag). The
+// objstoretest package holds the contract suite both stores pass.
+package objstore

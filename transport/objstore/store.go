@@ -1,0 +1,141 @@
+package objstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// Store is where sluice's files and progress records live. Keys are relative
+// to the destination's prefix
+// ("events/dt=2026-11-22/hr=01/events+0+00000000000000001000.parquet",
+// "_sluice/progress/events/0.json"): slash-separated, not empty, not starting
+// with "/" and without "." or ".." segments.
+//
+// Safe for concurrent use. Every method blocks until its work is done or ctx
+// is done. Errors wrap ErrNotExist, ErrPrecondition, ErrAccessDenied or
+// ErrNoBucket where those apply, and ErrInvalidKey for a key the store
+// refuses.
+type Store interface {
+	// Put stores the local file at path under key, replacing any object
+	// there, and blocks until it is stored or ctx is done. Readers never see
+	// a partial object. Large files go up in multipart parts.
+	Put(ctx context.Context, key, path string) (Object, error)
+	// Get reads a small object (at most MaxSmallObject bytes) whole and
+	// returns its ETag. ErrNotExist if there is none.
+	Get(ctx context.Context, key string) ([]byte, string, error)
+	// PutIf writes a small object only if the condition holds: ifMatch == ""
+	// means "only if no object exists" (If-None-Match: *); otherwise "only if
+	// the current ETag equals ifMatch" (If-Match). Returns the new ETag;
+	// ErrPrecondition when the condition does not hold (also when ifMatch is
+	// set and there is no object). The write is atomic: concurrent PutIf
+	// calls with the same condition have at most one winner.
+	//
+	// A store that retries a request internally may see its own earlier,
+	// successful attempt fail the condition; it then reads the object back
+	// and reports success if the object holds exactly data.
+	PutIf(ctx context.Context, key string, data []byte, ifMatch string) (string, error)
+	// Open streams an object. ErrNotExist if there is none. The caller
+	// closes the reader; ctx bounds the whole read.
+	Open(ctx context.Context, key string) (io.ReadCloser, error)
+	// List calls fn for every object whose key starts with prefix, in key
+	// order (byte-wise), one call at a time; it stops at and returns fn's
+	// error. Objects written during the listing may or may not be seen.
+	List(ctx context.Context, prefix string, fn func(Object) error) error
+	// Delete removes key; deleting a missing key is not an error.
+	Delete(ctx context.Context, key string) error
+	// String describes the store for logs ("s3://bucket/prefix").
+	String() string
+}
+
+// Object describes a stored object.
+type Object struct {
+	// Key is the object's key relative to the store's prefix.
+	Key string
+	// Size is the object's length in bytes.
+	Size int64
+	// ETag is the object's entity tag, quoted as S3 sends it. The file store
+	// leaves it empty in List results (it would have to hash every file).
+	ETag string
+}
+
+// MaxSmallObject is the largest object Get reads whole.
+const MaxSmallObject = 16 << 20
+
+var (
+	// ErrNotExist means there is no object under the key.
+	ErrNotExist = errors.New("object does not exist")
+	// ErrPrecondition means a conditional write's condition did not hold:
+	// someone else created or changed the object.
+	ErrPrecondition = errors.New("precondition failed")
+	// ErrAccessDenied means the store refused the credentials or the
+	// permissions; retrying does not help.
+	ErrAccessDenied = errors.New("access denied")
+	// ErrNoBucket means the destination bucket does not exist.
+	ErrNoBucket = errors.New("bucket does not exist")
+	// ErrInvalidKey means a key is malformed or escapes the store's root.
+	ErrInvalidKey = errors.New("invalid key")
+)
+
+// Settings carries what the program injects into a store.
+type Settings struct {
+	// Logger receives debug and warning logs; nil discards them.
+	Logger *slog.Logger
+	// HTTPClient is the S3 store's HTTP client (for tests and proxies); nil
+	// uses the SDK's default.
+	HTTPClient *http.Client
+}
+
+// Open returns the store for a destination URL: "s3://bucket[/prefix]" or
+// "file:///abs/path". For S3 it checks that the bucket is reachable with the
+// configured credentials (one List request), so a wrong setup fails here
+// with a clear message instead of at the first upload.
+func Open(ctx context.Context, rawURL string, s3cfg S3Config, set Settings) (Store, error) {
+	if set.Logger == nil {
+		set.Logger = slog.New(slog.DiscardHandler)
+	}
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return nil, fmt.Errorf("parsing destination URL: %w", err)
+	}
+	switch u.Scheme {
+	case "s3":
+		return openS3(ctx, u, s3cfg, set)
+	case "file":
+		root, err := fileRoot(u)
+		if err != nil {
+			return nil, err
+		}
+		return openFile(root, set)
+	default:
+		return nil, fmt.Errorf("destination %q: unsupported scheme %q (want s3:// or file://)", rawURL, u.Scheme)
+	}
+}
+
+// checkKey validates the rules every store shares.
+func checkKey(key string) error {
+	switch {
+	case key == "":
+		return fmt.Errorf("%w: empty key", ErrInvalidKey)
+	case strings.HasPrefix(key, "/"):
+		return fmt.Errorf("%w: %q is absolute", ErrInvalidKey, key)
+	case strings.HasSuffix(key, "/"):
+		return fmt.Errorf("%w: %q ends with a slash", ErrInvalidKey, key)
+	case strings.ContainsRune(key, 0):
+		return fmt.Errorf("%w: %q contains a NUL byte", ErrInvalidKey, key)
+	}
+	for seg := range strings.SplitSeq(key, "/") {
+		switch seg {
+		case "..":
+			return fmt.Errorf("%w: %q escapes the store's root", ErrInvalidKey, key)
+		case ".", "":
+			return fmt.Errorf("%w: %q has an empty or \".\" segment", ErrInvalidKey, key)
+		}
+	}
+	return nil
+}
