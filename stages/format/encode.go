@@ -1,0 +1,147 @@
+package format
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/apache/arrow-go/v18/arrow/memory"
+)
+
+// Format types and compression codecs as written in Config.
+const (
+	TypeParquet = "parquet"
+	TypeJSONL   = "jsonl"
+
+	CompressionZstd   = "zstd"
+	CompressionSnappy = "snappy"
+	CompressionGzip   = "gzip"
+	CompressionNone   = "none"
+)
+
+// ErrUnsupported is returned (wrapped) for a format type or compression that
+// Encode does not know, or a compression the format cannot use.
+var ErrUnsupported = errors.New("unsupported format")
+
+// outputBufferSize is the write buffer in front of the caller's writer.
+const outputBufferSize = 256 << 10
+
+// Result describes an encoded file.
+type Result struct {
+	// Rows is the number of records in the file.
+	Rows int64
+	// Bytes is the number of bytes written.
+	Bytes int64
+}
+
+// resolved is a Config with defaults applied and checked.
+type resolved struct {
+	typ, compression string
+}
+
+// resolve applies the defaults of an empty Type ("parquet") and an empty
+// Compression ("zstd") and rejects what Encode cannot write.
+func resolve(cfg Config) (resolved, error) {
+	r := resolved{typ: cfg.Type, compression: cfg.Compression}
+	if r.typ == "" {
+		r.typ = TypeParquet
+	}
+	if r.compression == "" {
+		r.compression = CompressionZstd
+	}
+	var ok bool
+	switch r.typ {
+	case TypeParquet:
+		_, ok = parquetCodecs[r.compression]
+	case TypeJSONL:
+		ok = r.compression == CompressionZstd || r.compression == CompressionGzip || r.compression == CompressionNone
+	default:
+		return r, fmt.Errorf("%w: type %q: want %q or %q", ErrUnsupported, cfg.Type, TypeParquet, TypeJSONL)
+	}
+	if !ok {
+		return r, fmt.Errorf("%w: compression %q for %s", ErrUnsupported, cfg.Compression, r.typ)
+	}
+	return r, nil
+}
+
+// Extension is the file name extension of the files cfg encodes: ".parquet",
+// ".jsonl", ".jsonl.gz" or ".jsonl.zst"; "" when Encode would reject cfg.
+func Extension(cfg Config) string {
+	r, err := resolve(cfg)
+	if err != nil {
+		return ""
+	}
+	if r.typ == TypeParquet {
+		return ".parquet"
+	}
+	switch r.compression {
+	case CompressionGzip:
+		return ".jsonl.gz"
+	case CompressionZstd:
+		return ".jsonl.zst"
+	}
+	return ".jsonl"
+}
+
+// Encode reads the closed spill file at spillPath and writes the output file
+// in the format cfg chooses to w (an empty Type means parquet, an empty
+// Compression zstd).
+//
+// The bytes written are a pure function of the records in the spill file and
+// cfg: independent of how the spill was cut into batches, of time, host and
+// memory pressure. Memory stays bounded: the spill is read batch by batch and
+// Parquet row groups are cut at fixed limits (see parquet.go).
+//
+// Encode does not close w. It returns an error wrapping ErrUnsupported for a
+// bad cfg, ErrCorruptSpill for a spill file that is truncated, not closed or
+// undecodable, or the context's error when ctx ends first; w then holds a
+// partial file the caller must discard.
+func Encode(ctx context.Context, spillPath string, w io.Writer, cfg Config, alloc memory.Allocator) (res Result, err error) {
+	r, err := resolve(cfg)
+	if err != nil {
+		return Result{}, err
+	}
+	sr, err := openSpill(spillPath, alloc)
+	if err != nil {
+		return Result{}, err
+	}
+	defer sr.close()
+	// The IPC decoder trusts the file's offsets and lengths; a damaged spill
+	// can make it (or an encoder reading the arrays) index out of range.
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("encoding spill file %q: %w: %v", spillPath, ErrCorruptSpill, p)
+		}
+	}()
+
+	cw := &countingWriter{w: w}
+	bw := bufio.NewWriterSize(cw, outputBufferSize)
+	var rows int64
+	if r.typ == TypeParquet {
+		rows, err = encodeParquet(ctx, sr, bw, r.compression, alloc)
+	} else {
+		rows, err = encodeJSONL(ctx, sr, bw, r.compression)
+	}
+	if err != nil {
+		return Result{}, err
+	}
+	if err := bw.Flush(); err != nil {
+		return Result{}, fmt.Errorf("writing output: %w", err)
+	}
+	return Result{Rows: rows, Bytes: cw.n}, nil
+}
+
+// countingWriter counts the bytes written through it. It has no Close method
+// on purpose: the Parquet writer closes its sink when it can.
+type countingWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}

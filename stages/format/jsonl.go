@@ -1,0 +1,93 @@
+package format
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/klauspost/compress/gzip"
+	"github.com/klauspost/compress/zstd"
+)
+
+// newCompressor wraps w in the JSON-lines compression. Both compressors are
+// deterministic: gzip writes no name and a zero modification time, and zstd
+// runs single-threaded with fixed options.
+func newCompressor(w io.Writer, compression string) (io.WriteCloser, error) {
+	switch compression {
+	case CompressionGzip:
+		gz, err := gzip.NewWriterLevel(w, gzip.DefaultCompression)
+		if err != nil {
+			return nil, err
+		}
+		// klauspost/compress writes the zero time as a date in 2042; the
+		// Unix epoch is written as 0, "no time stamp" in RFC 1952.
+		gz.ModTime = time.Unix(0, 0)
+		return gz, nil
+	case CompressionZstd:
+		return zstd.NewWriter(w,
+			zstd.WithEncoderLevel(zstd.SpeedDefault),
+			zstd.WithEncoderConcurrency(1),
+			zstd.WithEncoderCRC(true),
+			zstd.WithZeroFrames(true),
+		)
+	}
+	return nopCloser{w}, nil
+}
+
+type nopCloser struct{ io.Writer }
+
+func (nopCloser) Close() error { return nil }
+
+// encodeJSONL writes the spill's records to w as JSON lines (see appendRow)
+// and returns the number of rows.
+func encodeJSONL(ctx context.Context, sr *spillReader, w io.Writer, compression string) (int64, error) {
+	cw, err := newCompressor(w, compression)
+	if err != nil {
+		return 0, fmt.Errorf("creating %s compressor: %w", compression, err)
+	}
+	defer cw.Close() // a second Close after the one below is harmless
+	var (
+		rows int64
+		line = make([]byte, 0, 4096)
+	)
+	for batch := sr.next(); batch != nil; batch = sr.next() {
+		if err := ctx.Err(); err != nil {
+			return 0, err
+		}
+		cols := newJSONCols(batch)
+		for i := range int(batch.NumRows()) {
+			line = cols.appendRow(line[:0], i)
+			if _, err := cw.Write(line); err != nil {
+				return 0, fmt.Errorf("writing json lines: %w", err)
+			}
+		}
+		rows += batch.NumRows()
+	}
+	if err := sr.err(); err != nil {
+		return 0, err
+	}
+	if err := cw.Close(); err != nil {
+		return 0, fmt.Errorf("closing %s stream: %w", compression, err)
+	}
+	return rows, nil
+}
+
+// jsonCols are the typed columns of one batch.
+type jsonCols struct {
+	rowSizer
+	partition *array.Int32
+	offset    *array.Int64
+	timestamp *array.Timestamp
+}
+
+func newJSONCols(b arrow.RecordBatch) jsonCols {
+	return jsonCols{
+		rowSizer:  newRowSizer(b),
+		partition: b.Column(colPartition).(*array.Int32),
+		offset:    b.Column(colOffset).(*array.Int64),
+		timestamp: b.Column(colTimestamp).(*array.Timestamp),
+	}
+}

@@ -1,0 +1,153 @@
+package format
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/apache/arrow-go/v18/arrow/array"
+)
+
+// timestampLayout is RFC 3339 with milliseconds, always in UTC.
+const timestampLayout = "2006-01-02T15:04:05.000Z"
+
+// appendRow appends row i as one JSON object and a newline. Fields come in a
+// fixed order; every byte string is written losslessly and unambiguously:
+//
+//	{"topic":"t","partition":0,"offset":42,"timestamp":"2026-11-22T01:02:03.456Z",
+//	 "key":"k",                   key: text when valid UTF-8,
+//	   or "key_base64":"...",     else standard base64; "key":null when absent
+//	 "headers":[{"key":"h","value":"v"}],
+//	                              in order, repeated keys kept; each key and value
+//	                              as "key"/"key_base64" and "value"/"value_base64",
+//	                              a null header value as "value":null
+//	 "value":{...}                value: embedded as is when it is JSON that can
+//	                              be embedded byte for byte (valid UTF-8, no line
+//	                              breaks, no surrounding whitespace, not the literal
+//	                              null), or "value_text":"..." when valid UTF-8,
+//	                              or "value_base64":"..."; "value":null only for
+//	                              a tombstone
+//	}
+func (c jsonCols) appendRow(b []byte, i int) []byte {
+	b = append(b, `{"topic":`...)
+	if topic := c.topic.Value(i); utf8.ValidString(topic) {
+		b = appendString(b, topic)
+	} else { // Kafka restricts topic names to ASCII; never lose the line
+		b = appendString(b, strings.ToValidUTF8(topic, "\ufffd"))
+	}
+	b = append(b, `,"partition":`...)
+	b = strconv.AppendInt(b, int64(c.partition.Value(i)), 10)
+	b = append(b, `,"offset":`...)
+	b = strconv.AppendInt(b, c.offset.Value(i), 10)
+	b = append(b, `,"timestamp":"`...)
+	b = time.UnixMilli(int64(c.timestamp.Value(i))).UTC().AppendFormat(b, timestampLayout)
+	b = append(b, `",`...)
+	b = appendText(b, "key", c.key, i)
+	b = append(b, `,"headers":[`...)
+	start, end := c.headers.ValueOffsets(i)
+	for j := int(start); j < int(end); j++ {
+		if j > int(start) {
+			b = append(b, ',')
+		}
+		k := c.hdrKey.Value(j)
+		if utf8.ValidString(k) {
+			b = append(b, `{"key":`...)
+			b = appendString(b, k)
+		} else {
+			b = append(b, `{"key_base64":"`...)
+			b = base64.StdEncoding.AppendEncode(b, []byte(k))
+			b = append(b, '"')
+		}
+		b = append(b, ',')
+		b = appendText(b, "value", c.hdrValue, j)
+		b = append(b, '}')
+	}
+	b = append(b, "],"...)
+	b = appendValue(b, c.value, i)
+	return append(b, "}\n"...)
+}
+
+// appendText appends `"name":"text"`, `"name_base64":"..."` or `"name":null`.
+func appendText(b []byte, name string, arr *array.Binary, i int) []byte {
+	if arr.IsNull(i) {
+		return append(append(append(b, '"'), name...), `":null`...)
+	}
+	v := arr.Value(i)
+	if utf8.Valid(v) {
+		b = append(append(append(b, '"'), name...), `":`...)
+		return appendString(b, v)
+	}
+	return appendBase64(b, name, v)
+}
+
+func appendBase64(b []byte, name string, v []byte) []byte {
+	b = append(append(append(b, '"'), name...), `_base64":"`...)
+	b = base64.StdEncoding.AppendEncode(b, v)
+	return append(b, '"')
+}
+
+// appendValue appends the record value (see appendRow).
+func appendValue(b []byte, arr *array.Binary, i int) []byte {
+	if arr.IsNull(i) {
+		return append(b, `"value":null`...)
+	}
+	v := arr.Value(i)
+	switch {
+	case embeddableJSON(v):
+		return append(append(b, `"value":`...), v...)
+	case utf8.Valid(v):
+		return appendString(append(b, `"value_text":`...), v)
+	}
+	return appendBase64(b, "value", v)
+}
+
+// embeddableJSON reports whether v can be embedded in a JSON line byte for
+// byte and read back unchanged by a decoder that keeps raw values (such as
+// encoding/json's RawMessage, which drops surrounding whitespace), and
+// without being mistaken for a tombstone.
+func embeddableJSON(v []byte) bool {
+	if len(v) == 0 || isSpace(v[0]) || isSpace(v[len(v)-1]) || string(v) == "null" {
+		return false
+	}
+	for _, c := range v {
+		if c == '\n' || c == '\r' {
+			return false
+		}
+	}
+	return utf8.Valid(v) && json.Valid(v)
+}
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
+
+const hexDigits = "0123456789abcdef"
+
+// appendString appends s, which must be valid UTF-8, as a JSON string.
+func appendString[T string | []byte](b []byte, s T) []byte {
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 0x20 && c != '"' && c != '\\' {
+			continue
+		}
+		b = append(b, s[start:i]...)
+		switch c {
+		case '"', '\\':
+			b = append(b, '\\', c)
+		case '\n':
+			b = append(b, '\\', 'n')
+		case '\r':
+			b = append(b, '\\', 'r')
+		case '\t':
+			b = append(b, '\\', 't')
+		default:
+			b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+		}
+		start = i + 1
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}

@@ -1,0 +1,117 @@
+package format
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/parquet"
+	"github.com/apache/arrow-go/v18/parquet/compress"
+	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+)
+
+// Parquet layout limits. They are constants, not configuration, because every
+// process encoding a round must cut it the same way.
+//
+// Row groups are buffered: a row group keeps its encoded, compressed pages in
+// memory until it is closed. It is closed, at a chunk boundary, once it holds
+// rowGroupRows rows or rowGroupBytes bytes of encoded pages. Peak encoder
+// memory is therefore about rowGroupBytes, plus one chunk (chunkBytes of
+// payload, held twice while chunks are concatenated), plus one open data page
+// (1 MiB) and dictionary (1 MiB) per leaf column: about 50 MiB, under 64 MiB.
+const (
+	// chunkRows and chunkBytes cut the spill stream into the chunks handed to
+	// the Parquet writer, whatever its batches: at most chunkRows rows, and the
+	// chunk ends after the row that brings its payload to chunkBytes. The
+	// column writers check page size every WriteBatchSize values counted from
+	// the start of each write, so chunks fix page cuts too.
+	chunkRows  = 4096
+	chunkBytes = 4 << 20
+	// rowGroupRows is a multiple of chunkRows.
+	rowGroupRows  = 256 * chunkRows // 1,048,576
+	rowGroupBytes = 32 << 20
+	// createdBy is written into every file's footer instead of the library's
+	// version string, so that it does not vary with the build.
+	createdBy = "sluice"
+)
+
+var parquetCodecs = map[string]compress.Compression{
+	CompressionZstd:   compress.Codecs.Zstd,
+	CompressionSnappy: compress.Codecs.Snappy,
+	CompressionGzip:   compress.Codecs.Gzip,
+	CompressionNone:   compress.Codecs.Uncompressed,
+}
+
+// parquetProps are the writer properties of every Parquet file: statistics on,
+// a fixed created_by, no row-group cuts by the library (encodeParquet cuts),
+// delta encoding for the monotone integer columns and no dictionary for the
+// columns whose values rarely repeat.
+func parquetProps(codec compress.Compression, alloc memory.Allocator) *parquet.WriterProperties {
+	return parquet.NewWriterProperties(
+		parquet.WithAllocator(alloc),
+		parquet.WithCompression(codec),
+		parquet.WithStats(true),
+		parquet.WithCreatedBy(createdBy),
+		parquet.WithVersion(parquet.V2_6),
+		parquet.WithDataPageVersion(parquet.DataPageV1),
+		parquet.WithMaxRowGroupLength(math.MaxInt64),
+		parquet.WithDictionaryFor("offset", false),
+		parquet.WithEncodingFor("offset", parquet.Encodings.DeltaBinaryPacked),
+		parquet.WithDictionaryFor("timestamp", false),
+		parquet.WithEncodingFor("timestamp", parquet.Encodings.DeltaBinaryPacked),
+		parquet.WithDictionaryFor("value", false),
+	)
+}
+
+// encodeParquet writes the spill's records to w as one Parquet file and
+// returns the number of rows.
+func encodeParquet(ctx context.Context, sr *spillReader, w io.Writer, compression string, alloc memory.Allocator) (rows int64, err error) {
+	fw, err := pqarrow.NewFileWriter(envelope, w, parquetProps(parquetCodecs[compression], alloc),
+		pqarrow.NewArrowWriterProperties(pqarrow.WithAllocator(alloc)))
+	if err != nil {
+		return 0, fmt.Errorf("creating parquet writer: %w", err)
+	}
+	closed := false
+	defer func() {
+		if !closed {
+			_ = fw.Close() // releases the buffered row group; w is discarded anyway
+		}
+	}()
+
+	var groupRows int64
+	ch := chunker{alloc: alloc, emit: func(rec arrow.RecordBatch) error {
+		if groupRows >= rowGroupRows || fw.RowGroupTotalBytesWritten() >= rowGroupBytes {
+			if err := fw.NewBufferedRowGroupChecked(); err != nil {
+				return err
+			}
+			groupRows = 0
+		}
+		groupRows += rec.NumRows()
+		return fw.WriteBuffered(rec)
+	}}
+	defer ch.release()
+
+	for batch := sr.next(); batch != nil; batch = sr.next() {
+		if err := ctx.Err(); err != nil {
+			return 0, err
+		}
+		rows += batch.NumRows()
+		if err := ch.add(batch); err != nil {
+			return 0, fmt.Errorf("writing parquet: %w", err)
+		}
+	}
+	if err := sr.err(); err != nil {
+		return 0, err
+	}
+	if err := ch.flush(); err != nil {
+		return 0, fmt.Errorf("writing parquet: %w", err)
+	}
+	closed = true
+	if err := fw.Close(); err != nil {
+		return 0, fmt.Errorf("closing parquet file: %w", err)
+	}
+	return rows, nil
+}

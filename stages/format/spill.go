@@ -1,0 +1,180 @@
+package format
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/ipc"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/sluicehq/sluice/stages"
+)
+
+// ErrClosed is returned by a SpillWriter used after Close or Abort.
+var ErrClosed = errors.New("spill writer is closed")
+
+// rowOverhead approximates the builder bytes a row costs besides its payload
+// and topic: partition, offset, timestamp, offsets and validity bits.
+const rowOverhead = 4 + 8 + 8 + 4*4 + 1
+
+// spillBufferSize is the write buffer between the IPC writer and the file.
+const spillBufferSize = 64 << 10
+
+// SpillWriter appends records to an Arrow builder and writes them to an Arrow
+// IPC stream file in batches, one batch per Flush. The buffer stage keeps one
+// per open output file and decides when to Flush, so batch boundaries in a
+// spill file are arbitrary; Encode does not depend on them.
+//
+// A SpillWriter is not safe for concurrent use. After Close or Abort it holds
+// no Arrow memory; using it then returns ErrClosed.
+type SpillWriter struct {
+	path string
+	file *os.File
+	buf  *bufio.Writer
+	ipc  *ipc.Writer
+
+	b        *array.RecordBuilder
+	topic    *array.StringBuilder
+	part     *array.Int32Builder
+	offset   *array.Int64Builder
+	ts       *array.TimestampBuilder
+	key      *array.BinaryBuilder
+	headers  *array.ListBuilder
+	header   *array.StructBuilder
+	hdrKey   *array.StringBuilder
+	hdrValue *array.BinaryBuilder
+	value    *array.BinaryBuilder
+
+	buffered int
+	rows     int64
+	closed   bool
+	err      error // sticky: the first write error, or ErrClosed
+}
+
+// NewSpillWriter creates (or truncates) the spill file at path. Arrow memory
+// comes from alloc.
+func NewSpillWriter(path string, alloc memory.Allocator) (*SpillWriter, error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("creating spill file: %w", err)
+	}
+	w := &SpillWriter{path: path, file: f, buf: bufio.NewWriterSize(f, spillBufferSize)}
+	w.ipc = ipc.NewWriter(w.buf, ipc.WithSchema(envelope), ipc.WithAllocator(alloc))
+	w.b = array.NewRecordBuilder(alloc, envelope)
+	w.topic = w.b.Field(colTopic).(*array.StringBuilder)
+	w.part = w.b.Field(colPartition).(*array.Int32Builder)
+	w.offset = w.b.Field(colOffset).(*array.Int64Builder)
+	w.ts = w.b.Field(colTimestamp).(*array.TimestampBuilder)
+	w.key = w.b.Field(colKey).(*array.BinaryBuilder)
+	w.headers = w.b.Field(colHeaders).(*array.ListBuilder)
+	w.header = w.headers.ValueBuilder().(*array.StructBuilder)
+	w.hdrKey = w.header.FieldBuilder(hdrKey).(*array.StringBuilder)
+	w.hdrValue = w.header.FieldBuilder(hdrValue).(*array.BinaryBuilder)
+	w.value = w.b.Field(colValue).(*array.BinaryBuilder)
+	return w, nil
+}
+
+// Path is the spill file's path.
+func (w *SpillWriter) Path() string { return w.path }
+
+// Append copies rec into the builder, every column of the row at once. It
+// cannot fail on user data; rec may be reused once Append returns. After Close
+// or Abort it does nothing.
+func (w *SpillWriter) Append(rec *stages.Record) {
+	if w.closed {
+		return
+	}
+	w.topic.Append(rec.Topic)
+	w.part.Append(rec.Partition)
+	w.offset.Append(rec.Offset)
+	w.ts.Append(arrow.Timestamp(rec.Timestamp.UnixMilli()))
+	appendNullable(w.key, rec.Key)
+	w.headers.Append(true)
+	for _, h := range rec.Headers {
+		w.header.Append(true)
+		w.hdrKey.Append(h.Key)
+		appendNullable(w.hdrValue, h.Value)
+	}
+	appendNullable(w.value, rec.Value)
+	w.buffered += rec.Size() + len(rec.Topic) + rowOverhead + 8*len(rec.Headers)
+	w.rows++
+}
+
+// appendNullable appends v, or null when v is nil (an empty, non-nil v is an
+// empty value, as in Kafka).
+func appendNullable(b *array.BinaryBuilder, v []byte) {
+	if v == nil {
+		b.AppendNull()
+		return
+	}
+	b.Append(v)
+}
+
+// Buffered approximates the bytes held in the builder, for memory accounting.
+func (w *SpillWriter) Buffered() int { return w.buffered }
+
+// Rows counts the records appended so far, flushed or not.
+func (w *SpillWriter) Rows() int64 { return w.rows }
+
+// Flush writes what is buffered to the file as one batch and releases its
+// memory. It does nothing when nothing is buffered.
+func (w *SpillWriter) Flush() error {
+	if w.closed {
+		return ErrClosed
+	}
+	if w.err != nil {
+		return w.err
+	}
+	if w.topic.Len() > 0 {
+		rec := w.b.NewRecordBatch()
+		err := w.ipc.Write(rec)
+		rec.Release()
+		w.buffered = 0
+		if err != nil {
+			w.err = fmt.Errorf("writing spill batch to %q: %w", w.path, err)
+			return w.err
+		}
+	}
+	if err := w.buf.Flush(); err != nil {
+		w.err = fmt.Errorf("writing spill file %q: %w", w.path, err)
+	}
+	return w.err
+}
+
+// Close flushes, ends the stream and closes the file. It releases all Arrow
+// memory even when it fails; a failed spill file should be removed by the
+// caller. Calling Close again returns ErrClosed.
+func (w *SpillWriter) Close() error {
+	if w.closed {
+		return ErrClosed
+	}
+	err := w.Flush()
+	w.closed = true
+	w.b.Release()
+	if cerr := w.ipc.Close(); cerr != nil && err == nil {
+		err = fmt.Errorf("ending spill stream %q: %w", w.path, cerr)
+	}
+	if ferr := w.buf.Flush(); ferr != nil && err == nil {
+		err = fmt.Errorf("writing spill file %q: %w", w.path, ferr)
+	}
+	if cerr := w.file.Close(); cerr != nil && err == nil {
+		err = fmt.Errorf("closing spill file %q: %w", w.path, cerr)
+	}
+	return err
+}
+
+// Abort releases all Arrow memory, closes the file and removes it. It is safe
+// to call after Close (it then only removes the file) and more than once.
+func (w *SpillWriter) Abort() {
+	if !w.closed {
+		w.closed = true
+		w.b.Release()
+		_ = w.ipc.Close()
+		_ = w.file.Close()
+	}
+	_ = os.Remove(w.path)
+}
