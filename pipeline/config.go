@@ -1,7 +1,18 @@
 package pipeline
 
 import (
+	"errors"
+	"fmt"
+	"net/url"
+	"path"
+	"regexp"
+	"slices"
+	"strings"
 	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/sluicehq/sluice/internal/conf"
 
 	"github.com/sluicehq/sluice/stages/buffer"
 	"github.com/sluicehq/sluice/stages/format"
@@ -27,7 +38,7 @@ type Config struct {
 	// Overrides change settings for some topics. Fields an override leaves out
 	// keep their value from Defaults. The first override that matches a topic
 	// wins.
-	Overrides []Override `yaml:"overrides"`
+	Overrides []Override `yaml:"overrides,omitempty"`
 	// ShutdownTimeout bounds the graceful shutdown: sealing, uploading and
 	// committing what is buffered. Default 1m.
 	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
@@ -42,6 +53,60 @@ type Destination struct {
 	// S3 configures the S3 client for s3:// URLs.
 	S3 objstore.S3Config `yaml:"s3"`
 }
+
+// validBucket is S3's rule for (new, non-legacy) bucket names, less the
+// length, which is checked on its own.
+var validBucket = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]*[a-z0-9]$`)
+
+// Validate reports every problem of the destination, each a *FieldError
+// naming its YAML path relative to the destination ("url", "s3.part_size").
+// The s3 section is checked whatever the URL's scheme.
+func (d Destination) Validate() error {
+	var errs conf.Errors
+	for _, err := range checkDestinationURL(d.URL) {
+		errs.Add("url", err)
+	}
+	errs.Nest("s3", d.S3.Validate())
+	return errs.Err()
+}
+
+// checkDestinationURL returns what is wrong with a destination URL.
+func checkDestinationURL(raw string) []error {
+	if raw == "" {
+		return []error{errors.New("required (s3://bucket/prefix or file:///absolute/path)")}
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return []error{fmt.Errorf("invalid URL %q", raw)}
+	}
+	if u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return []error{fmt.Errorf("%q: user, query and fragment are not allowed", raw)}
+	}
+	switch u.Scheme {
+	case "s3":
+		var errs []error
+		if b := u.Host; len(b) < 3 || len(b) > 63 || !validBucket.MatchString(b) || strings.Contains(b, "..") {
+			errs = append(errs, fmt.Errorf("invalid bucket name %q (want 3 to 63 of a-z, 0-9, '.', '-', starting and ending with a letter or digit)", b))
+		}
+		if p := strings.Trim(u.Path, "/"); p != "" && slices.ContainsFunc(strings.Split(p, "/"), badSegment) {
+			errs = append(errs, fmt.Errorf("prefix %q has an empty, '.' or '..' path segment", p))
+		}
+		return errs
+	case "file":
+		if u.Opaque != "" || (u.Host != "" && u.Host != "localhost") || !path.IsAbs(u.Path) {
+			return []error{fmt.Errorf("%q is not an absolute file URL (want file:///absolute/path)", raw)}
+		}
+		if slices.Contains(strings.Split(u.Path, "/"), "..") {
+			return []error{fmt.Errorf("%q has a '..' path segment", raw)}
+		}
+		return nil
+	default:
+		return []error{fmt.Errorf("unsupported scheme in %q (want s3:// or file://)", raw)}
+	}
+}
+
+// badSegment reports an object key path segment that is empty, "." or "..".
+func badSegment(s string) bool { return s == "" || s == "." || s == ".." }
 
 // Topic is the per-topic part of the configuration.
 type Topic struct {
@@ -71,4 +136,156 @@ type Log struct {
 	Level string `yaml:"level"`
 	// Format is "text" (default) or "json".
 	Format string `yaml:"format"`
+}
+
+// DefaultConfig returns the configuration a file starts from: every field a
+// file leaves out keeps the value it has here. Brokers, topics and the
+// destination URL have no default.
+func DefaultConfig() Config {
+	return Config{
+		Kafka:           kafka.DefaultConfig(),
+		Destination:     Destination{S3: objstore.DefaultS3Config()},
+		Buffer:          buffer.DefaultConfig(),
+		Upload:          upload.DefaultConfig(),
+		Defaults:        DefaultTopic(),
+		ShutdownTimeout: time.Minute,
+		Log:             Log{Level: "info", Format: "text"},
+	}
+}
+
+// DefaultTopic returns the per-topic configuration used where the file sets
+// none: raw parser, hourly UTC partitions, Parquet with zstd, and the default
+// sealing policy.
+func DefaultTopic() Topic {
+	return Topic{
+		Parser:      parse.DefaultConfig(),
+		Partitioner: partition.DefaultConfig(),
+		Format:      format.DefaultConfig(),
+		Policy:      buffer.DefaultPolicy(),
+	}
+}
+
+// Validate reports every problem of the configuration, joined with
+// errors.Join, each a *FieldError naming its YAML path
+// ("overrides[1].settings.format.compression"). It only checks; it never
+// fills in defaults.
+func (c Config) Validate() error {
+	var errs conf.Errors
+	errs.Nest("kafka", c.Kafka.Validate())
+	errs.Nest("destination", c.Destination.Validate())
+	errs.Nest("buffer", c.Buffer.Validate())
+	errs.Nest("upload", c.Upload.Validate())
+	defaultsErr := c.Defaults.Validate()
+	errs.Nest("defaults", defaultsErr)
+	// An override inherits what it does not set from defaults; a problem
+	// there is reported once, under defaults, not again for each override.
+	inherited := make(map[string]bool)
+	for _, fe := range conf.List(defaultsErr) {
+		inherited[fe.Error()] = true
+	}
+	literal := make(map[string]int)
+	for i, o := range c.Overrides {
+		path := conf.Index("overrides", i)
+		switch {
+		case o.Topic == "" && o.TopicRegex == "":
+			errs.Addf(path, "one of topic and topic_regex is required")
+		case o.Topic != "" && o.TopicRegex != "":
+			errs.Addf(path, "topic and topic_regex exclude each other")
+		case o.TopicRegex != "":
+			if _, err := regexp.Compile(o.TopicRegex); err != nil {
+				errs.Addf(path+".topic_regex", "invalid regular expression: %v", err)
+			}
+		case !c.archives(o.Topic):
+			errs.Addf(path+".topic", "%q is neither in kafka.topics nor matched by kafka.topic_regex", o.Topic)
+		default:
+			if first, ok := literal[o.Topic]; ok {
+				errs.Addf(path+".topic", "%q is already overridden by overrides[%d]", o.Topic, first)
+			}
+			literal[o.Topic] = i
+		}
+		for _, fe := range conf.List(o.Settings.Validate()) {
+			if !inherited[fe.Error()] {
+				errs.Nest(path+".settings", fe)
+			}
+		}
+	}
+	if c.ShutdownTimeout <= 0 {
+		errs.Addf("shutdown_timeout", "must be positive, got %s", c.ShutdownTimeout)
+	}
+	errs.Nest("log", c.Log.Validate())
+	return errs.Err()
+}
+
+// archives reports whether topic is one of the archived topics as far as the
+// configuration alone tells: listed, or matched by kafka.topic_regex.
+func (c Config) archives(topic string) bool {
+	if slices.Contains(c.Kafka.Topics, topic) {
+		return true
+	}
+	re, err := wholeMatch(c.Kafka.TopicRegex)
+	return c.Kafka.TopicRegex != "" && err == nil && re.MatchString(topic)
+}
+
+// TopicConfig returns the settings for topic: those of the first override
+// that matches it (by name, or by a topic_regex matching the whole name),
+// else Defaults. Overrides whose regex does not compile are skipped
+// (Validate reports them).
+func (c Config) TopicConfig(topic string) Topic {
+	for _, o := range c.Overrides {
+		if o.Topic != "" && o.Topic == topic {
+			return o.Settings
+		}
+		if o.Topic == "" && o.TopicRegex != "" {
+			if re, err := wholeMatch(o.TopicRegex); err == nil && re.MatchString(topic) {
+				return o.Settings
+			}
+		}
+	}
+	return c.Defaults
+}
+
+// wholeMatch compiles expr anchored to match whole names.
+func wholeMatch(expr string) (*regexp.Regexp, error) {
+	return regexp.Compile("^(?:" + expr + ")$")
+}
+
+// Redacted returns a copy of c with secrets (destination.s3.secret_access_key
+// and session_token) replaced by "[REDACTED]", safe to log or print.
+func (c Config) Redacted() Config {
+	c.Destination.S3 = c.Destination.S3.Redacted()
+	return c
+}
+
+// String renders the configuration as YAML with secrets redacted (see
+// Redacted); the output parses back to the same configuration, less the
+// secrets.
+func (c Config) String() string {
+	b, err := yaml.Marshal(c.Redacted())
+	if err != nil {
+		return fmt.Sprintf("<rendering config: %v>", err)
+	}
+	return string(b)
+}
+
+// Validate reports every problem of the topic settings, each a *FieldError
+// naming its YAML path relative to the settings ("format.compression").
+func (t Topic) Validate() error {
+	var errs conf.Errors
+	errs.Nest("parser", t.Parser.Validate())
+	errs.Nest("partitioner", t.Partitioner.Validate())
+	errs.Nest("format", t.Format.Validate())
+	errs.Nest("policy", t.Policy.Validate())
+	return errs.Err()
+}
+
+// Validate reports every problem of the log settings.
+func (l Log) Validate() error {
+	var errs conf.Errors
+	if !slices.Contains([]string{"debug", "info", "warn", "error"}, l.Level) {
+		errs.Addf("level", "unknown level %q (want debug, info, warn, error)", l.Level)
+	}
+	if l.Format != "text" && l.Format != "json" {
+		errs.Addf("format", "unknown format %q (want text, json)", l.Format)
+	}
+	return errs.Err()
 }

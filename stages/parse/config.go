@@ -1,5 +1,12 @@
 package parse
 
+import (
+	"slices"
+	"strings"
+
+	"github.com/sluicehq/sluice/internal/conf"
+)
+
 // Config chooses how a topic's records are parsed: where their event time
 // comes from.
 type Config struct {
@@ -19,4 +26,36 @@ type JSONConfig struct {
 	// "unix_ns", "rfc3339" or "auto" (numbers by magnitude, strings as RFC 3339).
 	// Default "auto".
 	TimeFormat string `yaml:"time_format"`
+}
+
+// validTimeFormats lists the values JSONConfig.TimeFormat accepts.
+var validTimeFormats = []string{"unix_s", "unix_ms", "unix_us", "unix_ns", "rfc3339", "auto"}
+
+// DefaultConfig returns the parser configuration used where the file sets
+// none: the raw parser (event time is the Kafka timestamp) and, should the
+// json parser be chosen, the "auto" time format.
+func DefaultConfig() Config {
+	return Config{Type: TypeRaw, JSON: JSONConfig{TimeFormat: "auto"}}
+}
+
+// Validate reports every problem of the configuration, each a
+// *conf.FieldError naming its YAML path relative to the parser ("type",
+// "json.time_field"). Type may name any built-in or registered parser (see
+// Types). Validate only checks; it never fills in defaults.
+func (c Config) Validate() error {
+	var errs conf.Errors
+	if types := Types(); !slices.Contains(types, c.Type) {
+		errs.Addf("type", "unknown parser %q (want %s)", c.Type, strings.Join(types, ", "))
+	}
+	if c.Type == TypeJSON && c.JSON.TimeField == "" {
+		errs.Addf("json.time_field", "required for the json parser")
+	}
+	if c.JSON.TimeField != "" && slices.Contains(strings.Split(c.JSON.TimeField, "."), "") {
+		errs.Addf("json.time_field", "%q has an empty segment (write nested fields as a.b.c)", c.JSON.TimeField)
+	}
+	if !slices.Contains(validTimeFormats, c.JSON.TimeFormat) {
+		errs.Addf("json.time_format", "unknown time format %q (want %s)",
+			c.JSON.TimeFormat, strings.Join(validTimeFormats, ", "))
+	}
+	return errs.Err()
 }

@@ -15,13 +15,13 @@ import (
 // Config is how sluice reaches Kafka and which topics it archives.
 type Config struct {
 	// Brokers are the bootstrap brokers, "host:port". Required.
-	Brokers []string `yaml:"brokers"`
+	Brokers []string `yaml:"brokers,omitempty"`
 	// Group is the consumer group. Default "sluice".
 	Group string `yaml:"group"`
 	// ClientID names this client to the brokers. Default "sluice".
 	ClientID string `yaml:"client_id"`
 	// Topics lists topics to archive by name.
-	Topics []string `yaml:"topics"`
+	Topics []string `yaml:"topics,omitempty"`
 	// TopicRegex archives every topic whose whole name matches (RE2 syntax),
 	// found at start. Topics and TopicRegex may be combined; one is required.
 	TopicRegex string `yaml:"topic_regex"`

@@ -1,8 +1,11 @@
 package objstore
 
 import (
+	"net/url"
+	"strings"
 	"time"
 
+	"github.com/sluicehq/sluice/internal/conf"
 	"github.com/sluicehq/sluice/internal/units"
 )
 
@@ -37,3 +40,71 @@ type S3Config struct {
 	// MaxBackoff caps the wait between attempts. Default 20s.
 	MaxBackoff time.Duration `yaml:"max_backoff"`
 }
+
+// maxPartSize is S3's largest multipart part.
+const maxPartSize = units.ByteSize(5 << 30)
+
+// DefaultS3Config returns the S3 configuration used where the file sets none.
+// Region stays empty: the AWS environment supplies it, else "us-east-1".
+func DefaultS3Config() S3Config {
+	return S3Config{
+		Checksum:        DefaultChecksum,
+		PartSize:        DefaultPartSize,
+		PartConcurrency: DefaultPartConcurrency,
+		MaxAttempts:     DefaultMaxAttempts,
+		MaxBackoff:      DefaultMaxBackoff,
+	}
+}
+
+// Validate reports every problem of the configuration, each a
+// *conf.FieldError naming its YAML path relative to the s3 section
+// ("endpoint", "part_size"). It only checks; it never fills in defaults.
+func (c S3Config) Validate() error {
+	var errs conf.Errors
+	if c.Endpoint != "" {
+		u, err := url.Parse(c.Endpoint)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			errs.Addf("endpoint", "%q is not an http:// or https:// URL", c.Endpoint)
+		}
+	}
+	if strings.ContainsAny(c.Region, " /") {
+		errs.Addf("region", "invalid region %q", c.Region)
+	}
+	if c.Checksum != ChecksumWhenSupported && c.Checksum != ChecksumWhenRequired {
+		errs.Addf("checksum", "unknown value %q (want %s, %s)", c.Checksum, ChecksumWhenSupported, ChecksumWhenRequired)
+	}
+	if (c.AccessKeyID == "") != (c.SecretAccessKey == "") {
+		errs.Addf("secret_access_key", "access_key_id and secret_access_key go together")
+	}
+	if c.SessionToken != "" && c.AccessKeyID == "" {
+		errs.Addf("session_token", "needs access_key_id and secret_access_key")
+	}
+	if c.PartSize < MinPartSize || c.PartSize > maxPartSize {
+		errs.Addf("part_size", "%s is outside S3's limits of %s to %s", c.PartSize, MinPartSize, maxPartSize)
+	}
+	if c.PartConcurrency < 1 {
+		errs.Addf("part_concurrency", "must be at least 1, got %d", c.PartConcurrency)
+	}
+	if c.MaxAttempts < 1 {
+		errs.Addf("max_attempts", "must be at least 1, got %d", c.MaxAttempts)
+	}
+	if c.MaxBackoff <= 0 {
+		errs.Addf("max_backoff", "must be positive, got %s", c.MaxBackoff)
+	}
+	return errs.Err()
+}
+
+// Redacted returns a copy of c with its secrets (secret_access_key,
+// session_token) replaced by "[REDACTED]", for logs and printing.
+func (c S3Config) Redacted() S3Config {
+	if c.SecretAccessKey != "" {
+		c.SecretAccessKey = RedactedValue
+	}
+	if c.SessionToken != "" {
+		c.SessionToken = RedactedValue
+	}
+	return c
+}
+
+// RedactedValue is what S3Config.Redacted puts in place of a secret.
+const RedactedValue = "[REDACTED]"
