@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"io"
 	"io/fs"
 	"log/slog"
@@ -17,15 +16,6 @@ import (
 	"strings"
 	"sync"
 	"syscall"
-)
-
-const (
-	// lockDir holds the lock files that serialise writers of one key between
-	// processes. Like temp files it starts with a dot, so List skips it.
-	lockDir = ".locks"
-	// lockStripes is how many lock files (and in-process mutexes) keys are
-	// spread over; keys that share a stripe merely wait for each other.
-	lockStripes = 64
 )
 
 // fileStore keeps objects as files under root. Every change of a key's file
@@ -254,33 +244,6 @@ func (s *fileStore) Delete(_ context.Context, key string) error {
 		return fmt.Errorf("deleting %q: %w", key, err)
 	}
 	return nil
-}
-
-// lock takes the key's stripe lock: the in-process mutex first, so
-// goroutines do not park OS threads in the file lock, then the file lock.
-func (s *fileStore) lock(key string) (unlock func(), err error) {
-	h := fnv.New32a()
-	_, _ = h.Write([]byte(key))
-	stripe := h.Sum32() % lockStripes
-	s.locks[stripe].Lock()
-	name := filepath.Join(s.root, lockDir, fmt.Sprintf("%02x.lock", stripe))
-	f, err := os.OpenFile(name, os.O_CREATE|os.O_RDWR, 0o644)
-	if err == nil {
-		if err = lockFile(f); err != nil {
-			_ = f.Close()
-		}
-	}
-	if err != nil {
-		s.locks[stripe].Unlock()
-		return nil, fmt.Errorf("locking %q: %w", key, err)
-	}
-	return func() {
-		if err := unlockFile(f); err != nil {
-			s.log.Warn("unlocking key", "key", key, "err", err)
-		}
-		_ = f.Close()
-		s.locks[stripe].Unlock()
-	}, nil
 }
 
 // fileETag is the file store's ETag: the quoted hex SHA-256 of the content.

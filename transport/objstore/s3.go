@@ -57,6 +57,9 @@ func openS3(ctx context.Context, u *url.URL, c S3Config, set Settings) (*s3Store
 }
 
 func (s *s3Store) String() string {
+	if s.root == "" {
+		return "s3://" + s.bucket
+	}
 	return "s3://" + s.bucket + "/" + strings.TrimSuffix(s.root, "/")
 }
 

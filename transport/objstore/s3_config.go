@@ -99,9 +99,6 @@ func newS3Client(ctx context.Context, c S3Config, set Settings) (*s3.Client, err
 		opts = append(opts, config.WithCredentialsProvider(
 			credentials.NewStaticCredentialsProvider(c.AccessKeyID, c.SecretAccessKey, c.SessionToken)))
 	}
-	if set.HTTPClient != nil {
-		opts = append(opts, config.WithHTTPClient(set.HTTPClient))
-	}
 	if c.Checksum == ChecksumWhenRequired {
 		opts = append(opts,
 			config.WithRequestChecksumCalculation(aws.RequestChecksumCalculationWhenRequired),
@@ -119,5 +116,10 @@ func newS3Client(ctx context.Context, c S3Config, set Settings) (*s3.Client, err
 			o.BaseEndpoint = aws.String(c.Endpoint)
 		}
 		o.UsePathStyle = c.PathStyle
+		// Set here rather than in LoadDefaultConfig, which refuses a plain
+		// *http.Client when the environment names a CA bundle.
+		if set.HTTPClient != nil {
+			o.HTTPClient = set.HTTPClient
+		}
 	}), nil
 }

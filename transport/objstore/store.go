@@ -15,7 +15,9 @@ import (
 // to the destination's prefix
 // ("events/dt=2026-11-22/hr=01/events+0+00000000000000001000.parquet",
 // "_sluice/progress/events/0.json"): slash-separated, not empty, not starting
-// with "/" and without "." or ".." segments.
+// with "/" and without "." or ".." segments. The file store also refuses
+// segments starting with a dot and a key that is a directory of another
+// ("a" when "a/b" exists), so portable callers avoid both.
 //
 // Safe for concurrent use. Every method blocks until its work is done or ctx
 // is done. Errors wrap ErrNotExist, ErrPrecondition, ErrAccessDenied or

@@ -1,0 +1,102 @@
+package objstore_test
+
+import (
+	"bytes"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"strconv"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/stretchr/testify/require"
+
+	"github.com/sluicehq/sluice/transport/objstore"
+)
+
+// startMoto runs moto_server (pip install "moto[server]") on a free port and
+// returns a configuration that reaches it. Without moto_server the test is
+// skipped, unless $CI is set.
+func startMoto(t *testing.T) objstore.S3Config {
+	bin, err := exec.LookPath("moto_server")
+	if err != nil {
+		if os.Getenv("CI") == "" {
+			t.Skip("moto_server not installed")
+		}
+		t.Fatal("moto_server is required when CI is set (pip install 'moto[server]')")
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	port := strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
+	require.NoError(t, l.Close())
+
+	var out lockedBuffer
+	cmd := exec.Command(bin, "-H", "127.0.0.1", "-p", port)
+	cmd.Stdout, cmd.Stderr = &out, &out
+	require.NoError(t, cmd.Start())
+	exited := make(chan struct{})
+	go func() {
+		_ = cmd.Wait()
+		close(exited)
+	}()
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-exited:
+		case <-time.After(5 * time.Second):
+			_ = cmd.Process.Kill()
+			<-exited
+		}
+		if t.Failed() {
+			t.Logf("moto_server output:\n%s", out.String())
+		}
+	})
+	endpoint := "http://127.0.0.1:" + port
+	require.Eventually(t, func() bool {
+		resp, err := http.Get(endpoint + "/moto-api/") //nolint:noctx // short poll
+		if err != nil {
+			return false
+		}
+		_ = resp.Body.Close()
+		return true
+	}, 30*time.Second, 100*time.Millisecond, "moto_server did not start")
+	return objstore.S3Config{
+		Endpoint: endpoint, Region: "us-east-1", PathStyle: true,
+		AccessKeyID: "moto", SecretAccessKey: "moto-secret",
+	}
+}
+
+func TestS3StoreContractMoto(t *testing.T) {
+	cfg := startMoto(t)
+	client := s3.New(s3.Options{
+		Region: cfg.Region, BaseEndpoint: aws.String(cfg.Endpoint), UsePathStyle: true,
+		Credentials: credentials.NewStaticCredentialsProvider(cfg.AccessKeyID, cfg.SecretAccessKey, ""),
+	})
+	_, err := client.CreateBucket(t.Context(), &s3.CreateBucketInput{Bucket: aws.String("contract")})
+	require.NoError(t, err)
+	s3Contract(t, "contract", cfg)
+}
+
+// lockedBuffer collects a process's output from its copying goroutines.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
