@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -36,7 +37,7 @@ func fileRoot(u *url.URL) (string, error) {
 	}
 	p := u.Path
 	// "file:///C:/data" has the path "/C:/data" on Windows.
-	if len(p) >= 3 && p[0] == '/' && p[2] == ':' {
+	if runtime.GOOS == "windows" && len(p) >= 3 && p[0] == '/' && p[2] == ':' {
 		p = p[1:]
 	}
 	p = filepath.Clean(filepath.FromSlash(p))
