@@ -18,19 +18,31 @@ import (
 
 // Defaults the S3 store applies to zero-valued S3Config fields.
 const (
-	DefaultRegion          = "us-east-1"
-	DefaultChecksum        = ChecksumWhenSupported
-	DefaultPartSize        = units.ByteSize(16 << 20)
-	MinPartSize            = units.ByteSize(5 << 20)
+	// DefaultRegion is used when neither S3Config.Region nor the AWS
+	// environment names one.
+	DefaultRegion = "us-east-1"
+	// DefaultChecksum is S3Config.Checksum's default.
+	DefaultChecksum = ChecksumWhenSupported
+	// DefaultPartSize is S3Config.PartSize's default.
+	DefaultPartSize = units.ByteSize(16 << 20)
+	// MinPartSize is S3's smallest multipart part (but the last).
+	MinPartSize = units.ByteSize(5 << 20)
+	// DefaultPartConcurrency is S3Config.PartConcurrency's default.
 	DefaultPartConcurrency = 4
-	DefaultMaxAttempts     = 5
-	DefaultMaxBackoff      = 20 * time.Second
+	// DefaultMaxAttempts is S3Config.MaxAttempts's default.
+	DefaultMaxAttempts = 5
+	// DefaultMaxBackoff is S3Config.MaxBackoff's default.
+	DefaultMaxBackoff = 20 * time.Second
 )
 
 // The values of S3Config.Checksum.
 const (
+	// ChecksumWhenSupported sends a checksum with every request that can
+	// carry one (the SDK default).
 	ChecksumWhenSupported = "when_supported"
-	ChecksumWhenRequired  = "when_required"
+	// ChecksumWhenRequired sends checksums only where the API requires them,
+	// for S3-compatible servers that reject the newer ones.
+	ChecksumWhenRequired = "when_required"
 )
 
 // maxParts is S3's limit on the parts of one multipart upload.
