@@ -1,7 +1,6 @@
 package pipeline
 
 import (
-	"errors"
 	"flag"
 	"os"
 	"path/filepath"
@@ -12,10 +11,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/sluicehq/sluice/stages/buffer"
 	"github.com/sluicehq/sluice/stages/format"
 	"github.com/sluicehq/sluice/stages/parse"
-	"github.com/sluicehq/sluice/stages/partition"
 )
 
 var update = flag.Bool("update", false, "rewrite the expected-errors golden files in testdata")
@@ -58,10 +55,10 @@ func TestGolden(t *testing.T) {
 			want, err := os.ReadFile(golden)
 			require.NoError(t, err, "run go test ./pipeline -update to create it")
 			assert.Equal(t, string(want), got)
-			for _, fe := range FieldErrors(err) {
-				assert.NotEmpty(t, fe.Err)
+			if strings.HasSuffix(name, "_many.yaml") {
+				// Validation problems come with the configuration as read.
+				assert.Equal(t, "events", cfg.Kafka.Topics[0])
 			}
-			_ = cfg
 		})
 	}
 }
@@ -325,7 +322,7 @@ func TestTopicConfig(t *testing.T) {
 		{Topic: "logs", Settings: jsonl},
 		{TopicRegex: "audit-.*", Settings: daily},
 		{TopicRegex: "logs|audit-x", Settings: DefaultTopic()}, // shadowed by the ones above
-		{TopicRegex: "((", Settings: jsonl},                     // invalid: skipped
+		{TopicRegex: "((", Settings: jsonl},                    // invalid: skipped
 	}
 	tests := []struct {
 		topic string
@@ -439,11 +436,13 @@ func messages(err error) []string {
 	return out
 }
 
+// TestValidateDoesNotFillIn: a zero Config is reported field by field, not
+// completed with defaults.
 func TestValidateDoesNotFillIn(t *testing.T) {
 	var c Config
-	require.Error(t, c.Validate())
+	list := FieldErrors(c.Validate())
+	assert.Greater(t, len(list), 20)
 	assert.Equal(t, Config{}, c)
-	assert.True(t, errors.Is(Config{}.Validate(), Config{}.Validate()) || true)
-	_ = buffer.DefaultPolicy
-	_ = partition.DefaultConfig
+	assert.Contains(t, messages(c.Validate()), "defaults.policy.max_bytes: must be positive, got 0")
+	assert.NotErrorIs(t, c.Validate(), ErrUnknownField)
 }

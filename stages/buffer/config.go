@@ -86,7 +86,7 @@ func (c Config) Validate() error {
 		errs.Addf("dir", "required")
 	}
 	if c.Memory < MinMemory {
-		errs.Addf("memory", "%s is below the minimum of %s", c.Memory, MinMemory)
+		errs.Addf("memory", "must be at least %s, got %d bytes", MinMemory, int64(c.Memory))
 	}
 	if c.MaxOpenFiles < 1 {
 		errs.Addf("max_open_files", "must be at least 1, got %d", c.MaxOpenFiles)

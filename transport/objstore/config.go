@@ -80,7 +80,7 @@ func (c S3Config) Validate() error {
 		errs.Addf("session_token", "needs access_key_id and secret_access_key")
 	}
 	if c.PartSize < MinPartSize || c.PartSize > maxPartSize {
-		errs.Addf("part_size", "%s is outside S3's limits of %s to %s", c.PartSize, MinPartSize, maxPartSize)
+		errs.Addf("part_size", "must be from %s to %s (S3's limits), got %d bytes", MinPartSize, maxPartSize, int64(c.PartSize))
 	}
 	if c.PartConcurrency < 1 {
 		errs.Addf("part_concurrency", "must be at least 1, got %d", c.PartConcurrency)

@@ -1,0 +1,41 @@
+package format
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+
+	"github.com/sluicehq/sluice/internal/conf"
+)
+
+func TestConfigValidate(t *testing.T) {
+	tests := []struct {
+		cfg  Config
+		want []string
+	}{
+		{DefaultConfig(), nil},
+		{Config{Type: "parquet", Compression: "snappy"}, nil},
+		{Config{Type: "parquet", Compression: "none"}, nil},
+		{Config{Type: "jsonl"}, nil},
+		{Config{Type: "jsonl", Compression: "gzip"}, nil},
+		{Config{Type: "parquet", Compression: "lz5"},
+			[]string{`compression: unknown compression "lz5" for parquet (want zstd, snappy, gzip, none)`}},
+		{Config{Type: "jsonl", Compression: "snappy"},
+			[]string{`compression: unknown compression "snappy" for jsonl (want zstd, gzip, none)`}},
+		{Config{Type: "parket", Compression: "zstd"}, []string{`type: unknown format "parket" (want parquet, jsonl)`}},
+		{Config{}, []string{`type: unknown format "" (want parquet, jsonl)`}},
+	}
+	for _, tt := range tests {
+		var got []string
+		for _, fe := range conf.List(tt.cfg.Validate()) {
+			got = append(got, fe.Error())
+		}
+		assert.Equal(t, tt.want, got, "%+v", tt.cfg)
+	}
+}
+
+func TestEffectiveCompression(t *testing.T) {
+	assert.Equal(t, "zstd", DefaultConfig().EffectiveCompression())
+	assert.Equal(t, "zstd", Config{Type: "jsonl"}.EffectiveCompression())
+	assert.Equal(t, "gzip", Config{Type: "jsonl", Compression: "gzip"}.EffectiveCompression())
+}
