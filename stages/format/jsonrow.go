@@ -4,7 +4,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"strconv"
-	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -21,9 +20,9 @@ const timestampLayout = "2006-01-02T15:04:05.000Z"
 //	 "key":"k",                   key: text when valid UTF-8,
 //	   or "key_base64":"...",     else standard base64; "key":null when absent
 //	 "headers":[{"key":"h","value":"v"}],
-//	                              in order, repeated keys kept; each key and value
-//	                              as "key"/"key_base64" and "value"/"value_base64",
-//	                              a null header value as "value":null
+//	                              in order, repeated keys kept; each value as
+//	                              "value" (text) or "value_base64", a null header
+//	                              value as "value":null
 //	 "value":{...}                value: embedded as is when it is JSON that can
 //	                              be embedded byte for byte (valid UTF-8, no line
 //	                              breaks, no surrounding whitespace, not the literal
@@ -33,11 +32,7 @@ const timestampLayout = "2006-01-02T15:04:05.000Z"
 //	}
 func (c jsonCols) appendRow(b []byte, i int) []byte {
 	b = append(b, `{"topic":`...)
-	if topic := c.topic.Value(i); utf8.ValidString(topic) {
-		b = appendString(b, topic)
-	} else { // Kafka restricts topic names to ASCII; never lose the line
-		b = appendString(b, strings.ToValidUTF8(topic, "\ufffd"))
-	}
+	b = appendString(b, validUTF8(c.topic.Value(i)))
 	b = append(b, `,"partition":`...)
 	b = strconv.AppendInt(b, int64(c.partition.Value(i)), 10)
 	b = append(b, `,"offset":`...)
@@ -52,15 +47,8 @@ func (c jsonCols) appendRow(b []byte, i int) []byte {
 		if j > int(start) {
 			b = append(b, ',')
 		}
-		k := c.hdrKey.Value(j)
-		if utf8.ValidString(k) {
-			b = append(b, `{"key":`...)
-			b = appendString(b, k)
-		} else {
-			b = append(b, `{"key_base64":"`...)
-			b = base64.StdEncoding.AppendEncode(b, []byte(k))
-			b = append(b, '"')
-		}
+		b = append(b, `{"key":`...)
+		b = appendString(b, validUTF8(c.hdrKey.Value(j)))
 		b = append(b, ',')
 		b = appendText(b, "value", c.hdrValue, j)
 		b = append(b, '}')

@@ -45,5 +45,9 @@ var envelope = arrow.NewSchema([]arrow.Field{
 //	                                    empty when none; order and repeated keys kept
 //	value      binary, nullable         null for a tombstone
 //
+// Strings (topic, header keys) are valid UTF-8: SpillWriter replaces invalid
+// bytes, which Kafka does not allow there anyway, with U+FFFD, so that every
+// Parquet reader can open the file. Keys and values are kept byte for byte.
+//
 // The returned schema is shared; callers must not modify it.
 func Schema() *arrow.Schema { return envelope }

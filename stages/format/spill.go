@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -88,7 +90,7 @@ func (w *SpillWriter) Append(rec *stages.Record) {
 	if w.closed {
 		return
 	}
-	w.topic.Append(rec.Topic)
+	w.topic.Append(validUTF8(rec.Topic))
 	w.part.Append(rec.Partition)
 	w.offset.Append(rec.Offset)
 	w.ts.Append(arrow.Timestamp(rec.Timestamp.UnixMilli()))
@@ -96,12 +98,23 @@ func (w *SpillWriter) Append(rec *stages.Record) {
 	w.headers.Append(true)
 	for _, h := range rec.Headers {
 		w.header.Append(true)
-		w.hdrKey.Append(h.Key)
+		w.hdrKey.Append(validUTF8(h.Key))
 		appendNullable(w.hdrValue, h.Value)
 	}
 	appendNullable(w.value, rec.Value)
 	w.buffered += rec.Size() + len(rec.Topic) + rowOverhead + 8*len(rec.Headers)
 	w.rows++
+}
+
+// validUTF8 returns s with invalid UTF-8 replaced by U+FFFD. Kafka requires
+// topic names (ASCII) and header keys to be UTF-8; a client that breaks the
+// rule must not make the file unreadable (Parquet readers such as DuckDB
+// reject invalid strings).
+func validUTF8(s string) string {
+	if utf8.ValidString(s) {
+		return s
+	}
+	return strings.ToValidUTF8(s, "\uFFFD")
 }
 
 // appendNullable appends v, or null when v is nil (an empty, non-nil v is an
