@@ -88,7 +88,11 @@ func (p *part) append(ctx context.Context, s *Stage, ts TopicSettings, rec *stag
 	after := f.spill.Buffered()
 	if after >= s.fileShare() {
 		if err := f.spill.Flush(); err != nil {
-			return fmt.Errorf("spilling %s: %w", f.key, err)
+			// The record is in the builder but may not be in the spill:
+			// the round cannot be trusted any more.
+			s.buffered.Add(int64(after - before))
+			p.breakChain(s, fmt.Errorf("spilling %s: %w", f.key, err))
+			return nil
 		}
 		after = f.spill.Buffered()
 	}
@@ -207,14 +211,22 @@ func (p *part) seal(ctx context.Context, s *Stage, trigger string) error {
 	}
 	if closeErr != nil {
 		os.RemoveAll(r.dir)
-		p.broken = true
-		s.set.Logger.Error("dropping round; the partition is read again on its next assignment",
-			"lane", out.Lane(), "start", out.Start, "end", out.End, "err", closeErr)
+		p.breakChain(s, closeErr)
 		return closeErr
 	}
 	s.stats.Rounds.Add(1)
 	s.countTrigger(trigger)
 	return nil
+}
+
+// breakChain drops the open round and stops the partition until it is
+// assigned again; the caller holds p.mu.
+func (p *part) breakChain(s *Stage, cause error) {
+	p.drop(s)
+	p.broken = true
+	s.set.Logger.Error("dropping the partition's buffered records; it is read again from its durable offset",
+		"topic", p.topic, "partition", p.partition, "err", cause)
+	s.set.OnBroken(p.topic, p.partition)
 }
 
 // drop discards the open round; the caller holds p.mu.

@@ -44,6 +44,10 @@ type Settings struct {
 	Topic func(topic string) TopicSettings
 	// Now is the wall clock for idle sealing (default time.Now).
 	Now func() time.Time
+	// OnBroken is called when a partition's chain of rounds broke (a round
+	// could not be spilled or published): the partition must be read again
+	// from its durable offset. Optional.
+	OnBroken func(topic string, partition int32)
 }
 
 // Stage is the buffer stage. Append is safe for concurrent use across Kafka
@@ -78,6 +82,9 @@ func New(cfg Config, set Settings) (*Stage, error) {
 	}
 	if set.Now == nil {
 		set.Now = time.Now
+	}
+	if set.OnBroken == nil {
+		set.OnBroken = func(string, int32) {}
 	}
 	if cfg.Memory <= 0 {
 		cfg.Memory = 64 << 20
@@ -180,6 +187,17 @@ func (s *Stage) Revoke(topic string, partition int32) {
 		old.drop(s)
 		old.mu.Unlock()
 	}
+}
+
+// Break drops what is buffered for a partition and discards its records
+// until it is assigned again: another process moved it on, or a round of its
+// chain was lost.
+func (s *Stage) Break(topic string, partition int32) {
+	p := s.part(topic, partition)
+	p.mu.Lock()
+	p.drop(s)
+	p.broken = true
+	p.mu.Unlock()
 }
 
 // Append adds a record to its partition's open round, in the file of output

@@ -101,6 +101,8 @@ func (s *Stage) Handle(msg *message.Message) error {
 		return fmt.Errorf("committing round [%d..%d] of %s: %w", r.Start, r.End, r.Lane(), err)
 	}
 	os.RemoveAll(r.SpillDir())
+	s.set.Logger.Debug("round committed", "lane", r.Lane(), "start", r.Start, "end", r.End,
+		"records", r.Records, "files", len(r.Files), "trigger", r.Trigger)
 	s.stats.Rounds.Add(1)
 	s.stats.Records.Add(r.Records)
 	s.mu.Lock()

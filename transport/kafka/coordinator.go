@@ -50,6 +50,8 @@ type claimOwner struct {
 	sess  sarama.ConsumerGroupSession
 	topic string
 	part  int32
+	// claim is set while the partition is being consumed.
+	claim sarama.ConsumerGroupClaim
 }
 
 // NewCoordinator returns a Coordinator asking assign on every rebalance.
@@ -156,7 +158,30 @@ func (g *groupHandler) Cleanup(sess sarama.ConsumerGroupSession) error {
 }
 
 func (g *groupHandler) ConsumeClaim(sess sarama.ConsumerGroupSession, claim sarama.ConsumerGroupClaim) error {
+	lane := stages.LaneOf(claim.Topic(), claim.Partition())
+	g.c.mu.Lock()
+	if o := g.c.owners[lane]; o != nil && o.sess == sess {
+		o.claim = claim
+	}
+	g.c.mu.Unlock()
 	return g.inner.ConsumeClaim(noCommitSession{sess}, claim)
+}
+
+// Resync ends the consumption of a partition whose chain of rounds broke
+// (a round was lost, or another process moved the partition on). Sarama ends
+// the session when a claim's handler returns; the group rejoins and Setup
+// places the partition on its durable offset again.
+func (c *Coordinator) Resync(topic string, partition int32) {
+	c.mu.Lock()
+	o := c.owners[stages.LaneOf(topic, partition)]
+	c.mu.Unlock()
+	if o == nil || o.claim == nil {
+		return
+	}
+	if ac, ok := o.claim.(interface{ AsyncClose() }); ok {
+		c.logger.Warn("resyncing partition from its durable offset", "topic", topic, "partition", partition)
+		ac.AsyncClose()
+	}
 }
 
 // noCommitSession is the session Watermill sees: its acks commit nothing.

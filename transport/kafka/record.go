@@ -42,7 +42,9 @@ func (Unmarshaler) Unmarshal(m *sarama.ConsumerMessage) (*message.Message, error
 		meta[metaHeaders] = encodeHeaders(m.Headers)
 	}
 	uuid := m.Topic + "-" + strconv.Itoa(int(m.Partition)) + "-" + strconv.FormatInt(m.Offset, 10)
-	return &message.Message{UUID: uuid, Metadata: meta, Payload: m.Value}, nil
+	msg := message.NewMessage(uuid, m.Value)
+	msg.Metadata = meta
+	return msg, nil
 }
 
 // RecordFrom rebuilds the Kafka record carried by a message from the

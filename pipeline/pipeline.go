@@ -1,0 +1,309 @@
+package pipeline
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/ThreeDotsLabs/watermill"
+	"github.com/ThreeDotsLabs/watermill/message"
+	"github.com/ThreeDotsLabs/watermill/message/router/middleware"
+	wkafka "github.com/ThreeDotsLabs/watermill-kafka/v3/pkg/kafka"
+
+	"github.com/sluicehq/sluice/stages"
+	"github.com/sluicehq/sluice/stages/buffer"
+	"github.com/sluicehq/sluice/stages/commit"
+	"github.com/sluicehq/sluice/stages/format"
+	"github.com/sluicehq/sluice/stages/parse"
+	"github.com/sluicehq/sluice/stages/partition"
+	"github.com/sluicehq/sluice/stages/upload"
+	"github.com/sluicehq/sluice/transport/kafka"
+	"github.com/sluicehq/sluice/transport/link"
+	"github.com/sluicehq/sluice/transport/objstore"
+)
+
+// Link topics between the deliver router's handlers.
+const (
+	topicRounds   = "rounds"
+	topicUploaded = "uploaded"
+)
+
+// Settings is what a program injects into the pipeline.
+type Settings struct {
+	// Logger receives sluice's log; nil discards.
+	Logger *slog.Logger
+	// Owner names this process in progress records (default host-pid-start).
+	Owner string
+	// Store overrides the store opened from Destination.URL (tests).
+	Store objstore.Store
+}
+
+// Pipeline is one running sluice: Kafka in, files and progress records out.
+type Pipeline struct {
+	cfg Config
+	set Settings
+	log *slog.Logger
+
+	store  objstore.Store
+	topics map[string]*topicStages
+	ledger *commit.Ledger
+	link   *link.Link
+	buffer *buffer.Stage
+	upload *upload.Stage
+	commit *commit.Stage
+	coord  *kafka.Coordinator
+
+	released chan struct{} // closed when ingest handlers may give up
+	started  time.Time
+}
+
+type topicStages struct {
+	parse     *parse.Stage
+	partition *partition.Stage
+	format    format.Config
+	policy    buffer.Policy
+}
+
+// New checks cfg and builds the stages. It does not connect to anything.
+func New(cfg Config, set Settings) (*Pipeline, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if set.Logger == nil {
+		set.Logger = slog.New(slog.DiscardHandler)
+	}
+	if set.Owner == "" {
+		host, _ := os.Hostname()
+		set.Owner = host + "-" + strconv.Itoa(os.Getpid()) + "-" + strconv.FormatInt(time.Now().Unix(), 10)
+	}
+	return &Pipeline{cfg: cfg, set: set, log: set.Logger, topics: map[string]*topicStages{}, released: make(chan struct{})}, nil
+}
+
+// Run connects to the store and Kafka, archives until ctx is done, then shuts
+// down gracefully within Config.ShutdownTimeout: records buffered are sealed,
+// uploaded and committed before it returns. It returns an error when it cannot
+// start (unreachable broker or store, unknown topic) or cannot finish the
+// shutdown in time.
+func (p *Pipeline) Run(ctx context.Context) error {
+	p.started = time.Now()
+	if err := p.connect(ctx); err != nil {
+		return err
+	}
+	p.link = link.New(link.Config{Lanes: p.cfg.Upload.Concurrency, Capacity: 4 * p.cfg.Upload.Concurrency},
+		watermill.NewSlogLogger(p.log))
+	if err := p.buildStages(); err != nil {
+		return err
+	}
+	if err := p.buffer.Start(); err != nil {
+		return err
+	}
+	defer p.buffer.Close()
+	defer p.link.Close()
+
+	sub, err := kafka.NewSubscriber(p.cfg.Kafka, p.coord, p.log)
+	if err != nil {
+		return fmt.Errorf("creating kafka subscriber: %w", err)
+	}
+	ingest, deliver, err := p.routers(sub)
+	if err != nil {
+		return err
+	}
+
+	// The routers are closed in order below, not by ctx.
+	bg := context.WithoutCancel(ctx)
+	bufCtx, stopBuffer := context.WithCancel(bg)
+	var wg sync.WaitGroup
+	wg.Go(func() { p.buffer.Run(bufCtx) })
+	routerErrs := make(chan error, 2)
+	wg.Go(func() { routerErrs <- deliver.Run(bg) })
+	select {
+	case <-deliver.Running():
+	case err := <-routerErrs:
+		stopBuffer()
+		wg.Wait()
+		return fmt.Errorf("starting deliver router: %w", err)
+	}
+	wg.Go(func() { routerErrs <- ingest.Run(bg) })
+	p.log.Info("sluice running", "topics", p.topicNames(), "destination", p.store.String(), "owner", p.set.Owner)
+
+	var runErr error
+	select {
+	case <-ctx.Done():
+	case err := <-routerErrs:
+		runErr = fmt.Errorf("router stopped: %w", err)
+	}
+	shutErr := p.shutdown(bg, ingest, deliver)
+	stopBuffer()
+	wg.Wait()
+	return errors.Join(runErr, shutErr)
+}
+
+// shutdown stops upstream first so downstream can drain.
+func (p *Pipeline) shutdown(ctx context.Context, ingest, deliver *message.Router) error {
+	ctx, cancel := context.WithTimeout(ctx, p.cfg.ShutdownTimeout)
+	defer cancel()
+	p.log.Info("shutting down: sealing buffered rounds")
+	var errs []error
+	if err := p.buffer.Drain(ctx); err != nil {
+		errs = append(errs, fmt.Errorf("sealing buffered rounds: %w", err))
+	}
+	if err := p.link.Drain(ctx); err != nil {
+		errs = append(errs, fmt.Errorf("uploading and committing buffered rounds: %w", err))
+	}
+	close(p.released)
+	if err := ingest.Close(); err != nil {
+		errs = append(errs, fmt.Errorf("closing ingest router: %w", err))
+	}
+	if err := deliver.Close(); err != nil {
+		errs = append(errs, fmt.Errorf("closing deliver router: %w", err))
+	}
+	p.log.Info("stopped", "records_committed", p.commit.Stats().Records.Load())
+	return errors.Join(errs...)
+}
+
+// connect opens the store, checks it answers, and resolves the topics.
+func (p *Pipeline) connect(ctx context.Context) error {
+	p.store = p.set.Store
+	if p.store == nil {
+		st, err := objstore.Open(ctx, p.cfg.Destination.URL, p.cfg.Destination.S3, objstore.Settings{Logger: p.log})
+		if err != nil {
+			return fmt.Errorf("opening destination: %w", err)
+		}
+		p.store = st
+	}
+	if _, _, err := p.store.Get(ctx, "_sluice/probe"); err != nil && !errors.Is(err, objstore.ErrNotExist) {
+		return fmt.Errorf("checking destination %s: %w", p.store, err)
+	}
+	topics, err := kafka.ResolveTopics(ctx, p.cfg.Kafka)
+	if err != nil {
+		return err
+	}
+	for _, t := range topics {
+		tc := p.cfg.TopicConfig(t)
+		ps, err := parse.New(tc.Parser, parse.Settings{Logger: p.log})
+		if err != nil {
+			return fmt.Errorf("topic %q: %w", t, err)
+		}
+		pt, err := partition.New(tc.Partitioner, partition.Settings{Logger: p.log})
+		if err != nil {
+			return fmt.Errorf("topic %q: %w", t, err)
+		}
+		p.topics[t] = &topicStages{parse: ps, partition: pt, format: tc.Format, policy: tc.Policy}
+	}
+	return nil
+}
+
+func (p *Pipeline) topicNames() []string {
+	out := make([]string, 0, len(p.topics))
+	for t := range p.topics {
+		out = append(out, t)
+	}
+	return out
+}
+
+func (p *Pipeline) buildStages() error {
+	var err error
+	p.ledger = commit.NewLedger(p.store, p.set.Owner)
+	p.coord = kafka.NewCoordinator(assigner{p}, p.log)
+	p.buffer, err = buffer.New(p.cfg.Buffer, buffer.Settings{
+		Logger:   p.log,
+		Publish:  p.publishRound,
+		Topic:    p.bufferTopic,
+		OnBroken: p.coord.Resync,
+	})
+	if err != nil {
+		return err
+	}
+	p.upload, err = upload.New(p.cfg.Upload, upload.Settings{
+		Logger: p.log, Store: p.store, Ledger: p.ledger,
+		Format:  func(t string) format.Config { return p.topics[t].format },
+		OnStale: p.stale,
+	})
+	if err != nil {
+		return err
+	}
+	p.commit, err = commit.New(commit.Settings{Logger: p.log, Ledger: p.ledger, Offsets: p.coord, OnStale: p.stale})
+	return err
+}
+
+func (p *Pipeline) bufferTopic(t string) buffer.TopicSettings {
+	ts := p.topics[t]
+	return buffer.TopicSettings{Policy: ts.policy, Extension: format.Extension(ts.format)}
+}
+
+// stale stops work on a partition another process moved on, and reads it
+// again from the bucket's progress.
+func (p *Pipeline) stale(topic string, partition int32) {
+	p.buffer.Break(topic, partition)
+	p.coord.Resync(topic, partition)
+}
+
+// publishRound hands a sealed round to the deliver router.
+func (p *Pipeline) publishRound(ctx context.Context, r *stages.Round) error {
+	payload, err := json.Marshal(r)
+	if err != nil {
+		return fmt.Errorf("encoding round: %w", err)
+	}
+	msg := message.NewMessage(r.Lane()+"@"+strconv.FormatInt(r.Start, 10), payload)
+	msg.Metadata.Set(link.LaneKey, r.Lane())
+	// The round outlives the record that sealed it: keep the context's values
+	// (trace context) but not its cancellation. Publishing gives up when the
+	// link closes.
+	msg.SetContext(context.WithoutCancel(ctx))
+	return p.link.Publish(topicRounds, msg)
+}
+
+// routers builds the ingest and deliver routers.
+func (p *Pipeline) routers(sub *wkafka.Subscriber) (ingest, deliver *message.Router, err error) {
+	wlog := watermill.NewSlogLogger(p.log)
+	rcfg := message.RouterConfig{CloseTimeout: p.cfg.ShutdownTimeout}
+	if ingest, err = message.NewRouter(rcfg, wlog); err != nil {
+		return nil, nil, err
+	}
+	if deliver, err = message.NewRouter(rcfg, wlog); err != nil {
+		return nil, nil, err
+	}
+	ingest.AddMiddleware(middleware.Recoverer)
+	deliver.AddMiddleware(middleware.Recoverer)
+	for t := range p.topics {
+		ingest.AddConsumerHandler("ingest-"+t, t, sub, p.ingest)
+	}
+	l := keepOpen{p.link}
+	deliver.AddHandler("upload", topicRounds, l, topicUploaded, l, p.upload.Handle)
+	deliver.AddConsumerHandler("commit", topicUploaded, l, p.commit.Handle)
+	return ingest, deliver, nil
+}
+
+// ingest runs the per-record stages: parse → partition → buffer.
+func (p *Pipeline) ingest(msg *message.Message) error {
+	rec, err := kafka.RecordFrom(msg)
+	if err != nil {
+		return err
+	}
+	ts := p.topics[rec.Topic]
+	if ts == nil {
+		return fmt.Errorf("record of unexpected topic %q", rec.Topic)
+	}
+	ts.parse.Parse(&rec)
+	dir := ts.partition.Dir(&rec)
+	err = p.buffer.Append(msg.Context(), &rec, dir)
+	if errors.Is(err, buffer.ErrDraining) {
+		// Hold the record until the consumers stop; it is read again next
+		// time. Watermill does not log a cancelled handler.
+		<-p.released
+		return context.Canceled
+	}
+	return err
+}
+
+// keepOpen lets the routers use the link without closing it: the pipeline
+// closes it after both routers stopped.
+type keepOpen struct{ *link.Link }
+
+func (keepOpen) Close() error { return nil }

@@ -1,0 +1,46 @@
+package pipeline
+
+// Stats is a snapshot of what a running pipeline did since it started.
+type Stats struct {
+	// RecordsIn counts records accepted by the buffer; BytesIn their payload.
+	RecordsIn, BytesIn int64
+	// EventTimeFallbacks counts records whose event time could not be read
+	// from the value (stored all the same, partitioned by Kafka timestamp).
+	EventTimeFallbacks int64
+	// Buffered is the bytes held in memory; OpenFiles the files open.
+	Buffered, OpenFiles int64
+	// RoundsSealed counts rounds handed to upload.
+	RoundsSealed int64
+	// FilesUploaded and BytesUploaded count stored data files.
+	FilesUploaded, BytesUploaded int64
+	// RoundsCommitted and RecordsCommitted count what is durable.
+	RoundsCommitted, RecordsCommitted int64
+	// RoundsDropped counts rounds not uploaded because they were already
+	// stored or the partition had moved on (stale).
+	RoundsDropped int64
+	// Durable is the next offset to store per partition ("topic/partition"),
+	// as committed by this process.
+	Durable map[string]int64
+}
+
+// Stats returns a snapshot of the pipeline's counters. It is safe to call
+// while Run runs, and returns zeros before.
+func (p *Pipeline) Stats() Stats {
+	var s Stats
+	if p.buffer == nil || p.upload == nil || p.commit == nil {
+		return s
+	}
+	b := p.buffer.Stats()
+	s.RecordsIn, s.BytesIn = b.Records.Load(), b.Bytes.Load()
+	s.Buffered, s.OpenFiles = p.buffer.Buffered(), p.buffer.OpenFiles()
+	s.RoundsSealed = b.Rounds.Load()
+	u := p.upload.Stats()
+	s.FilesUploaded, s.BytesUploaded, s.RoundsDropped = u.Files.Load(), u.Bytes.Load(), u.Dropped.Load()
+	c := p.commit.Stats()
+	s.RoundsCommitted, s.RecordsCommitted = c.Rounds.Load(), c.Records.Load()
+	s.Durable = p.commit.Durable()
+	for _, t := range p.topics {
+		s.EventTimeFallbacks += int64(t.parse.Stats().Fallbacks)
+	}
+	return s
+}

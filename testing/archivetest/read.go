@@ -1,0 +1,205 @@
+package archivetest
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"path"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/parquet/file"
+	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+	"github.com/klauspost/compress/zstd"
+	"github.com/stretchr/testify/require"
+
+	"github.com/sluicehq/sluice/transport/objstore"
+)
+
+// Row is one stored record.
+type Row struct {
+	Key       string // object key
+	Topic     string
+	Partition int32
+	Offset    int64
+	Value     []byte
+	RecordKey []byte
+}
+
+// nameRE is the file name every data object must have.
+var nameRE = regexp.MustCompile(`^([A-Za-z0-9._-]+)\+(\d+)\+(\d{20})\.(parquet|jsonl|jsonl\.gz|jsonl\.zst)$`)
+
+// ReadAll reads every data object (keys not under "_sluice/") and checks
+// each object's name: "<topic>+<partition>+<round start, 20 digits>.<ext>",
+// where topic and partition match its rows and the round start is the
+// smallest offset over all objects of the round (the files of one round
+// share the name, in different output partitions).
+func ReadAll(t testing.TB, st objstore.Store) []Row {
+	t.Helper()
+	ctx := context.Background()
+	var keys []string
+	require.NoError(t, st.List(ctx, "", func(o objstore.Object) error {
+		if !strings.HasPrefix(o.Key, "_sluice/") {
+			keys = append(keys, o.Key)
+		}
+		return nil
+	}))
+	var rows []Row
+	roundMin := map[string]int64{} // "<topic>+<partition>+<start>" → smallest offset in the round's files
+	for _, k := range keys {
+		m := nameRE.FindStringSubmatch(path.Base(k))
+		require.NotNil(t, m, "object %q is not named <topic>+<partition>+<offset>.<ext>", k)
+		rc, err := st.Open(ctx, k)
+		require.NoError(t, err)
+		data, err := io.ReadAll(rc)
+		rc.Close()
+		require.NoError(t, err)
+		var got []Row
+		if m[4] == "parquet" {
+			got = readParquet(t, k, data)
+		} else {
+			got = readJSONL(t, k, m[4], data)
+		}
+		require.NotEmpty(t, got, "object %q holds no rows", k)
+		first, _ := strconv.ParseInt(m[3], 10, 64)
+		part, _ := strconv.Atoi(m[2])
+		round := fmt.Sprintf("%s+%d+%d", m[1], part, first)
+		if _, ok := roundMin[round]; !ok {
+			roundMin[round] = got[0].Offset
+		}
+		for _, r := range got {
+			require.Equal(t, m[1], r.Topic, "object %q", k)
+			require.Equal(t, int32(part), r.Partition, "object %q", k)
+			require.GreaterOrEqual(t, r.Offset, first, "object %q holds an offset before its round's start", k)
+			roundMin[round] = min(roundMin[round], r.Offset)
+		}
+		rows = append(rows, got...)
+	}
+	for round, lo := range roundMin {
+		var start int64
+		fmt.Sscanf(round[strings.LastIndex(round, "+")+1:], "%d", &start)
+		require.Equal(t, start, lo, "files of round %s must be named by the round's first offset", round)
+	}
+	return rows
+}
+
+func readParquet(t testing.TB, key string, data []byte) []Row {
+	rdr, err := file.NewParquetReader(bytes.NewReader(data))
+	require.NoError(t, err, key)
+	defer rdr.Close()
+	fr, err := pqarrow.NewFileReader(rdr, pqarrow.ArrowReadProperties{}, memory.DefaultAllocator)
+	require.NoError(t, err, key)
+	tbl, err := fr.ReadTable(context.Background())
+	require.NoError(t, err, key)
+	defer tbl.Release()
+	tr := array.NewTableReader(tbl, 0)
+	defer tr.Release()
+	var rows []Row
+	for tr.Next() {
+		rec := tr.RecordBatch()
+		col := func(name string) int {
+			idx := rec.Schema().FieldIndices(name)
+			require.Len(t, idx, 1, "column %q in %s", name, key)
+			return idx[0]
+		}
+		topics := rec.Column(col("topic")).(*array.String)
+		parts := rec.Column(col("partition")).(*array.Int32)
+		offs := rec.Column(col("offset")).(*array.Int64)
+		vals := rec.Column(col("value")).(*array.Binary)
+		keys := rec.Column(col("key")).(*array.Binary)
+		for i := 0; i < int(rec.NumRows()); i++ {
+			r := Row{Key: key, Topic: topics.Value(i), Partition: parts.Value(i), Offset: offs.Value(i)}
+			if !vals.IsNull(i) {
+				r.Value = bytes.Clone(vals.Value(i))
+			}
+			if !keys.IsNull(i) {
+				r.RecordKey = bytes.Clone(keys.Value(i))
+			}
+			rows = append(rows, r)
+		}
+	}
+	return rows
+}
+
+func readJSONL(t testing.TB, key, ext string, data []byte) []Row {
+	var r io.Reader = bytes.NewReader(data)
+	switch ext {
+	case "jsonl.gz":
+		gz, err := gzip.NewReader(r)
+		require.NoError(t, err, key)
+		r = gz
+	case "jsonl.zst":
+		zr, err := zstd.NewReader(r)
+		require.NoError(t, err, key)
+		defer zr.Close()
+		r = zr
+	}
+	var rows []Row
+	sc := bufio.NewScanner(r)
+	sc.Buffer(nil, 64<<20)
+	for sc.Scan() {
+		var line struct {
+			Topic     string          `json:"topic"`
+			Partition int32           `json:"partition"`
+			Offset    int64           `json:"offset"`
+			Value     json.RawMessage `json:"value"`
+			Key       *string         `json:"key"`
+		}
+		require.NoError(t, json.Unmarshal(sc.Bytes(), &line), "%s: %s", key, sc.Text())
+		row := Row{Key: key, Topic: line.Topic, Partition: line.Partition, Offset: line.Offset, Value: line.Value}
+		if line.Key != nil {
+			row.RecordKey = []byte(*line.Key)
+		}
+		rows = append(rows, row)
+	}
+	require.NoError(t, sc.Err(), key)
+	return rows
+}
+
+// Offsets groups rows by partition ("topic/partition") and fails the test
+// when an offset is stored twice.
+func Offsets(t testing.TB, rows []Row) map[string][]int64 {
+	t.Helper()
+	seen := map[string]string{}
+	out := map[string][]int64{}
+	for _, r := range rows {
+		lane := fmt.Sprintf("%s/%d", r.Topic, r.Partition)
+		id := fmt.Sprintf("%s@%d", lane, r.Offset)
+		if prev, dup := seen[id]; dup {
+			t.Fatalf("offset %s stored twice: in %s and %s", id, prev, r.Key)
+		}
+		seen[id] = r.Key
+		out[lane] = append(out[lane], r.Offset)
+	}
+	return out
+}
+
+// RequireExactlyOnce fails unless every offset 0..end-1 of every partition in
+// end is stored exactly once and nothing else is.
+func RequireExactlyOnce(t testing.TB, rows []Row, topic string, end map[int32]int64) {
+	t.Helper()
+	got := Offsets(t, rows)
+	total := 0
+	for p, e := range end {
+		lane := fmt.Sprintf("%s/%d", topic, p)
+		offs := got[lane]
+		require.Len(t, offs, int(e), "partition %s: stored %d offsets, produced %d", lane, len(offs), e)
+		have := make(map[int64]bool, len(offs))
+		for _, o := range offs {
+			have[o] = true
+		}
+		for o := int64(0); o < e; o++ {
+			require.True(t, have[o], "partition %s: offset %d missing", lane, o)
+		}
+		total += len(offs)
+	}
+	require.Len(t, rows, total, "rows of partitions nobody produced to")
+}

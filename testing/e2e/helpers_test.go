@@ -1,0 +1,148 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/sluicehq/sluice/pipeline"
+	"github.com/sluicehq/sluice/stages/commit"
+	"github.com/sluicehq/sluice/testing/kafkatest"
+	"github.com/sluicehq/sluice/transport/objstore"
+)
+
+// testConfig is a configuration for a local test: small rounds so a test
+// sees many of them, short idle sealing.
+func testConfig(t *testing.T, brokers []string, destURL string, topics ...string) pipeline.Config {
+	cfg := pipeline.DefaultConfig()
+	cfg.Kafka.Brokers = brokers
+	cfg.Kafka.Topics = topics
+	cfg.Kafka.Group = "sluice-test"
+	cfg.Kafka.SessionTimeout = 10 * time.Second
+	cfg.Destination.URL = destURL
+	cfg.Buffer.Dir = t.TempDir()
+	cfg.Defaults.Policy.MaxRecords = 700
+	cfg.Defaults.Policy.Idle = 300 * time.Millisecond
+	cfg.ShutdownTimeout = 30 * time.Second
+	cfg.Defaults.Parser.Type = "json"
+	cfg.Defaults.Parser.JSON.TimeField = "ts"
+	cfg.Defaults.Parser.JSON.TimeFormat = "unix_ms"
+	return cfg
+}
+
+// running is a pipeline running in the background.
+type running struct {
+	p      *pipeline.Pipeline
+	cancel context.CancelFunc
+	done   chan error
+}
+
+func start(t *testing.T, cfg pipeline.Config, set pipeline.Settings) *running {
+	t.Helper()
+	if set.Logger == nil {
+		set.Logger = testLogger(t)
+	}
+	p, err := pipeline.New(cfg, set)
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(t.Context())
+	r := &running{p: p, cancel: cancel, done: make(chan error, 1)}
+	go func() { r.done <- p.Run(ctx) }()
+	t.Cleanup(func() { r.cancel(); <-r.done })
+	return r
+}
+
+// stop shuts the pipeline down gracefully and returns Run's error.
+func (r *running) stop(t *testing.T) error {
+	t.Helper()
+	r.cancel()
+	select {
+	case err := <-r.done:
+		r.done <- err // for Cleanup
+		return err
+	case <-time.After(60 * time.Second):
+		t.Fatal("pipeline did not stop within 60s")
+		return nil
+	}
+}
+
+func testLogger(t *testing.T) *slog.Logger {
+	level := slog.LevelWarn
+	if os.Getenv("SLUICE_TEST_LOG") != "" {
+		level = slog.LevelDebug
+	}
+	return slog.New(slog.NewTextHandler(tWriter{t}, &slog.HandlerOptions{Level: level}))
+}
+
+type tWriter struct{ t *testing.T }
+
+func (w tWriter) Write(p []byte) (int, error) {
+	w.t.Log(string(p))
+	return len(p), nil
+}
+
+// waitDurable waits until every partition's progress record says everything
+// up to end is stored.
+func waitDurable(t *testing.T, st objstore.Store, topic string, end map[int32]int64, within time.Duration) {
+	t.Helper()
+	ledger := commit.NewLedger(st, "test-reader")
+	deadline := time.Now().Add(within)
+	for {
+		behind := ""
+		for p, e := range end {
+			prog, ok, err := ledger.Load(t.Context(), topic, p)
+			require.NoError(t, err)
+			if !ok || prog.Next < e || prog.Pending != nil {
+				behind = fmt.Sprintf("partition %d: next %d of %d (exists %v)", p, prog.Next, e, ok)
+				break
+			}
+		}
+		if behind == "" {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("archive not durable within %s: %s", within, behind)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// requireKafkaCommitted checks the group's committed offsets equal the
+// progress records' next offsets.
+func requireKafkaCommitted(t *testing.T, kc *kafkatest.Cluster, st objstore.Store, group, topic string, end map[int32]int64) {
+	t.Helper()
+	ledger := commit.NewLedger(st, "test-reader")
+	// Kafka is committed right after the progress record: allow a moment.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		committed := kc.Committed(t, group, topic)
+		lagging := false
+		for p, e := range end {
+			prog, ok, err := ledger.Load(t.Context(), topic, p)
+			require.NoError(t, err)
+			require.True(t, ok, "partition %d has no progress record", p)
+			require.Equal(t, e, prog.Next, "partition %d progress", p)
+			if committed[p] != prog.Next {
+				lagging = true
+				if time.Now().After(deadline) {
+					require.Equal(t, prog.Next, committed[p], "partition %d: kafka committed offset vs progress record", p)
+				}
+			}
+		}
+		if !lagging {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func openStore(t *testing.T, url string, s3 objstore.S3Config) objstore.Store {
+	t.Helper()
+	st, err := objstore.Open(t.Context(), url, s3, objstore.Settings{})
+	require.NoError(t, err)
+	return st
+}

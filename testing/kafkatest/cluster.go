@@ -1,0 +1,108 @@
+package kafkatest
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kgo"
+)
+
+// Cluster is an in-process Kafka broker with a client to drive it.
+type Cluster struct {
+	*kfake.Cluster
+	client *kgo.Client
+	admin  *kadm.Client
+}
+
+// Start starts a one-broker cluster with topics of the given partition
+// count and closes it in t.Cleanup.
+func Start(t testing.TB, partitions int32, topics ...string) *Cluster {
+	t.Helper()
+	kc, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(partitions, topics...))
+	require.NoError(t, err)
+	t.Cleanup(kc.Close)
+	cl, err := kgo.NewClient(
+		kgo.SeedBrokers(kc.ListenAddrs()...),
+		kgo.RecordPartitioner(kgo.ManualPartitioner()),
+		kgo.ProducerLinger(0),
+	)
+	require.NoError(t, err)
+	t.Cleanup(cl.Close)
+	return &Cluster{Cluster: kc, client: cl, admin: kadm.NewClient(cl)}
+}
+
+// Brokers returns the broker addresses.
+func (c *Cluster) Brokers() []string { return c.ListenAddrs() }
+
+// Record is what Produce writes.
+type Record struct {
+	Partition int32
+	Key       []byte
+	Value     []byte
+	Headers   []kgo.RecordHeader
+	Timestamp time.Time
+}
+
+// Produce writes records synchronously and fails the test on any error.
+func (c *Cluster) Produce(t testing.TB, topic string, recs ...Record) {
+	t.Helper()
+	krs := make([]*kgo.Record, len(recs))
+	for i, r := range recs {
+		krs[i] = &kgo.Record{Topic: topic, Partition: r.Partition, Key: r.Key, Value: r.Value,
+			Headers: r.Headers, Timestamp: r.Timestamp}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	require.NoError(t, c.client.ProduceSync(ctx, krs...).FirstErr())
+}
+
+// ProduceJSON writes n JSON events round-robin over partitions; event i has
+// "id": i and "ts" in unix milliseconds starting at start, one second apart.
+func (c *Cluster) ProduceJSON(t testing.TB, topic string, partitions int32, n int, start time.Time) {
+	t.Helper()
+	const batch = 2000
+	for lo := 0; lo < n; lo += batch {
+		recs := make([]Record, 0, batch)
+		for i := lo; i < min(n, lo+batch); i++ {
+			ts := start.Add(time.Duration(i) * time.Second)
+			recs = append(recs, Record{
+				Partition: int32(i) % partitions,
+				Key:       []byte("k" + strconv.Itoa(i)),
+				Value:     fmt.Appendf(nil, `{"id":%d,"ts":%d,"msg":"event %d"}`, i, ts.UnixMilli(), i),
+				Timestamp: ts,
+			})
+		}
+		c.Produce(t, topic, recs...)
+	}
+}
+
+// EndOffsets returns the high watermark of each partition of topic.
+func (c *Cluster) EndOffsets(t testing.TB, topic string) map[int32]int64 {
+	t.Helper()
+	res, err := c.admin.ListEndOffsets(context.Background(), topic)
+	require.NoError(t, err)
+	out := map[int32]int64{}
+	res.Each(func(o kadm.ListedOffset) { out[o.Partition] = o.Offset })
+	return out
+}
+
+// Committed returns the group's committed offset per partition of topic
+// (partitions without a commit are absent).
+func (c *Cluster) Committed(t testing.TB, group, topic string) map[int32]int64 {
+	t.Helper()
+	res, err := c.admin.FetchOffsets(context.Background(), group)
+	require.NoError(t, err)
+	out := map[int32]int64{}
+	res.Each(func(o kadm.OffsetResponse) {
+		if o.Topic == topic && o.Err == nil && o.At >= 0 {
+			out[o.Partition] = o.At
+		}
+	})
+	return out
+}
