@@ -154,15 +154,16 @@ func (s *Server) waitReady(t testing.TB, exited <-chan struct{}) error {
 }
 
 // S3Config returns a configuration for objstore that reaches this server:
-// endpoint, path-style addressing, static credentials, region us-east-1.
+// endpoint, path-style addressing, static credentials, region us-east-1,
+// and the defaults for everything else.
 func (s *Server) S3Config() objstore.S3Config {
-	return objstore.S3Config{
-		Endpoint:        s.Endpoint,
-		Region:          "us-east-1",
-		PathStyle:       true,
-		AccessKeyID:     s.AccessKey,
-		SecretAccessKey: s.SecretKey,
-	}
+	c := objstore.DefaultS3Config()
+	c.Endpoint = s.Endpoint
+	c.Region = "us-east-1"
+	c.PathStyle = true
+	c.AccessKeyID = s.AccessKey
+	c.SecretAccessKey = s.SecretKey
+	return c
 }
 
 // CreateBucket creates a bucket (names need 3 or more characters) and fails

@@ -44,6 +44,9 @@ type Coordinator struct {
 
 	mu     sync.Mutex
 	owners map[string]*claimOwner // by stages.LaneOf
+	// unsynced holds offsets the commit stage could not commit to Kafka for
+	// want of a live session; the next session of the partition commits them.
+	unsynced map[string]int64
 }
 
 type claimOwner struct {
@@ -59,19 +62,22 @@ func NewCoordinator(assign Assignments, logger *slog.Logger) *Coordinator {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &Coordinator{assign: assign, logger: logger, owners: map[string]*claimOwner{}}
+	return &Coordinator{assign: assign, logger: logger, owners: map[string]*claimOwner{}, unsynced: map[string]int64{}}
 }
 
 // Commit marks and commits next as the partition's committed offset on its
 // live session: the offset of the first record not yet in the bucket. It
 // returns ErrNotOwner when the partition has no live session here.
 func (c *Coordinator) Commit(topic string, partition int32, next int64) error {
+	lane := stages.LaneOf(topic, partition)
 	c.mu.Lock()
-	o := c.owners[stages.LaneOf(topic, partition)]
-	c.mu.Unlock()
+	o := c.owners[lane]
 	if o == nil || o.sess.Context().Err() != nil {
+		c.unsynced[lane] = max(c.unsynced[lane], next)
+		c.mu.Unlock()
 		return ErrNotOwner
 	}
+	c.mu.Unlock()
 	o.sess.MarkOffset(topic, partition, next, "")
 	o.sess.Commit()
 	return nil
@@ -121,11 +127,13 @@ func (g *groupHandler) Setup(sess sarama.ConsumerGroupSession) error {
 		if err != nil {
 			return fmt.Errorf("placing partitions of %q on their durable offsets: %w", topic, err)
 		}
+		placed := false
 		for _, p := range parts {
 			if off, ok := pos[p]; ok && off >= 0 {
 				// ResetOffset only moves back and MarkOffset only moves forward.
 				sess.ResetOffset(topic, p, off, "")
 				sess.MarkOffset(topic, p, off, "")
+				placed = true
 			}
 		}
 		g.c.mu.Lock()
@@ -133,6 +141,11 @@ func (g *groupHandler) Setup(sess sarama.ConsumerGroupSession) error {
 			g.c.owners[stages.LaneOf(topic, p)] = &claimOwner{sess: sess, topic: topic, part: p}
 		}
 		g.c.mu.Unlock()
+		if placed {
+			// Kafka's committed offset says what the bucket holds, also for
+			// rounds committed while the partition had no live session.
+			sess.Commit()
+		}
 		g.c.logger.Info("partitions assigned", "topic", topic, "partitions", parts,
 			"generation", sess.GenerationID(), "positions", pos)
 	}
@@ -163,7 +176,16 @@ func (g *groupHandler) ConsumeClaim(sess sarama.ConsumerGroupSession, claim sara
 	if o := g.c.owners[lane]; o != nil && o.sess == sess {
 		o.claim = claim
 	}
+	// A round the commit stage stored while the partition had no live
+	// session: commit it to Kafka now. The consumer's start offset was taken
+	// before ConsumeClaim, so marking does not move it.
+	next, unsynced := g.c.unsynced[lane]
+	delete(g.c.unsynced, lane)
 	g.c.mu.Unlock()
+	if unsynced {
+		sess.MarkOffset(claim.Topic(), claim.Partition(), next, "")
+		sess.Commit()
+	}
 	return g.inner.ConsumeClaim(noCommitSession{sess}, claim)
 }
 
