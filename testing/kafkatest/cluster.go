@@ -2,6 +2,7 @@ package kafkatest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"testing"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
@@ -96,9 +98,12 @@ func (c *Cluster) EndOffsets(t testing.TB, topic string) map[int32]int64 {
 // (partitions without a commit are absent).
 func (c *Cluster) Committed(t testing.TB, group, topic string) map[int32]int64 {
 	t.Helper()
-	res, err := c.admin.FetchOffsets(context.Background(), group)
-	require.NoError(t, err)
 	out := map[int32]int64{}
+	res, err := c.admin.FetchOffsets(context.Background(), group)
+	if errors.Is(err, kerr.GroupIDNotFound) {
+		return out // the group never committed
+	}
+	require.NoError(t, err)
 	res.Each(func(o kadm.OffsetResponse) {
 		if o.Topic == topic && o.Err == nil && o.At >= 0 {
 			out[o.Partition] = o.At

@@ -1,0 +1,79 @@
+package e2e
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/sluicehq/sluice/pipeline"
+	"github.com/sluicehq/sluice/testing/archivetest"
+	"github.com/sluicehq/sluice/testing/kafkatest"
+)
+
+// kcatPath finds kcat; without it the test skips locally and fails in CI.
+func kcatPath(t *testing.T) string {
+	t.Helper()
+	p, err := exec.LookPath("kcat")
+	if err != nil {
+		if os.Getenv("CI") == "" {
+			t.Skip("kcat not installed (apt-get install kcat)")
+		}
+		t.Fatal("kcat not installed; .ci/run installs it with apt-get install kcat")
+	}
+	return p
+}
+
+// TestKcatProducer: records produced by an independent client (kcat, on
+// librdkafka) into the broker are archived exactly once with their keys and
+// values.
+func TestKcatProducer(t *testing.T) {
+	kcat := kcatPath(t)
+	const topic, n = "clicks", 500
+	kc := kafkatest.Start(t, 2, topic)
+	url := "file://" + t.TempDir()
+	cfg := testConfig(t, kc.Brokers(), url, topic)
+	st := openStore(t, url, cfg.Destination.S3)
+
+	var in bytes.Buffer
+	want := map[string]string{}
+	for i := range n {
+		k, v := fmt.Sprintf("user-%d", i%7), fmt.Sprintf(`{"ts":%d,"n":%d}`, time.Date(2026, 11, 22, 1, 0, i, 0, time.UTC).UnixMilli(), i)
+		fmt.Fprintf(&in, "%s\t%s\n", k, v)
+		want[v] = k
+	}
+	for p := range 2 {
+		cmd := exec.Command(kcat, "-b", kc.Brokers()[0], "-t", topic, "-P", "-p", fmt.Sprint(p), "-K", "\t", "-H", "source=kcat")
+		half := bytes.Split(in.Bytes(), []byte("\n"))
+		var part bytes.Buffer
+		for i, line := range half {
+			if len(line) > 0 && i%2 == p {
+				part.Write(line)
+				part.WriteByte('\n')
+			}
+		}
+		cmd.Stdin = &part
+		out, err := cmd.CombinedOutput()
+		require.NoError(t, err, "kcat: %s", out)
+	}
+	end := kc.EndOffsets(t, topic)
+	require.Equal(t, int64(n), end[0]+end[1])
+
+	r := start(t, cfg, pipeline.Settings{})
+	waitDurable(t, st, topic, end, 60*time.Second)
+	requireKafkaCommitted(t, kc, st, cfg.Kafka.Group, topic, end)
+	require.NoError(t, r.stop(t))
+
+	rows := archivetest.ReadAll(t, st)
+	archivetest.RequireExactlyOnce(t, rows, topic, end)
+	for _, row := range rows {
+		k, ok := want[string(row.Value)]
+		require.True(t, ok, "unexpected value %q", row.Value)
+		require.Equal(t, k, string(row.RecordKey))
+	}
+
+}
