@@ -48,8 +48,37 @@ func Available() error {
 		return err
 	}
 	pkg := filepath.Join(d, "node_modules", "@duckdb", "node-api", "package.json")
-	if _, err := os.Stat(pkg); err != nil {
-		return fmt.Errorf("%w: @duckdb/node-api is not installed (run %q)", ErrUnavailable, InstallCommand)
+	if _, err := os.Stat(pkg); err == nil {
+		return nil
+	}
+	// Install it as the lock file pins it, like the MinIO harness builds
+	// MinIO: a project-local install, once, under a lock.
+	if err := install(d); err != nil {
+		return fmt.Errorf("%w: @duckdb/node-api is not installed and %q failed: %v", ErrUnavailable, InstallCommand, err)
+	}
+	return nil
+}
+
+// install runs `npm ci` in dir under an exclusive lock, unless another test
+// process installed the package meanwhile.
+func install(d string) error {
+	if _, err := exec.LookPath("npm"); err != nil {
+		return errors.New("npm is not on PATH")
+	}
+	unlock, err := lockFile(filepath.Join(d, ".install.lock"))
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	if _, err := os.Stat(filepath.Join(d, "node_modules", "@duckdb", "node-api", "package.json")); err == nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "npm", "ci", "--no-audit", "--no-fund")
+	cmd.Dir = d
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("%v: %s", err, bytes.TrimSpace(out))
 	}
 	return nil
 }
