@@ -1,0 +1,56 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/sluicehq/sluice/pipeline"
+)
+
+// newRunCommand returns "sluice run".
+func newRunCommand(s streams) *cobra.Command {
+	var path string
+	cmd := &cobra.Command{
+		Use:   "run -c FILE",
+		Short: "Archive the configured topics until SIGINT or SIGTERM",
+		Long: `Run archives the topics of the configuration file until it receives SIGINT
+(Ctrl-C) or SIGTERM. It then shuts down gracefully: what is buffered is sealed,
+uploaded and committed before it exits 0. A second signal quits at once; what
+was not committed is read again from Kafka on the next start.
+
+Exit codes: 0 after a clean shutdown, 1 on a runtime error (unreachable broker
+or store, unknown topic), 2 on an invalid configuration.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := loadConfig(path, s.stderr)
+			if err != nil {
+				return err
+			}
+			logger, err := newLogger(cfg.Log, logLevelFlag(cmd), s.stderr)
+			if err != nil {
+				return err
+			}
+			p, err := pipeline.New(cfg, pipeline.Settings{Logger: logger})
+			if err != nil {
+				return &exitError{code: exitRuntime, err: fmt.Errorf("creating pipeline: %w", err)}
+			}
+			ctx, stop := notifyContext(cmd.Context(), s)
+			defer stop()
+			err = p.Run(ctx)
+			switch {
+			case err == nil:
+				return nil
+			case ctx.Err() != nil && errors.Is(err, context.Canceled):
+				// Stopped while starting: nothing was buffered yet.
+				return nil
+			default:
+				return &exitError{code: exitRuntime, err: err}
+			}
+		},
+	}
+	addConfigFlag(cmd, &path)
+	return cmd
+}
