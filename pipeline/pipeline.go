@@ -61,6 +61,11 @@ type Pipeline struct {
 
 	released chan struct{} // closed when ingest handlers may give up
 	started  time.Time
+	// deliverCtx is the context of every sealed round: cancelled when the
+	// shutdown deadline passes, so uploads stuck on an unreachable store
+	// give up.
+	deliverCtx    context.Context
+	cancelDeliver context.CancelFunc
 }
 
 type topicStages struct {
@@ -117,6 +122,8 @@ func (p *Pipeline) Run(ctx context.Context) error {
 
 	// The routers are closed in order below, not by ctx.
 	bg := context.WithoutCancel(ctx)
+	p.deliverCtx, p.cancelDeliver = context.WithCancel(bg)
+	defer p.cancelDeliver()
 	bufCtx, stopBuffer := context.WithCancel(bg)
 	var wg sync.WaitGroup
 	wg.Go(func() { p.buffer.Run(bufCtx) })
@@ -148,6 +155,9 @@ func (p *Pipeline) Run(ctx context.Context) error {
 func (p *Pipeline) shutdown(ctx context.Context, ingest, deliver *message.Router) error {
 	ctx, cancel := context.WithTimeout(ctx, p.cfg.ShutdownTimeout)
 	defer cancel()
+	// Past the deadline, rounds still waiting or uploading give up: they are
+	// not committed and will be read again from Kafka.
+	defer context.AfterFunc(ctx, p.cancelDeliver)()
 	p.log.Info("shutting down: sealing buffered rounds")
 	var errs []error
 	if err := p.buffer.Drain(ctx); err != nil {
@@ -245,24 +255,26 @@ func (p *Pipeline) stale(topic string, partition int32) {
 }
 
 // publishRound hands a sealed round to the deliver router.
-func (p *Pipeline) publishRound(ctx context.Context, r *stages.Round) error {
+func (p *Pipeline) publishRound(_ context.Context, r *stages.Round) error {
 	payload, err := json.Marshal(r)
 	if err != nil {
 		return fmt.Errorf("encoding round: %w", err)
 	}
 	msg := message.NewMessage(r.Lane()+"@"+strconv.FormatInt(r.Start, 10), payload)
 	msg.Metadata.Set(link.LaneKey, r.Lane())
-	// The round outlives the record that sealed it: keep the context's values
-	// (trace context) but not its cancellation. Publishing gives up when the
-	// link closes.
-	msg.SetContext(context.WithoutCancel(ctx))
+	// The round outlives the record that sealed it: its context is the
+	// pipeline's, cancelled only when a shutdown runs out of time. Publishing
+	// blocks while the link is full (backpressure) until then.
+	msg.SetContext(p.deliverCtx)
 	return p.link.Publish(topicRounds, msg)
 }
 
 // routers builds the ingest and deliver routers.
 func (p *Pipeline) routers(sub *wkafka.Subscriber) (ingest, deliver *message.Router, err error) {
 	wlog := watermill.NewSlogLogger(p.log)
-	rcfg := message.RouterConfig{CloseTimeout: p.cfg.ShutdownTimeout}
+	// By the time a router is closed the link has drained or the shutdown
+	// deadline has cancelled the rounds: handlers end quickly.
+	rcfg := message.RouterConfig{CloseTimeout: 10 * time.Second}
 	if ingest, err = message.NewRouter(rcfg, wlog); err != nil {
 		return nil, nil, err
 	}

@@ -136,13 +136,19 @@ func (p *part) open(s *Stage, rec *stages.Record) {
 	if p.from < 0 {
 		p.from = rec.Offset
 	}
+	start := rec.Offset
+	if p.cut != nil && p.cut.Start < start {
+		// The cut's first record is gone from Kafka (compaction, retention):
+		// the round keeps the pending round's identity and file names.
+		start = p.cut.Start
+	}
 	p.round = &round{
-		start:      rec.Offset,
+		start:      start,
 		end:        rec.Offset,
 		firstEvent: rec.EventTime,
 		span:       rec.EventTime,
 		dir: filepath.Join(s.cfg.Dir, p.topic, strconv.Itoa(int(p.partition)),
-			strconv.FormatInt(rec.Offset, 10)),
+			strconv.FormatInt(start, 10)),
 		files: map[string]*openFile{},
 	}
 }
@@ -180,9 +186,16 @@ func (p *part) seal(ctx context.Context, s *Stage, trigger string) error {
 		return nil
 	}
 	p.round = nil
+	end := r.end
+	if p.cut != nil {
+		// The cut's last record may be gone from Kafka (a later offset forced
+		// the seal): the round still ends where the pending round ends, so it
+		// completes that round and the chain goes on from its End+1.
+		end = max(end, p.cut.End)
+	}
 	out := &stages.Round{
 		Topic: p.topic, Partition: p.partition,
-		Start: r.start, End: r.end, From: p.from,
+		Start: r.start, End: end, From: p.from,
 		Records: r.records, Bytes: r.bytes, Trigger: trigger,
 	}
 	var closeErr error
@@ -204,7 +217,7 @@ func (p *part) seal(ctx context.Context, s *Stage, trigger string) error {
 		}
 		return 0
 	})
-	p.from = r.end + 1
+	p.from = end + 1
 	p.cut = nil
 	if closeErr == nil {
 		closeErr = s.set.Publish(ctx, out)
@@ -245,13 +258,21 @@ func (p *part) drop(s *Stage) {
 }
 
 func (s *Stage) countTrigger(t string) {
-	c := map[string]*atomicCounter{
-		TriggerSize: &s.stats.BySize, TriggerCount: &s.stats.ByCount, TriggerSpan: &s.stats.BySpan,
-		TriggerIdle: &s.stats.ByIdle, TriggerOpenFiles: &s.stats.ByOpenFiles,
-		TriggerForced: &s.stats.ByForced, TriggerShutdown: &s.stats.ByShutdown,
-	}[t]
-	if c != nil {
-		c.Add(1)
+	switch t {
+	case TriggerSize:
+		s.stats.BySize.Add(1)
+	case TriggerCount:
+		s.stats.ByCount.Add(1)
+	case TriggerSpan:
+		s.stats.BySpan.Add(1)
+	case TriggerIdle:
+		s.stats.ByIdle.Add(1)
+	case TriggerOpenFiles:
+		s.stats.ByOpenFiles.Add(1)
+	case TriggerForced:
+		s.stats.ByForced.Add(1)
+	case TriggerShutdown:
+		s.stats.ByShutdown.Add(1)
 	}
 }
 

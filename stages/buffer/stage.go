@@ -267,5 +267,3 @@ type Stats struct {
 	// Sealed counts rounds by trigger.
 	BySize, ByCount, BySpan, ByIdle, ByOpenFiles, ByForced, ByShutdown atomic.Int64
 }
-
-type atomicCounter = atomic.Int64
