@@ -163,24 +163,25 @@ type Cut struct{ Start, End int64 }
 // round must end exactly at cut.End. Whatever was buffered for the partition
 // is dropped.
 func (s *Stage) Assign(topic string, partition int32, from int64, cut *Cut) {
-	key := stages.LaneOf(topic, partition)
-	s.mu.Lock()
-	old := s.parts[key]
-	s.parts[key] = newPart(topic, partition, from, cut)
-	s.mu.Unlock()
-	if old != nil {
-		old.mu.Lock()
-		old.drop(s)
-		old.mu.Unlock()
-	}
+	s.replace(topic, partition, newPart(topic, partition, from, cut))
 }
 
 // Revoke drops what is buffered for a partition taken away from this process.
 func (s *Stage) Revoke(topic string, partition int32) {
+	s.replace(topic, partition, nil)
+}
+
+// replace puts next (nil: nothing) in the partition's place and drops what
+// the previous state buffered.
+func (s *Stage) replace(topic string, partition int32, next *part) {
 	key := stages.LaneOf(topic, partition)
 	s.mu.Lock()
 	old := s.parts[key]
-	delete(s.parts, key)
+	if next != nil {
+		s.parts[key] = next
+	} else {
+		delete(s.parts, key)
+	}
 	s.mu.Unlock()
 	if old != nil {
 		old.mu.Lock()
