@@ -62,12 +62,12 @@ func sluice(t *testing.T, timeout time.Duration, args ...string) result {
 
 // process is a sluice process running in the background.
 type process struct {
-	cmd    *exec.Cmd
-	stdout bytes.Buffer
-	mu     sync.Mutex
-	stderr bytes.Buffer
-	lines  chan string // stderr lines, as they come
-	done   chan struct{}
+	cmd     *exec.Cmd
+	stdout  bytes.Buffer
+	mu      sync.Mutex
+	stderr  bytes.Buffer
+	lines   chan string // stderr lines, as they come
+	done    chan struct{}
 	waitErr error
 }
 

@@ -19,7 +19,10 @@ import (
 // checks every record in the topic is archived exactly once, the summary
 // says so, and no goroutine is left behind.
 func TestDemoRunsAndStopsCleanly(t *testing.T) {
-	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent(),
+		// sarama's metrics start go-metrics' meter arbiter once per process,
+		// a singleton that serves every later client too.
+		goleak.IgnoreTopFunction("github.com/rcrowley/go-metrics.(*meterArbiter).tick"))
 	dir := filepath.Join(t.TempDir(), "out")
 	d, err := demo.Start(demo.Options{Dir: dir, Rate: 500, Partitions: 3})
 	require.NoError(t, err)
