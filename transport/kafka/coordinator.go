@@ -194,13 +194,16 @@ func (g *groupHandler) ConsumeClaim(sess sarama.ConsumerGroupSession, claim sara
 // the session when a claim's handler returns; the group rejoins and Setup
 // places the partition on its durable offset again.
 func (c *Coordinator) Resync(topic string, partition int32) {
+	var claim sarama.ConsumerGroupClaim
 	c.mu.Lock()
-	o := c.owners[stages.LaneOf(topic, partition)]
+	if o := c.owners[stages.LaneOf(topic, partition)]; o != nil {
+		claim = o.claim // ConsumeClaim sets it under c.mu
+	}
 	c.mu.Unlock()
-	if o == nil || o.claim == nil {
+	if claim == nil {
 		return
 	}
-	if ac, ok := o.claim.(interface{ AsyncClose() }); ok {
+	if ac, ok := claim.(interface{ AsyncClose() }); ok {
 		c.logger.Warn("resyncing partition from its durable offset", "topic", topic, "partition", partition)
 		ac.AsyncClose()
 	}

@@ -208,3 +208,37 @@ func TestRecordRoundTrip(t *testing.T) {
 		})
 	}
 }
+
+// TestResync ends a partition's consumption: the group rejoins and Setup
+// places the partition on its durable position again.
+func TestResync(t *testing.T) {
+	const topic = "events"
+	kc := kafkatest.Start(t, 1, topic)
+	var recs []kafkatest.Record
+	for i := range 30 {
+		recs = append(recs, kafkatest.Record{Value: []byte{byte(i)}})
+	}
+	kc.Produce(t, topic, recs...)
+	assign := &assignments{}
+	coord := NewCoordinator(assign, nil)
+	coord.Resync(topic, 0) // not owned: nothing to do
+
+	assign.place(map[int32]int64{0: 10})
+	resynced := false
+	got, closeSub := consume(t, testConfig(kc.Brokers(), topic), coord, topic, func(got map[int32][]stages.Record) bool {
+		rs := got[0]
+		if !resynced && len(rs) > 0 && rs[len(rs)-1].Offset == 15 {
+			assign.place(map[int32]int64{0: 3}) // the bucket says 3 now
+			coord.Resync(topic, 0)
+			resynced = true
+		}
+		return resynced && rs[len(rs)-1].Offset == 3
+	})
+	defer closeSub()
+	offs := offsets(got)[0]
+	assert.Equal(t, int64(10), offs[0])
+	assert.Equal(t, int64(3), offs[len(offs)-1], "read again from the new durable position")
+	assigned, revoked := assign.calls()
+	assert.Len(t, assigned, 2)
+	assert.Len(t, revoked, 1)
+}
