@@ -190,6 +190,13 @@ func TestLedgersRace(t *testing.T) {
 		for range 10 {
 			st := newStore(t)
 			ls := []*Ledger{NewLedger(st, "a"), NewLedger(st, "b")}
+			// Both have read the (missing) record: both claims are
+			// conditional on the same state. (A ledger that reads after the
+			// other's claim sees the round pending and may complete it.)
+			for _, l := range ls {
+				_, _, err := l.Load(t.Context(), "t", 0)
+				require.NoError(t, err)
+			}
 			errs := make([]error, len(ls))
 			var wg sync.WaitGroup
 			for i, l := range ls {
