@@ -9,6 +9,7 @@ import (
 	"os"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ThreeDotsLabs/watermill"
@@ -60,6 +61,8 @@ type Pipeline struct {
 	coord  *kafka.Coordinator
 
 	released chan struct{} // closed when ingest handlers may give up
+	// ready is set once the stages are built; Stats reads them only then.
+	ready atomic.Bool
 	started  time.Time
 	// deliverCtx is the context of every sealed round: cancelled when the
 	// shutdown deadline passes, so uploads stuck on an unreachable store
@@ -101,10 +104,11 @@ func (p *Pipeline) Run(ctx context.Context) error {
 		return err
 	}
 	p.link = link.New(link.Config{Lanes: p.cfg.Upload.Concurrency, Capacity: 4 * p.cfg.Upload.Concurrency},
-		watermill.NewSlogLogger(p.log))
+		p.watermillLogger())
 	if err := p.buildStages(); err != nil {
 		return err
 	}
+	p.ready.Store(true)
 	if err := p.buffer.Start(); err != nil {
 		return err
 	}
@@ -163,7 +167,7 @@ func (p *Pipeline) shutdown(ctx context.Context, ingest, deliver *message.Router
 	if err := p.buffer.Drain(ctx); err != nil {
 		errs = append(errs, fmt.Errorf("sealing buffered rounds: %w", err))
 	}
-	if err := p.link.Drain(ctx); err != nil {
+	if err := p.drainLink(ctx); err != nil {
 		errs = append(errs, fmt.Errorf("uploading and committing buffered rounds: %w", err))
 	}
 	close(p.released)
@@ -175,6 +179,18 @@ func (p *Pipeline) shutdown(ctx context.Context, ingest, deliver *message.Router
 	}
 	p.log.Info("stopped", "records_committed", p.commit.Stats().Records.Load())
 	return errors.Join(errs...)
+}
+
+// drainLink waits until every round is uploaded and committed: rounds
+// handed to commit while draining are published after Drain was called, so
+// drain until neither topic holds anything.
+func (p *Pipeline) drainLink(ctx context.Context) error {
+	for p.link.Pending(topicRounds)+p.link.Pending(topicUploaded) > 0 {
+		if err := p.link.Drain(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // connect opens the store, checks it answers, and resolves the topics.
@@ -271,7 +287,7 @@ func (p *Pipeline) publishRound(_ context.Context, r *stages.Round) error {
 
 // routers builds the ingest and deliver routers.
 func (p *Pipeline) routers(sub *wkafka.Subscriber) (ingest, deliver *message.Router, err error) {
-	wlog := watermill.NewSlogLogger(p.log)
+	wlog := p.watermillLogger()
 	// By the time a router is closed the link has drained or the shutdown
 	// deadline has cancelled the rounds: handlers end quickly.
 	rcfg := message.RouterConfig{CloseTimeout: 10 * time.Second}
@@ -312,6 +328,14 @@ func (p *Pipeline) ingest(msg *message.Message) error {
 		return context.Canceled
 	}
 	return err
+}
+
+// watermillLogger maps Watermill's own lifecycle lines (adding handlers,
+// subscribing, closing) to debug: sluice logs what a user needs at info.
+func (p *Pipeline) watermillLogger() watermill.LoggerAdapter {
+	return watermill.NewSlogLoggerWithLevelMapping(p.log, map[slog.Level]slog.Level{
+		slog.LevelInfo: slog.LevelDebug,
+	})
 }
 
 // keepOpen lets the routers use the link without closing it: the pipeline

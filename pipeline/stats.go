@@ -27,7 +27,7 @@ type Stats struct {
 // while Run runs, and returns zeros before.
 func (p *Pipeline) Stats() Stats {
 	var s Stats
-	if p.buffer == nil || p.upload == nil || p.commit == nil {
+	if !p.ready.Load() {
 		return s
 	}
 	b := p.buffer.Stats()

@@ -65,7 +65,11 @@ func NewSubscriber(cfg Config, coord *Coordinator, logger *slog.Logger) (*wkafka
 		NackResendSleep:       100 * time.Millisecond,
 		ReconnectRetrySleep:   time.Second,
 		Tracer:                coord,
-	}, watermill.NewSlogLogger(logger))
+	}, watermill.NewSlogLoggerWithLevelMapping(logger, map[slog.Level]slog.Level{
+		// Subscribing, reconnecting and consuming lines are lifecycle
+		// detail; sluice logs assignments itself.
+		slog.LevelInfo: slog.LevelDebug,
+	}))
 }
 
 // ResolveTopics connects to the brokers and returns the topics to archive:
