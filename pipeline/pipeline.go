@@ -13,9 +13,9 @@ import (
 	"time"
 
 	"github.com/ThreeDotsLabs/watermill"
+	wkafka "github.com/ThreeDotsLabs/watermill-kafka/v3/pkg/kafka"
 	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/ThreeDotsLabs/watermill/message/router/middleware"
-	wkafka "github.com/ThreeDotsLabs/watermill-kafka/v3/pkg/kafka"
 
 	"github.com/sluicehq/sluice/stages"
 	"github.com/sluicehq/sluice/stages/buffer"
@@ -62,8 +62,8 @@ type Pipeline struct {
 
 	released chan struct{} // closed when ingest handlers may give up
 	// ready is set once the stages are built; Stats reads them only then.
-	ready atomic.Bool
-	started  time.Time
+	ready   atomic.Bool
+	started time.Time
 	// deliverCtx is the context of every sealed round: cancelled when the
 	// shutdown deadline passes, so uploads stuck on an unreachable store
 	// give up.
