@@ -64,6 +64,15 @@ func newPart(topic string, partition int32, from int64, cut *Cut) *part {
 
 // append adds rec; the caller holds p.mu.
 func (p *part) append(ctx context.Context, s *Stage, ts TopicSettings, rec *stages.Record, dir string) error {
+	if p.cut != nil && p.round == nil && rec.Offset > p.cut.End {
+		// Every record of the pending round is gone from Kafka (retention,
+		// compaction): it cannot be reproduced. Complete it with no files, so
+		// the chain goes on from its End+1; what the round's earlier owner
+		// stored stays as it is.
+		if err := p.sealVanished(ctx, s); err != nil {
+			return err
+		}
+	}
 	if p.cut != nil && p.round != nil && rec.Offset > p.cut.End {
 		// The cut's last record is gone from Kafka: seal what there is.
 		if err := p.seal(ctx, s, TriggerForced); err != nil {
@@ -229,6 +238,27 @@ func (p *part) seal(ctx context.Context, s *Stage, trigger string) error {
 	}
 	s.stats.Rounds.Add(1)
 	s.countTrigger(trigger)
+	return nil
+}
+
+// sealVanished publishes the cut as a round without files; the caller
+// holds p.mu and has checked that no round is open.
+func (p *part) sealVanished(ctx context.Context, s *Stage) error {
+	cut := *p.cut
+	s.set.Logger.Warn("records of a pending round are gone from Kafka; completing it without files",
+		"topic", p.topic, "partition", p.partition, "start", cut.Start, "end", cut.End)
+	out := &stages.Round{
+		Topic: p.topic, Partition: p.partition,
+		Start: cut.Start, End: cut.End, From: p.from, Trigger: TriggerForced,
+	}
+	p.from = cut.End + 1
+	p.cut = nil
+	if err := s.set.Publish(ctx, out); err != nil {
+		p.breakChain(s, err)
+		return err
+	}
+	s.stats.Rounds.Add(1)
+	s.countTrigger(TriggerForced)
 	return nil
 }
 
