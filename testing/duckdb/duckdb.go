@@ -59,7 +59,7 @@ func Available() error {
 	return nil
 }
 
-// install runs `npm ci` in dir under an exclusive lock, unless another test
+// install runs `npm install` (pinned by package-lock.json) in dir under an exclusive lock, unless another test
 // process installed the package meanwhile.
 func install(d string) error {
 	if _, err := exec.LookPath("npm"); err != nil {
@@ -75,7 +75,7 @@ func install(d string) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "npm", "ci", "--no-audit", "--no-fund")
+	cmd := exec.CommandContext(ctx, "npm", "install", "--no-audit", "--no-fund")
 	cmd.Dir = d
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("%v: %s", err, bytes.TrimSpace(out))
