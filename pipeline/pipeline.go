@@ -16,6 +16,7 @@ import (
 	wkafka "github.com/ThreeDotsLabs/watermill-kafka/v3/pkg/kafka"
 	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/ThreeDotsLabs/watermill/message/router/middleware"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/sluicehq/sluice/stages"
 	"github.com/sluicehq/sluice/stages/buffer"
@@ -24,6 +25,7 @@ import (
 	"github.com/sluicehq/sluice/stages/parse"
 	"github.com/sluicehq/sluice/stages/partition"
 	"github.com/sluicehq/sluice/stages/upload"
+	"github.com/sluicehq/sluice/telemetry"
 	"github.com/sluicehq/sluice/transport/kafka"
 	"github.com/sluicehq/sluice/transport/link"
 	"github.com/sluicehq/sluice/transport/objstore"
@@ -43,6 +45,9 @@ type Settings struct {
 	Owner string
 	// Store overrides the store opened from Destination.URL (tests).
 	Store objstore.Store
+	// TracerProvider receives sluice's spans; nil means the global one
+	// (a no-op unless the program installs one).
+	TracerProvider trace.TracerProvider
 }
 
 // Pipeline is one running sluice: Kafka in, files and progress records out.
@@ -303,8 +308,10 @@ func (p *Pipeline) routers(sub *wkafka.Subscriber) (ingest, deliver *message.Rou
 		ingest.AddConsumerHandler("ingest-"+t, t, sub, p.ingest)
 	}
 	l := keepOpen{p.link}
-	deliver.AddHandler("upload", topicRounds, l, topicUploaded, l, p.upload.Handle)
-	deliver.AddConsumerHandler("commit", topicUploaded, l, p.commit.Handle)
+	deliver.AddHandler("upload", topicRounds, l, topicUploaded, l, p.upload.Handle).
+		AddMiddleware(telemetry.RoundSpans(telemetry.SpanUpload, p.set.TracerProvider))
+	deliver.AddConsumerHandler("commit", topicUploaded, l, p.commit.Handle).
+		AddMiddleware(telemetry.RoundSpans(telemetry.SpanCommit, p.set.TracerProvider))
 	return ingest, deliver, nil
 }
 

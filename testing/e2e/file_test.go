@@ -5,7 +5,10 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
+	"github.com/sluicehq/sluice/telemetry"
 	"github.com/sluicehq/sluice/testing/archivetest"
 	"github.com/sluicehq/sluice/testing/kafkatest"
 )
@@ -31,10 +34,23 @@ func TestFileExactlyOnce(t *testing.T) {
 	// A clean restart picks up exactly where the bucket says.
 	kc.ProduceJSON(t, topic, parts, 2000, base.Add(5*time.Hour))
 	end := kc.EndOffsets(t, topic)
-	r = start(t, cfg, pipelineSettings())
+	spans := tracetest.NewSpanRecorder()
+	set := pipelineSettings()
+	set.TracerProvider = sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(spans))
+	r = start(t, cfg, set)
 	waitDurable(t, st, topic, end, 60*time.Second)
 	requireKafkaCommitted(t, kc, st, cfg.Kafka.Group, topic, end)
 	require.NoError(t, r.stop(t))
+
+	// Every committed round ran in an upload span and a commit span.
+	byName := map[string]int{}
+	for _, s := range spans.Ended() {
+		byName[s.Name()]++
+	}
+	committed := r.p.Stats().RoundsCommitted
+	require.Positive(t, committed)
+	require.GreaterOrEqual(t, int64(byName[telemetry.SpanUpload]), committed)
+	require.GreaterOrEqual(t, int64(byName[telemetry.SpanCommit]), committed)
 
 	rows := archivetest.ReadAll(t, st)
 	archivetest.RequireExactlyOnce(t, rows, topic, end)
