@@ -1,0 +1,80 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/ThreeDotsLabs/watermill"
+	wkafka "github.com/ThreeDotsLabs/watermill-kafka/v3/pkg/kafka"
+	"github.com/ThreeDotsLabs/watermill/message"
+	"github.com/ThreeDotsLabs/watermill/message/router/middleware"
+
+	"github.com/sluicehq/sluice/stages/buffer"
+	"github.com/sluicehq/sluice/telemetry"
+	"github.com/sluicehq/sluice/transport/kafka"
+	"github.com/sluicehq/sluice/transport/link"
+)
+
+// routers builds the ingest and deliver routers.
+func (p *Pipeline) routers(sub *wkafka.Subscriber) (ingest, deliver *message.Router, err error) {
+	wlog := p.watermillLogger()
+	// By the time a router is closed the link has drained or the shutdown
+	// deadline has cancelled the rounds: handlers end quickly.
+	rcfg := message.RouterConfig{CloseTimeout: 10 * time.Second}
+	if ingest, err = message.NewRouter(rcfg, wlog); err != nil {
+		return nil, nil, err
+	}
+	if deliver, err = message.NewRouter(rcfg, wlog); err != nil {
+		return nil, nil, err
+	}
+	ingest.AddMiddleware(middleware.Recoverer)
+	deliver.AddMiddleware(middleware.Recoverer)
+	for t := range p.topics {
+		ingest.AddConsumerHandler("ingest-"+t, t, sub, p.ingest)
+	}
+	l := keepOpen{p.link}
+	deliver.AddHandler("upload", topicRounds, l, topicUploaded, l, p.upload.Handle).
+		AddMiddleware(telemetry.RoundSpans(telemetry.SpanUpload, p.set.TracerProvider))
+	deliver.AddConsumerHandler("commit", topicUploaded, l, p.commit.Handle).
+		AddMiddleware(telemetry.RoundSpans(telemetry.SpanCommit, p.set.TracerProvider))
+	return ingest, deliver, nil
+}
+
+// ingest runs the per-record stages: parse → partition → buffer.
+func (p *Pipeline) ingest(msg *message.Message) error {
+	rec, err := kafka.RecordFrom(msg)
+	if err != nil {
+		return err
+	}
+	ts := p.topics[rec.Topic]
+	if ts == nil {
+		return fmt.Errorf("record of unexpected topic %q", rec.Topic)
+	}
+	ts.parse.Parse(&rec)
+	dir := ts.partition.Dir(&rec)
+	err = p.buffer.Append(msg.Context(), &rec, dir)
+	if errors.Is(err, buffer.ErrDraining) {
+		// Hold the record until the consumers stop; it is read again next
+		// time. Watermill does not log a cancelled handler.
+		<-p.released
+		return context.Canceled
+	}
+	return err
+}
+
+// watermillLogger maps Watermill's own lifecycle lines (adding handlers,
+// subscribing, closing) to debug: sluice logs what a user needs at info.
+func (p *Pipeline) watermillLogger() watermill.LoggerAdapter {
+	return watermill.NewSlogLoggerWithLevelMapping(p.log, map[slog.Level]slog.Level{
+		slog.LevelInfo: slog.LevelDebug,
+	})
+}
+
+// keepOpen lets the routers use the link without closing it: the pipeline
+// closes it after both routers stopped.
+type keepOpen struct{ *link.Link }
+
+func (keepOpen) Close() error { return nil }

@@ -1,0 +1,53 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/sluicehq/sluice/stages/parse"
+	"github.com/sluicehq/sluice/stages/partition"
+	"github.com/sluicehq/sluice/transport/kafka"
+	"github.com/sluicehq/sluice/transport/objstore"
+)
+
+// connect opens the store, checks it answers, resolves the topics and
+// builds each topic's per-record stages.
+func (p *Pipeline) connect(ctx context.Context) error {
+	p.store = p.set.Store
+	if p.store == nil {
+		st, err := objstore.Open(ctx, p.cfg.Destination.URL, p.cfg.Destination.S3, objstore.Settings{Logger: p.log})
+		if err != nil {
+			return fmt.Errorf("opening destination: %w", err)
+		}
+		p.store = st
+	}
+	if _, _, err := p.store.Get(ctx, "_sluice/probe"); err != nil && !errors.Is(err, objstore.ErrNotExist) {
+		return fmt.Errorf("checking destination %s: %w", p.store, err)
+	}
+	topics, err := kafka.ResolveTopics(ctx, p.cfg.Kafka)
+	if err != nil {
+		return err
+	}
+	for _, t := range topics {
+		tc := p.cfg.TopicConfig(t)
+		ps, err := parse.New(tc.Parser, parse.Settings{Logger: p.log})
+		if err != nil {
+			return fmt.Errorf("topic %q: %w", t, err)
+		}
+		pt, err := partition.New(tc.Partitioner, partition.Settings{Logger: p.log})
+		if err != nil {
+			return fmt.Errorf("topic %q: %w", t, err)
+		}
+		p.topics[t] = &topicStages{parse: ps, partition: pt, format: tc.Format, policy: tc.Policy}
+	}
+	return nil
+}
+
+func (p *Pipeline) topicNames() []string {
+	out := make([]string, 0, len(p.topics))
+	for t := range p.topics {
+		out = append(out, t)
+	}
+	return out
+}
