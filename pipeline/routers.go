@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"time"
 
 	"github.com/ThreeDotsLabs/watermill"
@@ -12,6 +11,7 @@ import (
 	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/ThreeDotsLabs/watermill/message/router/middleware"
 
+	"github.com/sluicehq/sluice/internal/wmlog"
 	"github.com/sluicehq/sluice/stages/buffer"
 	"github.com/sluicehq/sluice/telemetry"
 	"github.com/sluicehq/sluice/transport/kafka"
@@ -68,9 +68,7 @@ func (p *Pipeline) ingest(msg *message.Message) error {
 // watermillLogger maps Watermill's own lifecycle lines (adding handlers,
 // subscribing, closing) to debug: sluice logs what a user needs at info.
 func (p *Pipeline) watermillLogger() watermill.LoggerAdapter {
-	return watermill.NewSlogLoggerWithLevelMapping(p.log, map[slog.Level]slog.Level{
-		slog.LevelInfo: slog.LevelDebug,
-	})
+	return wmlog.New(p.log)
 }
 
 // keepOpen lets the routers use the link without closing it: the pipeline

@@ -11,8 +11,9 @@ import (
 	"time"
 
 	"github.com/IBM/sarama"
-	"github.com/ThreeDotsLabs/watermill"
 	wkafka "github.com/ThreeDotsLabs/watermill-kafka/v3/pkg/kafka"
+
+	"github.com/sluicehq/sluice/internal/wmlog"
 )
 
 // ErrUnknownTopic is returned by ResolveTopics for a configured topic the
@@ -65,11 +66,7 @@ func NewSubscriber(cfg Config, coord *Coordinator, logger *slog.Logger) (*wkafka
 		NackResendSleep:       100 * time.Millisecond,
 		ReconnectRetrySleep:   time.Second,
 		Tracer:                coord,
-	}, watermill.NewSlogLoggerWithLevelMapping(logger, map[slog.Level]slog.Level{
-		// Subscribing, reconnecting and consuming lines are lifecycle
-		// detail; sluice logs assignments itself.
-		slog.LevelInfo: slog.LevelDebug,
-	}))
+	}, wmlog.New(logger))
 }
 
 // ResolveTopics connects to the brokers and returns the topics to archive:
