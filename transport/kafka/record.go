@@ -8,101 +8,139 @@ import (
 	"time"
 
 	"github.com/IBM/sarama"
-	wkafka "github.com/ThreeDotsLabs/watermill-kafka/v3/pkg/kafka"
 	"github.com/ThreeDotsLabs/watermill/message"
 
 	"github.com/sluicehq/sluice/stages"
 )
 
-// Metadata keys the Unmarshaler sets on every message.
-const (
-	metaTopic   = "kafka_topic"
-	metaKey     = "kafka_key"
-	metaHeaders = "kafka_headers"
-)
+// metaRecord is the metadata key holding a record's Kafka fields, encoded
+// compactly: one map entry per message and no context lookups to read it
+// back (the per-record path is hot).
+const metaRecord = "kafka_record"
 
 // ErrNotKafka is returned by RecordFrom for a message that did not come from
 // the Unmarshaler.
 var ErrNotKafka = errors.New("message did not come from the kafka subscriber")
 
 // Unmarshaler turns a Kafka record into a Watermill message losslessly: the
-// value is the payload; topic, key (nil and empty kept apart) and headers
-// (order and repeated keys kept) travel in metadata. Partition, offset and
-// timestamp travel in the message context, where watermill-kafka puts them.
+// value is the payload; topic, partition, offset, timestamp, key (nil and
+// empty kept apart) and headers (order and repeated keys kept) travel in one
+// metadata entry.
 type Unmarshaler struct{}
 
 // Unmarshal implements watermill-kafka's Unmarshaler.
 func (Unmarshaler) Unmarshal(m *sarama.ConsumerMessage) (*message.Message, error) {
-	meta := make(message.Metadata, 3)
-	meta[metaTopic] = m.Topic
-	if m.Key != nil {
-		meta[metaKey] = string(m.Key)
-	}
-	if len(m.Headers) > 0 {
-		meta[metaHeaders] = encodeHeaders(m.Headers)
-	}
 	uuid := m.Topic + "-" + strconv.Itoa(int(m.Partition)) + "-" + strconv.FormatInt(m.Offset, 10)
 	msg := message.NewMessage(uuid, m.Value)
-	msg.Metadata = meta
+	msg.Metadata = message.Metadata{metaRecord: encodeRecord(m)}
 	return msg, nil
 }
 
 // RecordFrom rebuilds the Kafka record carried by a message from the
 // Subscriber. The record's slices alias the message.
 func RecordFrom(msg *message.Message) (stages.Record, error) {
-	topic, ok := msg.Metadata[metaTopic]
+	enc, ok := msg.Metadata[metaRecord]
 	if !ok {
 		return stages.Record{}, ErrNotKafka
 	}
-	ctx := msg.Context()
-	partition, ok := wkafka.MessagePartitionFromCtx(ctx)
-	if !ok {
-		return stages.Record{}, ErrNotKafka
+	rec, err := decodeRecord(enc)
+	if err != nil {
+		return stages.Record{}, fmt.Errorf("decoding kafka fields of %s: %w", msg.UUID, err)
 	}
-	offset, _ := wkafka.MessagePartitionOffsetFromCtx(ctx)
-	ts, _ := wkafka.MessageTimestampFromCtx(ctx)
-	rec := stages.Record{
-		Topic:     topic,
-		Partition: partition,
-		Offset:    offset,
-		Timestamp: ts.UTC(),
-		Value:     msg.Payload,
-	}
-	if k, ok := msg.Metadata[metaKey]; ok {
-		rec.Key = []byte(k)
-	}
-	if h, ok := msg.Metadata[metaHeaders]; ok {
-		hs, err := decodeHeaders(h)
-		if err != nil {
-			return stages.Record{}, fmt.Errorf("decoding headers of %s: %w", msg.UUID, err)
-		}
-		rec.Headers = hs
-	}
-	if rec.Timestamp.IsZero() {
-		rec.Timestamp = time.Unix(0, 0).UTC()
-	}
+	rec.Value = msg.Payload
 	return rec, nil
 }
 
-// encodeHeaders writes headers as (uvarint len, key, uvarint len+1 or 0 for
-// nil, value) tuples.
-func encodeHeaders(hs []*sarama.RecordHeader) string {
-	n := 0
-	for _, h := range hs {
+// encodeRecord writes topic, partition, offset, timestamp (ms), key and
+// headers: uvarint-length-prefixed topic, varints, key as uvarint len+1 (0 for
+// nil) and bytes, then the headers as encodeHeaders writes them.
+func encodeRecord(m *sarama.ConsumerMessage) string {
+	n := len(m.Topic) + len(m.Key) + 4*binary.MaxVarintLen64
+	for _, h := range m.Headers {
 		n += len(h.Key) + len(h.Value) + 2*binary.MaxVarintLen32
 	}
 	buf := make([]byte, 0, n)
+	buf = binary.AppendUvarint(buf, uint64(len(m.Topic)))
+	buf = append(buf, m.Topic...)
+	buf = binary.AppendVarint(buf, int64(m.Partition))
+	buf = binary.AppendVarint(buf, m.Offset)
+	ts := int64(0)
+	if !m.Timestamp.IsZero() {
+		ts = m.Timestamp.UnixMilli()
+	}
+	buf = binary.AppendVarint(buf, ts)
+	buf = appendBytes(buf, m.Key)
+	buf = appendHeaders(buf, m.Headers)
+	return string(buf)
+}
+
+var errCorruptRecord = errors.New("corrupt record encoding")
+
+func decodeRecord(s string) (stages.Record, error) {
+	b := []byte(s)
+	tl, n := binary.Uvarint(b)
+	if n <= 0 || uint64(len(b)-n) < tl {
+		return stages.Record{}, errCorruptRecord
+	}
+	rec := stages.Record{Topic: string(b[n : n+int(tl)])}
+	b = b[n+int(tl):]
+	var vals [3]int64
+	for i := range vals {
+		v, n := binary.Varint(b)
+		if n <= 0 {
+			return stages.Record{}, errCorruptRecord
+		}
+		vals[i], b = v, b[n:]
+	}
+	rec.Partition, rec.Offset = int32(vals[0]), vals[1]
+	rec.Timestamp = time.UnixMilli(vals[2]).UTC()
+	key, rest, ok := readBytes(b)
+	if !ok {
+		return stages.Record{}, errCorruptRecord
+	}
+	rec.Key = key
+	hs, err := decodeHeaders(string(rest))
+	if err != nil {
+		return stages.Record{}, err
+	}
+	rec.Headers = hs
+	return rec, nil
+}
+
+// appendBytes writes v as uvarint len+1 and its bytes, or 0 for nil.
+func appendBytes(buf, v []byte) []byte {
+	if v == nil {
+		return binary.AppendUvarint(buf, 0)
+	}
+	buf = binary.AppendUvarint(buf, uint64(len(v))+1)
+	return append(buf, v...)
+}
+
+// readBytes reads what appendBytes wrote.
+func readBytes(b []byte) (v, rest []byte, ok bool) {
+	l, n := binary.Uvarint(b)
+	if n <= 0 || (l > 0 && uint64(len(b)-n) < l-1) {
+		return nil, nil, false
+	}
+	if l == 0 {
+		return nil, b[n:], true
+	}
+	return b[n : n+int(l-1)], b[n+int(l-1):], true
+}
+
+// encodeHeaders writes headers as (uvarint len, key, value as appendBytes)
+// tuples.
+func encodeHeaders(hs []*sarama.RecordHeader) string {
+	return string(appendHeaders(nil, hs))
+}
+
+func appendHeaders(buf []byte, hs []*sarama.RecordHeader) []byte {
 	for _, h := range hs {
 		buf = binary.AppendUvarint(buf, uint64(len(h.Key)))
 		buf = append(buf, h.Key...)
-		if h.Value == nil {
-			buf = binary.AppendUvarint(buf, 0)
-			continue
-		}
-		buf = binary.AppendUvarint(buf, uint64(len(h.Value))+1)
-		buf = append(buf, h.Value...)
+		buf = appendBytes(buf, h.Value)
 	}
-	return string(buf)
+	return buf
 }
 
 var errCorruptHeaders = errors.New("corrupt header encoding")
@@ -116,19 +154,12 @@ func decodeHeaders(s string) ([]stages.Header, error) {
 			return nil, errCorruptHeaders
 		}
 		key := string(b[n : n+int(kl)])
-		b = b[n+int(kl):]
-		vl, n := binary.Uvarint(b)
-		if n <= 0 || (vl > 0 && uint64(len(b)-n) < vl-1) {
+		val, rest, ok := readBytes(b[n+int(kl):])
+		if !ok {
 			return nil, errCorruptHeaders
 		}
-		var val []byte
-		if vl > 0 {
-			val = b[n : n+int(vl-1)]
-			b = b[n+int(vl-1):]
-		} else {
-			b = b[n:]
-		}
 		hs = append(hs, stages.Header{Key: key, Value: val})
+		b = rest
 	}
 	return hs, nil
 }

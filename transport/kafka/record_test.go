@@ -2,6 +2,7 @@ package kafka
 
 import (
 	"testing"
+	"time"
 
 	"github.com/IBM/sarama"
 	"github.com/ThreeDotsLabs/watermill/message"
@@ -61,29 +62,19 @@ func assertRecord(t *testing.T, tc recordCase, got stages.Record) {
 func TestUnmarshal(t *testing.T) {
 	for _, tc := range recordCases() {
 		t.Run(tc.name, func(t *testing.T) {
-			m := &sarama.ConsumerMessage{Topic: "events", Partition: 3, Offset: 42,
+			ts := time.Date(2026, 11, 22, 1, 2, 3, 4_000_000, time.UTC)
+			m := &sarama.ConsumerMessage{Topic: "events", Partition: 3, Offset: 42, Timestamp: ts,
 				Key: tc.key, Value: tc.value, Headers: saramaHeaders(tc.headers)}
 			msg, err := Unmarshaler{}.Unmarshal(m)
 			require.NoError(t, err)
 			assert.Equal(t, "events-3-42", msg.UUID)
-			assert.Equal(t, "events", msg.Metadata[metaTopic])
-			_, hasKey := msg.Metadata[metaKey]
-			assert.Equal(t, tc.key != nil, hasKey)
-			_, hasHeaders := msg.Metadata[metaHeaders]
-			assert.Equal(t, len(tc.headers) > 0, hasHeaders)
-
-			// What RecordFrom reads back, without the context watermill-kafka adds.
-			got := stages.Record{Value: msg.Payload}
-			if k, ok := msg.Metadata[metaKey]; ok {
-				got.Key = []byte(k)
-			}
-			got.Headers, err = decodeHeaders(msg.Metadata[metaHeaders])
+			got, err := RecordFrom(msg)
 			require.NoError(t, err)
+			assert.Equal(t, "events", got.Topic)
+			assert.Equal(t, int32(3), got.Partition)
+			assert.Equal(t, int64(42), got.Offset)
+			assert.Equal(t, ts, got.Timestamp)
 			assertRecord(t, tc, got)
-
-			// Without partition and offset in the context it is not a Kafka message.
-			_, err = RecordFrom(msg)
-			assert.ErrorIs(t, err, ErrNotKafka)
 		})
 	}
 	_, err := RecordFrom(message.NewMessage("x", nil))
@@ -165,4 +156,26 @@ func TestSelectTopics(t *testing.T) {
 			assert.Equal(t, tt.want, got)
 		})
 	}
+}
+
+func FuzzDecodeRecord(f *testing.F) {
+	for _, tc := range recordCases() {
+		f.Add(encodeRecord(&sarama.ConsumerMessage{Topic: "t", Partition: 1, Offset: 7,
+			Key: tc.key, Headers: saramaHeaders(tc.headers)}))
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		rec, err := decodeRecord(s) // never panics
+		if err != nil {
+			return
+		}
+		var hs []*sarama.RecordHeader
+		for _, h := range rec.Headers {
+			hs = append(hs, &sarama.RecordHeader{Key: []byte(h.Key), Value: h.Value})
+		}
+		again, err := decodeRecord(encodeRecord(&sarama.ConsumerMessage{Topic: rec.Topic, Partition: rec.Partition,
+			Offset: rec.Offset, Timestamp: rec.Timestamp, Key: rec.Key, Headers: hs}))
+		require.NoError(t, err)
+		assert.Equal(t, rec.Offset, again.Offset)
+		assert.Equal(t, rec.Key == nil, again.Key == nil)
+	})
 }
