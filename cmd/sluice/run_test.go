@@ -99,7 +99,7 @@ func TestRunStopsGracefullyExactlyOnce(t *testing.T) {
 
 	kc.ProduceJSON(t, topic, parts, 2000, base)
 	p := startSluice(t, "run", "-c", file)
-	waitDurable(t, st, topic, kc.EndOffsets(t, topic), 60*time.Second)
+	archivetest.WaitDurable(t, st, topic, kc.EndOffsets(t, topic), 60*time.Second)
 	kc.ProduceJSON(t, topic, parts, 1000, base.Add(time.Hour)) // some of it buffered when the signal comes
 	require.NoError(t, p.cmd.Process.Signal(syscall.SIGTERM))
 	r := p.wait(t, 60*time.Second)
@@ -118,7 +118,7 @@ func TestRunStopsGracefullyExactlyOnce(t *testing.T) {
 	// A restart picks up where the bucket says and archives the rest.
 	end := kc.EndOffsets(t, topic)
 	p = startSluice(t, "run", "-c", file)
-	waitDurable(t, st, topic, end, 60*time.Second)
+	archivetest.WaitDurable(t, st, topic, end, 60*time.Second)
 	require.NoError(t, p.cmd.Process.Signal(syscall.SIGINT))
 	r = p.wait(t, 60*time.Second)
 	require.Equal(t, 0, r.code, "stderr:\n%s", r.stderr)
@@ -176,28 +176,3 @@ func durable(t *testing.T, st objstore.Store, topic string, parts int32) map[int
 	return out
 }
 
-// waitDurable waits until every partition's progress record says everything
-// below end is stored.
-func waitDurable(t *testing.T, st objstore.Store, topic string, end map[int32]int64, within time.Duration) {
-	t.Helper()
-	ledger := commit.NewLedger(st, "test-reader")
-	deadline := time.Now().Add(within)
-	for {
-		behind := ""
-		for p, e := range end {
-			prog, ok, err := ledger.Load(t.Context(), topic, p)
-			require.NoError(t, err)
-			if !ok || prog.Next < e || prog.Pending != nil {
-				behind = fmt.Sprintf("partition %d: next %d of %d", p, prog.Next, e)
-				break
-			}
-		}
-		if behind == "" {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("archive not durable within %s: %s", within, behind)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-}

@@ -45,7 +45,7 @@ func TestMalformedJSONIsStoredAndCounted(t *testing.T) {
 	kc.Produce(t, topic, recs...)
 	end := kc.EndOffsets(t, topic)
 	r := start(t, cfg, pipeline.Settings{})
-	waitDurable(t, st, topic, end, 30*time.Second)
+	archivetest.WaitDurable(t, st, topic, end, 30*time.Second)
 	require.Equal(t, int64(len(bad)), r.p.Stats().EventTimeFallbacks)
 	require.NoError(t, r.stop(t))
 

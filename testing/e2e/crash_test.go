@@ -70,7 +70,7 @@ func TestCrashBetweenUploadAndCommit(t *testing.T) {
 	kc.ProduceJSON(t, topic, parts, 600, time.Date(2026, 11, 22, 3, 0, 0, 0, time.UTC))
 	end := kc.EndOffsets(t, topic)
 	r = start(t, cfg, pipeline.Settings{Store: base})
-	waitDurable(t, base, topic, end, 60*time.Second)
+	archivetest.WaitDurable(t, base, topic, end, 60*time.Second)
 	requireKafkaCommitted(t, kc, base, cfg.Kafka.Group, topic, end)
 	require.NoError(t, r.stop(t))
 

@@ -27,7 +27,7 @@ func TestFileExactlyOnce(t *testing.T) {
 	base := time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC)
 	kc.ProduceJSON(t, topic, parts, 3000, base)
 	r := start(t, cfg, pipelineSettings())
-	waitDurable(t, st, topic, kc.EndOffsets(t, topic), 60*time.Second)
+	archivetest.WaitDurable(t, st, topic, kc.EndOffsets(t, topic), 60*time.Second)
 	kc.ProduceJSON(t, topic, parts, 1000, base.Add(2*time.Hour))
 	require.NoError(t, r.stop(t))
 
@@ -38,7 +38,7 @@ func TestFileExactlyOnce(t *testing.T) {
 	set := pipelineSettings()
 	set.TracerProvider = sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(spans))
 	r = start(t, cfg, set)
-	waitDurable(t, st, topic, end, 60*time.Second)
+	archivetest.WaitDurable(t, st, topic, end, 60*time.Second)
 	requireKafkaCommitted(t, kc, st, cfg.Kafka.Group, topic, end)
 	require.NoError(t, r.stop(t))
 

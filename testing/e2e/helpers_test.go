@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"os"
 	"testing"
@@ -85,31 +84,6 @@ func (w tWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// waitDurable waits until every partition's progress record says everything
-// up to end is stored.
-func waitDurable(t *testing.T, st objstore.Store, topic string, end map[int32]int64, within time.Duration) {
-	t.Helper()
-	ledger := commit.NewLedger(st, "test-reader")
-	deadline := time.Now().Add(within)
-	for {
-		behind := ""
-		for p, e := range end {
-			prog, ok, err := ledger.Load(t.Context(), topic, p)
-			require.NoError(t, err)
-			if !ok || prog.Next < e || prog.Pending != nil {
-				behind = fmt.Sprintf("partition %d: next %d of %d (exists %v)", p, prog.Next, e, ok)
-				break
-			}
-		}
-		if behind == "" {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("archive not durable within %s: %s", within, behind)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-}
 
 // requireKafkaCommitted checks the group's committed offsets equal the
 // progress records' next offsets.

@@ -64,7 +64,7 @@ func TestKcatProducer(t *testing.T) {
 	require.Equal(t, int64(n), end[0]+end[1])
 
 	r := start(t, cfg, pipeline.Settings{})
-	waitDurable(t, st, topic, end, 60*time.Second)
+	archivetest.WaitDurable(t, st, topic, end, 60*time.Second)
 	requireKafkaCommitted(t, kc, st, cfg.Kafka.Group, topic, end)
 	require.NoError(t, r.stop(t))
 
