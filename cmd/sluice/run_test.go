@@ -175,4 +175,3 @@ func durable(t *testing.T, st objstore.Store, topic string, parts int32) map[int
 	}
 	return out
 }
-

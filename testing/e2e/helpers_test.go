@@ -84,7 +84,6 @@ func (w tWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-
 // requireKafkaCommitted checks the group's committed offsets equal the
 // progress records' next offsets.
 func requireKafkaCommitted(t *testing.T, kc *kafkatest.Cluster, st objstore.Store, group, topic string, end map[int32]int64) {
