@@ -1,0 +1,104 @@
+package broker
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// Package is the import path of the command Build compiles.
+const Package = "github.com/sluicehq/sluice/testing/cmd/kafkabroker"
+
+var build struct {
+	once sync.Once
+	path string
+	err  error
+}
+
+// Build compiles the kafkabroker command, once per test process, and returns
+// the binary's path. It fails the test if the build fails.
+//
+// The binary goes to <os.UserCacheDir()>/sluice/bin/kafkabroker-<sha256>,
+// named by its content: test processes that build at the same time share
+// Go's build cache (which serialises the compile) and each moves its result
+// into place with an atomic rename, so none sees a partial binary and no
+// extra lock is needed.
+func Build(t testing.TB) string {
+	t.Helper()
+	build.once.Do(func() { build.path, build.err = compile() })
+	if build.err != nil {
+		t.Fatalf("building kafkabroker: %v", build.err)
+	}
+	return build.path
+}
+
+// compile runs go build into the cache directory.
+func compile() (string, error) {
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		return "", fmt.Errorf("finding the go command: %w", err)
+	}
+	out, err := exec.Command(goBin, "env", "GOMOD").Output()
+	if err != nil {
+		return "", fmt.Errorf("finding the module root: %w", err)
+	}
+	gomod := strings.TrimSpace(string(out))
+	if gomod == "" || gomod == os.DevNull {
+		return "", errors.New("finding the module root: not inside a Go module")
+	}
+	cache, err := os.UserCacheDir()
+	if err != nil {
+		return "", fmt.Errorf("finding the cache directory: %w", err)
+	}
+	dir := filepath.Join(cache, "sluice", "bin")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", fmt.Errorf("creating %s: %w", dir, err)
+	}
+	tmp, err := os.CreateTemp(dir, ".kafkabroker-*")
+	if err != nil {
+		return "", fmt.Errorf("creating a temp file in %s: %w", dir, err)
+	}
+	_ = tmp.Close()
+	defer func() { _ = os.Remove(tmp.Name()) }() // a no-op once renamed
+
+	cmd := exec.Command(goBin, "build", "-o", tmp.Name(), Package)
+	cmd.Dir = filepath.Dir(gomod)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("go build %s: %w\n%s", Package, err, out)
+	}
+	sum, err := hashFile(tmp.Name())
+	if err != nil {
+		return "", err
+	}
+	bin := filepath.Join(dir, "kafkabroker-"+sum[:16])
+	if runtime.GOOS == "windows" {
+		bin += ".exe"
+	}
+	if err := os.Rename(tmp.Name(), bin); err != nil {
+		return "", fmt.Errorf("installing %s: %w", bin, err)
+	}
+	return bin, nil
+}
+
+// hashFile returns the hex SHA-256 of a file's content.
+func hashFile(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", fmt.Errorf("hashing %s: %w", path, err)
+	}
+	defer func() { _ = f.Close() }()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", fmt.Errorf("hashing %s: %w", path, err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}

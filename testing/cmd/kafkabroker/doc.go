@@ -1,0 +1,16 @@
+// Command kafkabroker runs a Kafka-protocol broker (franz-go's kfake) as its
+// own process, for tests that crash, restart and signal the broker apart
+// from the programs that use it (the chaos suite of package testing/broker).
+//
+// Usage:
+//
+//	kafkabroker -addr 127.0.0.1:0 -topics events:4,audit:1 -data-dir DIR -ready-file FILE
+//
+// With -data-dir the broker keeps topics, records and committed group
+// offsets there and loads them again when it starts on the same directory.
+// -sync (on by default) fsyncs every produced batch and group log entry, so
+// what the broker acknowledged survives even a machine crash; a SIGKILL
+// alone loses nothing written, since the kernel keeps the page cache.
+// Once listening, the broker writes its address to -ready-file (atomically,
+// by rename). SIGTERM or SIGINT closes it cleanly, saving its state.
+package main
