@@ -1,0 +1,94 @@
+package verify
+
+import (
+	"cmp"
+	"maps"
+	"slices"
+
+	"github.com/sluicehq/sluice/stages/commit"
+)
+
+// check runs the checks that need the whole lane and returns its verdict.
+func (ln *lane) check() Partition {
+	p := Partition{Topic: ln.key.topic, Partition: ln.key.partition, Objects: len(ln.objects),
+		Records: ln.runs.Count(), Duplicates: ln.dups}
+	if !ln.runs.Empty() {
+		lo, hi := ln.runs.Min(), ln.runs.Max()
+		p.Min, p.Max = &lo, &hi
+	}
+	var pending *Range
+	if pr := ln.progress; pr != nil {
+		next := pr.Next
+		p.NextOffset = &next
+		if pr.Pending != nil {
+			pending = &Range{pr.Pending.Start, pr.Pending.End}
+			p.Pending = pending
+		}
+	}
+	ln.checkRounds()
+	ln.checkGaps(&p, pending)
+	ln.checkProgress(pending)
+	p.Findings = ln.findings
+	return p
+}
+
+// checkRounds checks every round's name against its files and that rounds
+// do not overlap.
+func (ln *lane) checkRounds() {
+	rounds := slices.SortedFunc(maps.Values(ln.rounds), func(a, b *round) int { return cmp.Compare(a.start, b.start) })
+	for i, rd := range rounds {
+		if rd.min != rd.start {
+			ln.violation(KindRoundStart, &Range{rd.min, rd.max}, rd.keys,
+				"round named %d starts at offset %d: files must be named by the round's first offset", rd.start, rd.min)
+		}
+		if i > 0 && rounds[i-1].max >= rd.start {
+			prev := rounds[i-1]
+			r := Range{rd.start, min(prev.max, rd.max)}
+			ln.violation(KindRoundOverlap, &r, append(slices.Clone(prev.keys), rd.keys...),
+				"round %d..%d overlaps round named %d", prev.start, prev.max, rd.start)
+		}
+	}
+}
+
+// checkGaps reports the ranges missing inside the stored range. Gaps inside
+// the pending round are expected while it is being completed (and offsets
+// between next_offset and the pending round's start do not exist in Kafka).
+func (ln *lane) checkGaps(p *Partition, pending *Range) {
+	for _, g := range ln.runs.Gaps() {
+		p.Gaps = append(p.Gaps, g)
+		p.GapOffsets += g.Len()
+		if pending != nil && ln.progress != nil && g.Start >= ln.progress.Next && g.End <= pending.End {
+			ln.warning(KindPendingIncomplete, &g, nil, "offsets %s missing inside the pending round %s (not committed yet)", g, *pending)
+			continue
+		}
+		ln.violation(KindGap, &g, nil, "unverified gap: offsets %s are not stored (%d missing)", g, g.Len())
+	}
+}
+
+// checkProgress checks the progress record against the objects.
+func (ln *lane) checkProgress(pending *Range) {
+	pr := ln.progress
+	key := []string{commit.ProgressKey(ln.key.topic, ln.key.partition)}
+	if pr == nil {
+		if !ln.runs.Empty() {
+			ln.violation(KindProgressMissing, nil, key, "%d objects but no progress record", len(ln.objects))
+		}
+		return
+	}
+	hi := pr.Next - 1
+	if pending != nil {
+		hi = max(hi, pending.End)
+	}
+	for _, r := range ln.runs.Outside(ln.runs.Min(), hi) {
+		ln.violation(KindBeyondNext, &r, nil, "offsets %s stored at or past next_offset %d outside the pending round", r, pr.Next)
+	}
+	top, ok := ln.runs.MaxBelow(pr.Next)
+	switch {
+	case ok && top != pr.Next-1:
+		r := Range{top + 1, pr.Next - 1}
+		ln.violation(KindProgressNext, &r, key, "next_offset is %d but the largest stored offset below it is %d: offsets %s are not stored", pr.Next, top, r)
+	case !ok && pr.Last != nil && pr.Last.Records > 0:
+		r := Range{pr.Last.Start, pr.Last.End}
+		ln.violation(KindProgressNext, &r, key, "next_offset is %d and the last round %s holds %d records, but no offset below next_offset is stored", pr.Next, r, pr.Last.Records)
+	}
+}

@@ -1,0 +1,133 @@
+package verify
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"sync"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/sluicehq/sluice/transport/objstore"
+)
+
+// internalPrefix holds sluice's own objects (progress records), not data.
+const internalPrefix = "_sluice/"
+
+// ErrNoStore means Settings.Store is nil.
+var ErrNoStore = errors.New("verify: no store")
+
+// Config says what to verify.
+type Config struct {
+	// Topics limits verification to these topics; empty means every topic
+	// found in the store.
+	Topics []string
+	// Concurrency is how many objects are read at once; 0 means 4.
+	Concurrency int
+}
+
+// Progress is told how far the read of the objects got. Its methods are
+// called from one goroutine at a time.
+type Progress interface {
+	// Start is called once, with the number and total size of the objects
+	// about to be read.
+	Start(objects int, bytes int64)
+	// Advance is called after each object, with its size.
+	Advance(bytes int64)
+}
+
+// Settings carries what the program injects.
+type Settings struct {
+	// Store is the destination to verify. Required.
+	Store objstore.Store
+	// Logger receives debug logs; nil discards them.
+	Logger *slog.Logger
+	// TempDir holds spooled copies of Parquet objects from stores whose
+	// readers cannot seek; "" means the system's temporary directory.
+	TempDir string
+	// Progress, if set, is told how the read advances.
+	Progress Progress
+}
+
+// object is a listed data object.
+type object struct {
+	key  string
+	size int64
+	name Name
+}
+
+// Run verifies the store and returns the report. An error means the
+// verification could not be carried out (the store cannot be listed, ctx is
+// done); problems found in the archive are findings in the report, never
+// errors.
+func Run(ctx context.Context, cfg Config, set Settings) (*Report, error) {
+	if set.Store == nil {
+		return nil, ErrNoStore
+	}
+	if set.Logger == nil {
+		set.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Concurrency <= 0 {
+		cfg.Concurrency = 4
+	}
+	want := func(topic string) bool { return len(cfg.Topics) == 0 || slices.Contains(cfg.Topics, topic) }
+	rep := &Report{Store: set.Store.String()}
+	var objs []object
+	var total int64
+	err := set.Store.List(ctx, "", func(o objstore.Object) error {
+		if strings.HasPrefix(o.Key, internalPrefix) {
+			return nil
+		}
+		n, err := ParseName(o.Key)
+		if err != nil {
+			rep.Findings = append(rep.Findings, Finding{Severity: SeverityViolation, Kind: KindBadName,
+				Message: err.Error(), Keys: []string{o.Key}})
+			return nil
+		}
+		if want(n.Topic) {
+			objs = append(objs, object{key: o.Key, size: o.Size, name: n})
+			total += o.Size
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("listing %s: %w", set.Store, err)
+	}
+	set.Logger.Debug("verifying objects", "store", set.Store.String(), "objects", len(objs), "bytes", total)
+	if set.Progress != nil {
+		set.Progress.Start(len(objs), total)
+	}
+	lanes := newLaneSet()
+	var mu sync.Mutex // guards lanes, rep and set.Progress
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(cfg.Concurrency)
+	for _, o := range objs {
+		g.Go(func() error {
+			sum := readObject(gctx, set.Store, o, set.TempDir)
+			if err := gctx.Err(); err != nil {
+				return err
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			lanes.add(o, sum)
+			rep.Objects++
+			rep.Bytes += o.size
+			if set.Progress != nil {
+				set.Progress.Advance(o.size)
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, fmt.Errorf("reading objects: %w", err)
+	}
+	if err := lanes.loadProgress(ctx, set.Store, want); err != nil {
+		return nil, err
+	}
+	rep.Partitions = lanes.check()
+	rep.finish()
+	return rep, nil
+}
