@@ -1,0 +1,97 @@
+package main_test
+
+import (
+	"encoding/json"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/sluicehq/sluice/internal/demo"
+	"github.com/sluicehq/sluice/internal/verify"
+	"github.com/sluicehq/sluice/testing/archivetest"
+	"github.com/sluicehq/sluice/testing/kafkatest"
+	"github.com/sluicehq/sluice/transport/objstore"
+)
+
+// TestVerify archives a topic with "sluice run", then runs "sluice verify"
+// on the clean archive, on the archive with an object deleted, and with an
+// invalid configuration.
+func TestVerify(t *testing.T) {
+	const topic, parts = "events", 2
+	kc := kafkatest.Start(t, parts, topic)
+	file, out := runConfig(t, kc.Brokers(), topic, "{max_records: 300, idle: 300ms}")
+	st, err := objstore.Open(t.Context(), demo.FileURL(out), objstore.S3Config{}, objstore.Settings{})
+	require.NoError(t, err)
+	kc.ProduceJSON(t, topic, parts, 2000, time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC))
+	end := kc.EndOffsets(t, topic)
+	p := startSluice(t, "run", "-c", file)
+	archivetest.WaitDurable(t, st, topic, end, 60*time.Second)
+	require.NoError(t, p.cmd.Process.Signal(syscall.SIGTERM))
+	r := p.wait(t, 60*time.Second)
+	require.Equal(t, 0, r.code, "stderr:\n%s", r.stderr)
+
+	// Clean: exit 0, exact counts.
+	r = sluice(t, 60*time.Second, "verify", "-c", file, "--json")
+	require.Equal(t, 0, r.code, "stdout:\n%s\nstderr:\n%s", r.stdout, r.stderr)
+	var rep verify.Report
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &rep), r.stdout)
+	require.True(t, rep.OK)
+	require.Len(t, rep.Partitions, parts)
+	for _, p := range rep.Partitions {
+		assert.Equal(t, end[p.Partition], p.Records, "partition %d", p.Partition)
+		assert.Equal(t, verify.StatusOK, p.Status)
+	}
+	assert.Equal(t, int64(2000), rep.Records)
+	assert.Empty(t, r.stderr, "no progress bar when stderr is not a terminal")
+
+	r = sluice(t, 60*time.Second, "verify", "-c", file)
+	require.Equal(t, 0, r.code, "stderr:\n%s", r.stderr)
+	assert.Contains(t, r.stdout, "NEXT_OFFSET")
+	assert.Contains(t, r.stdout, "OK: ")
+
+	// A deleted object is a gap: exit 1, the gap in the report.
+	var victim string
+	require.NoError(t, filepath.WalkDir(out, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && victim == "" && strings.HasPrefix(d.Name(), "events+1+") && !strings.HasSuffix(d.Name(), "+00000000000000000000.parquet") {
+			victim = p
+		}
+		return err
+	}))
+	require.NotEmpty(t, victim)
+	require.NoError(t, os.Remove(victim))
+	r = sluice(t, 60*time.Second, "verify", "-c", file, "--json", "--no-progress")
+	require.Equal(t, 1, r.code, "stdout:\n%s\nstderr:\n%s", r.stdout, r.stderr)
+	rep = verify.Report{}
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &rep), r.stdout)
+	require.False(t, rep.OK)
+	require.Len(t, rep.Partitions, parts)
+	assert.Equal(t, verify.StatusOK, rep.Partitions[0].Status)
+	bad := rep.Partitions[1]
+	assert.Equal(t, verify.StatusViolation, bad.Status)
+	assert.Less(t, bad.Records, end[1])
+	require.NotEmpty(t, bad.Findings)
+	kinds := map[string]bool{}
+	for _, f := range bad.Findings {
+		kinds[f.Kind] = true
+	}
+	// A middle round leaves a gap; the last round leaves next_offset ahead
+	// of the objects.
+	assert.True(t, kinds[verify.KindGap] || kinds[verify.KindProgressNext], "findings: %+v", bad.Findings)
+
+	r = sluice(t, 60*time.Second, "verify", "-c", file)
+	require.Equal(t, 1, r.code)
+	assert.Contains(t, r.stdout, "FAILED: ")
+
+	// An invalid configuration: exit 2.
+	invalid := writeFile(t, "invalid.yaml", invalidConfig)
+	r = sluice(t, 30*time.Second, "verify", "-c", invalid)
+	require.Equal(t, 2, r.code, "stderr:\n%s", r.stderr)
+	assert.Empty(t, r.stdout)
+}

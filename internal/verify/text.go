@@ -1,0 +1,68 @@
+package verify
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"text/tabwriter"
+)
+
+// WriteJSON writes the report as indented JSON.
+func (r *Report) WriteJSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(r); err != nil {
+		return fmt.Errorf("writing report: %w", err)
+	}
+	return nil
+}
+
+// WriteText writes the report for people: a table of partitions, then the
+// findings one a line, then a verdict line ("OK: ..." or "FAILED: ...").
+func (r *Report) WriteText(w io.Writer) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "TOPIC\tPARTITION\tOBJECTS\tRECORDS\tMIN\tMAX\tNEXT_OFFSET\tDUPLICATES\tGAPS\tSTATUS\t")
+	for _, p := range r.Partitions {
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s\t%s\t%s\t%d\t%d\t%s\t\n", p.Topic, p.Partition, p.Objects, p.Records,
+			opt(p.Min), opt(p.Max), opt(p.NextOffset), p.Duplicates, len(p.Gaps), p.Status)
+	}
+	if err := tw.Flush(); err != nil {
+		return fmt.Errorf("writing report: %w", err)
+	}
+	all := append([]Finding(nil), r.Findings...)
+	for _, p := range r.Partitions {
+		all = append(all, p.Findings...)
+	}
+	if len(all) > 0 {
+		fmt.Fprintln(w)
+	}
+	for _, f := range all {
+		lane := ""
+		if f.Partition != nil {
+			lane = fmt.Sprintf(" %s/%d", f.Topic, *f.Partition)
+		}
+		fmt.Fprintf(w, "%s%s: %s: %s\n", f.Severity, lane, f.Kind, f.Message)
+	}
+	broker := "broker not consulted: every gap is unverified"
+	if r.BrokerConsulted {
+		broker = "broker consulted"
+	}
+	verdict := "OK"
+	if !r.OK {
+		verdict = "FAILED"
+	}
+	_, err := fmt.Fprintf(w, "\n%s: %d objects (%d bytes), %d records in %d partitions, %d violations; %s\n",
+		verdict, r.Objects, r.Bytes, r.Records, len(r.Partitions), r.Violations, broker)
+	if err != nil {
+		return fmt.Errorf("writing report: %w", err)
+	}
+	return nil
+}
+
+func opt(v *int64) string {
+	if v == nil {
+		return "-"
+	}
+	return strconv.FormatInt(*v, 10)
+}
