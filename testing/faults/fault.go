@@ -30,10 +30,16 @@ const (
 	// Blackhole reads the request and never answers, until the client gives
 	// up or the proxy closes.
 	Blackhole
+	// Truncate forwards the request, then sends the client the response's
+	// status, headers and the first half of its body, and resets the
+	// connection: the client sees a success whose body breaks off. A
+	// response without a body of 2 bytes or more is cut before any of it,
+	// as ResetResponse does.
+	Truncate
 )
 
 // kinds lists every Kind, in order.
-var kinds = []Kind{Status5xx, Delay, Reset, ResetResponse, Blackhole}
+var kinds = []Kind{Status5xx, Delay, Reset, ResetResponse, Blackhole, Truncate}
 
 // String returns the kind's name ("status5xx", "delay", ...).
 func (k Kind) String() string {
@@ -48,6 +54,8 @@ func (k Kind) String() string {
 		return "reset_response"
 	case Blackhole:
 		return "blackhole"
+	case Truncate:
+		return "truncate"
 	default:
 		return fmt.Sprintf("kind(%d)", int(k))
 	}
@@ -119,7 +127,7 @@ type Stats struct {
 	// Requests is the number of requests received.
 	Requests int64
 	// Forwarded is the number of requests sent on to the target (including
-	// delayed and ResetResponse ones).
+	// Delay, ResetResponse and Truncate ones).
 	Forwarded int64
 	// Injected counts the requests hit by each kind of fault.
 	Injected map[Kind]int64

@@ -2,8 +2,10 @@ package faults_test
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -118,7 +120,7 @@ func TestSetRejectsInvalidFaults(t *testing.T) {
 }
 
 func TestParseKind(t *testing.T) {
-	for _, k := range []faults.Kind{faults.Status5xx, faults.Delay, faults.Reset, faults.ResetResponse, faults.Blackhole} {
+	for _, k := range []faults.Kind{faults.Status5xx, faults.Delay, faults.Reset, faults.ResetResponse, faults.Blackhole, faults.Truncate} {
 		got, err := faults.ParseKind(k.String())
 		require.NoError(t, err)
 		assert.Equal(t, k, got)
@@ -149,4 +151,48 @@ func TestCloseEndsBlackholedRequests(t *testing.T) {
 	require.NoError(t, p.Close())
 	require.Error(t, <-errc, "the blackholed request fails when the proxy closes")
 	require.NoError(t, p.Close(), "Close is idempotent")
+}
+
+func TestTruncateCutsTheBody(t *testing.T) {
+	body := strings.Repeat("x", 100)
+	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/empty" {
+			return
+		}
+		w.Header().Set("ETag", `"abc"`)
+		_, _ = io.WriteString(w, body)
+	}))
+	defer target.Close()
+	p := start(t, target.URL)
+	client := &http.Client{Transport: &http.Transport{}}
+	defer client.CloseIdleConnections()
+	get := func(path string) (*http.Response, error) {
+		req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, p.URL()+path, nil)
+		require.NoError(t, err)
+		return client.Do(req)
+	}
+
+	resp, err := get("/obj")
+	require.NoError(t, err)
+	got, err := io.ReadAll(resp.Body)
+	_ = resp.Body.Close()
+	require.NoError(t, err, "no fault yet")
+	assert.Equal(t, body, string(got))
+
+	require.NoError(t, p.Set(faults.Fault{Kind: faults.Truncate, Rate: 1}))
+	resp, err = get("/obj")
+	require.NoError(t, err, "the head arrives")
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+	assert.Equal(t, `"abc"`, resp.Header.Get("ETag"))
+	assert.Equal(t, int64(100), resp.ContentLength)
+	got, err = io.ReadAll(resp.Body)
+	_ = resp.Body.Close()
+	require.Error(t, err, "the body breaks off")
+	assert.Equal(t, body[:50], string(got))
+
+	_, err = get("/empty")
+	require.Error(t, err, "no body: reset before the head")
+	st := p.Stats()
+	assert.Equal(t, int64(2), st.Injected[faults.Truncate])
+	assert.Equal(t, int64(3), st.Forwarded)
 }

@@ -200,6 +200,20 @@ func TestBlackholeFailsWithContextError(t *testing.T) {
 	require.NoError(t, err)
 }
 
+func TestTruncatedGetFails(t *testing.T) {
+	env := newS3Env(t, 5)
+	_, err := env.store.PutIf(t.Context(), "k", []byte("some progress record"), "")
+	require.NoError(t, err)
+	require.NoError(t, env.proxy.Set(faults.Fault{Kind: faults.Truncate, Rate: 1, Methods: []string{"GET"}}))
+	_, _, err = env.store.Get(t.Context(), "k")
+	require.Error(t, err, "a body that breaks off is an error, not short data")
+	assert.Equal(t, int64(1), env.proxy.Stats().Injected[faults.Truncate])
+	env.proxy.Clear()
+	data, _, err := env.store.Get(t.Context(), "k")
+	require.NoError(t, err)
+	assert.Equal(t, "some progress record", string(data))
+}
+
 func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
 }

@@ -1,10 +1,12 @@
 package faults
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"strconv"
 	"time"
 )
 
@@ -55,6 +57,9 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request) {
 		p.reset(w)
 	case Blackhole:
 		p.blackhole(w, r)
+	case Truncate:
+		p.countForward()
+		p.truncate(w, r)
 	}
 }
 
@@ -109,6 +114,66 @@ func (p *Proxy) blackhole(w http.ResponseWriter, r *http.Request) {
 	}
 	_ = conn.Close()
 	<-gone
+}
+
+// truncate forwards r, then writes the response's head and the first half
+// of its body to the raw connection and resets it.
+func (p *Proxy) truncate(w http.ResponseWriter, r *http.Request) {
+	rec := &headWriter{header: http.Header{}, status: http.StatusOK}
+	p.forward.ServeHTTP(rec, r)
+	size, err := strconv.ParseInt(rec.header.Get("Content-Length"), 10, 64)
+	if err != nil || size < 2 {
+		p.reset(w)
+		return
+	}
+	conn, buf, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		p.log.Warn("hijacking a connection to truncate a response", "error", err)
+		panic(http.ErrAbortHandler) // net/http closes the connection
+	}
+	_, _ = fmt.Fprintf(buf, "HTTP/1.1 %03d %s\r\n", rec.status, http.StatusText(rec.status))
+	_ = rec.header.Write(buf)
+	_, _ = buf.WriteString("\r\n")
+	_, _ = buf.Write(rec.body.Bytes())
+	_ = buf.Flush()
+	if tc, ok := conn.(*net.TCPConn); ok {
+		_ = tc.SetLinger(0)
+	}
+	_ = conn.Close()
+}
+
+// headWriter is a ResponseWriter that keeps the status, the headers and
+// the first half of the body (by the Content-Length header) of a response,
+// at most maxTruncated bytes, and discards the rest.
+type headWriter struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+	keep   int64
+	wrote  bool
+}
+
+// maxTruncated caps the body bytes a Truncate fault sends (and holds).
+const maxTruncated = 1 << 20
+
+func (h *headWriter) Header() http.Header { return h.header }
+
+func (h *headWriter) WriteHeader(status int) {
+	if h.wrote {
+		return
+	}
+	h.wrote, h.status = true, status
+	if n, err := strconv.ParseInt(h.header.Get("Content-Length"), 10, 64); err == nil {
+		h.keep = min(n/2, maxTruncated)
+	}
+}
+
+func (h *headWriter) Write(b []byte) (int, error) {
+	h.WriteHeader(http.StatusOK)
+	if room := h.keep - int64(h.body.Len()); room > 0 {
+		h.body.Write(b[:min(int64(len(b)), room)])
+	}
+	return len(b), nil
 }
 
 // discardWriter is a ResponseWriter that throws the response away.
