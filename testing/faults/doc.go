@@ -3,10 +3,12 @@
 // (same Host header, same path and query, bodies streamed both ways, so
 // SigV4 signatures made for the proxy's address still validate at the
 // target) and, when told, answers with a 5xx, delays, resets the connection
-// before or after the target saw the request, or swallows the request.
+// before or after the target saw the request, cuts a response's body short,
+// or swallows the request.
 //
 // Faults are drawn from a seeded random source, so a run with the same seed
 // and the same order of requests injects the same faults. Tests point the
 // store at Proxy.URL and switch faults on and off with Set and Clear while
-// the client runs.
+// the client runs; a proxy in another process (the s3faultproxy command)
+// is driven the same way through its AdminHandler API with a Client.
 package faults
