@@ -38,8 +38,16 @@ func (p *Pipeline) routers(sub *wkafka.Subscriber) (ingest, deliver *message.Rou
 	l := keepOpen{p.link}
 	deliver.AddHandler("upload", topicRounds, l, topicUploaded, l, p.upload.Handle).
 		AddMiddleware(telemetry.RoundSpans(telemetry.SpanUpload, p.set.TracerProvider))
-	deliver.AddConsumerHandler("commit", topicUploaded, l, p.commit.Handle).
-		AddMiddleware(telemetry.RoundSpans(telemetry.SpanCommit, p.set.TracerProvider))
+	commitHandler := deliver.AddConsumerHandler("commit", topicUploaded, l, p.commit.Handle)
+	commitHandler.AddMiddleware(telemetry.RoundSpans(telemetry.SpanCommit, p.set.TracerProvider))
+	crash, err := crashBeforeCommit()
+	if err != nil {
+		return nil, nil, err
+	}
+	if crash != nil {
+		p.log.Warn("test fault hook on: this process may kill itself before committing a round", "env", EnvCrashBeforeCommit)
+		commitHandler.AddMiddleware(crash)
+	}
 	return ingest, deliver, nil
 }
 
