@@ -1,0 +1,107 @@
+//go:build chaos
+
+package chaos
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/sluicehq/sluice/internal/verify"
+	"github.com/sluicehq/sluice/stages/commit"
+	"github.com/sluicehq/sluice/testing/archivetest"
+	"github.com/sluicehq/sluice/transport/objstore"
+)
+
+// admin returns an admin client for the broker, closed in t.Cleanup.
+func admin(t *testing.T, addr string) *kadm.Client {
+	t.Helper()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(addr))
+	require.NoError(t, err)
+	t.Cleanup(cl.Close)
+	return kadm.NewClient(cl)
+}
+
+// endOffsets returns the broker's end offset per partition of the topic.
+func endOffsets(t *testing.T, addr string) map[int32]int64 {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	offs, err := admin(t, addr).ListEndOffsets(ctx, topic)
+	require.NoError(t, err)
+	require.NoError(t, offs.Error())
+	end := map[int32]int64{}
+	offs.Each(func(o kadm.ListedOffset) { end[o.Partition] = o.Offset })
+	require.Len(t, end, partitions)
+	return end
+}
+
+// check runs every end-of-run check; it counts duplicates and losses into r
+// before failing, so the result line tells them.
+func (h *harness) check(st objstore.Store, acked map[int32][]int64, end map[int32]int64, r *result) {
+	t := h.t
+	// Every acknowledged offset is below the end: the broker lost nothing.
+	for part, offs := range acked {
+		for _, o := range offs {
+			if o >= end[part] {
+				t.Errorf("partition %d: acknowledged offset %d at or past the broker's end %d", part, o, end[part])
+				break
+			}
+		}
+	}
+
+	// The independent check: count every stored offset.
+	rows := archivetest.ReadAll(t, st)
+	seen := map[int32]map[int64]int{}
+	for _, row := range rows {
+		if seen[row.Partition] == nil {
+			seen[row.Partition] = map[int64]int{}
+		}
+		seen[row.Partition][row.Offset]++
+	}
+	for part, e := range end {
+		for o := range e {
+			switch n := seen[part][o]; {
+			case n == 0:
+				r.losses++
+			case n > 1:
+				r.duplicates += int64(n - 1)
+			}
+		}
+	}
+	archivetest.RequireExactlyOnce(t, rows, topic, end)
+
+	// sluice verify finds nothing.
+	rep, err := verify.Run(t.Context(), verify.Config{Topics: []string{topic}}, verify.Settings{Store: st, TempDir: t.TempDir()})
+	require.NoError(t, err)
+	if !rep.OK {
+		var b strings.Builder
+		_ = rep.WriteText(&b)
+		t.Errorf("sluice verify found violations:\n%s", b.String())
+	}
+
+	// Kafka's committed offsets equal the progress records.
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	committed, err := admin(t, h.broker.Addr()).FetchOffsets(ctx, group)
+	require.NoError(t, err)
+	ledger := commit.NewLedger(st, "chaos-check")
+	for part := range int32(partitions) {
+		prog, ok, err := ledger.Load(ctx, topic, part)
+		require.NoError(t, err)
+		require.True(t, ok, "partition %d has no progress record", part)
+		assert.Nil(t, prog.Pending, "partition %d: pending round after the final graceful stop", part)
+		assert.Equal(t, end[part], prog.Next, "partition %d: progress record vs broker end", part)
+		c, ok := committed.Lookup(topic, part)
+		if assert.True(t, ok, "partition %d: no committed offset", part) {
+			assert.NoError(t, c.Err)
+			assert.Equal(t, prog.Next, c.At, "partition %d: kafka committed offset vs progress record", part)
+		}
+	}
+}

@@ -1,0 +1,43 @@
+//go:build chaos
+
+package chaos
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+var (
+	seedFlag     = flag.Uint64("chaos.seed", 1, "seed of the chaos scheduler, the fault proxy and the crash hook")
+	durationFlag = flag.Duration("chaos.duration", 90*time.Second, "how long the scheduler injects chaos")
+	rateFlag     = flag.Int("chaos.rate", 300, "records produced per second")
+)
+
+// binary is the sluice binary TestMain builds.
+var binary string
+
+func TestMain(m *testing.M) {
+	os.Exit(runTests(m))
+}
+
+func runTests(m *testing.M) int {
+	dir, err := os.MkdirTemp("", "sluice-chaos-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	binary = filepath.Join(dir, "sluice")
+	build := exec.Command("go", "build", "-o", binary, "github.com/sluicehq/sluice/cmd/sluice")
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintf(os.Stderr, "building sluice: %v\n", err)
+		return 1
+	}
+	return m.Run()
+}

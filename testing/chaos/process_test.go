@@ -1,0 +1,138 @@
+//go:build chaos
+
+package chaos
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// crashLine is what the crash hook (pipeline.EnvCrashBeforeCommit) writes
+// just before the process kills itself.
+const crashLine = "killing this process before committing round"
+
+// proc is one `sluice run` process. Its fields are only touched from the
+// test goroutine, except done and waitErr, which its wait goroutine sets.
+type proc struct {
+	id      int
+	cmd     *exec.Cmd
+	crashy  bool // started with the crash-before-commit hook
+	paused  bool
+	// stopping is set once the process got SIGTERM: a second signal would
+	// make it quit at once.
+	stopping bool
+	resume  time.Time // when a paused process gets SIGCONT
+	stderr  string    // path of its stderr file
+	done    chan struct{}
+	waitErr error
+}
+
+// alive reports whether the process has not exited yet.
+func (p *proc) alive() bool {
+	select {
+	case <-p.done:
+		return false
+	default:
+		return true
+	}
+}
+
+// signal sends sig; a process that already exited is not an error.
+func (p *proc) signal(t *testing.T, sig syscall.Signal) {
+	t.Helper()
+	if err := p.cmd.Process.Signal(sig); err != nil && p.alive() {
+		t.Errorf("signalling sluice #%d with %v: %v", p.id, sig, err)
+	}
+}
+
+// waitExit waits up to timeout for the process to exit; it reports whether
+// it did.
+func (p *proc) waitExit(timeout time.Duration) bool {
+	select {
+	case <-p.done:
+		return true
+	case <-time.After(timeout):
+		return false
+	}
+}
+
+// output returns what the process wrote to stderr so far.
+func (p *proc) output() string {
+	b, _ := os.ReadFile(p.stderr)
+	return string(b)
+}
+
+// tail returns the last n lines of the process's stderr.
+func (p *proc) tail(n int) string {
+	lines := strings.Split(strings.TrimRight(p.output(), "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+// describe names the process and how it ended.
+func (p *proc) describe() string {
+	kind := "healthy"
+	if p.crashy {
+		kind = "crash-hook"
+	}
+	state := "running"
+	if !p.alive() {
+		state = "exited"
+		if p.cmd.ProcessState != nil {
+			state = p.cmd.ProcessState.String()
+		}
+	}
+	return fmt.Sprintf("sluice #%d (pid %d, %s, %s)", p.id, p.cmd.Process.Pid, kind, state)
+}
+
+// startProc starts `sluice run` with its own config and buffer directory
+// (written by writeConfig) and stderr file. The process is killed in
+// t.Cleanup if still running.
+func startProc(t *testing.T, h *harness, crashy bool) *proc {
+	t.Helper()
+	h.nextID++
+	id := h.nextID
+	dir := filepath.Join(h.dir, fmt.Sprintf("sluice-%02d", id))
+	require.NoError(t, os.MkdirAll(dir, 0o755))
+	cfg := filepath.Join(dir, "sluice.yaml")
+	require.NoError(t, os.WriteFile(cfg, []byte(h.config(filepath.Join(dir, "buffer"))), 0o644))
+	errPath := filepath.Join(dir, "stderr.log")
+	errFile, err := os.Create(errPath)
+	require.NoError(t, err)
+
+	cmd := exec.Command(binary, "run", "-c", cfg)
+	cmd.Stdout = &bytes.Buffer{}
+	cmd.Stderr = errFile
+	cmd.Env = os.Environ()
+	if crashy {
+		cmd.Env = append(cmd.Env,
+			"SLUICE_TEST_CRASH_BEFORE_COMMIT=0.3",
+			fmt.Sprintf("SLUICE_TEST_FAULT_SEED=%d", h.seed*1000+uint64(id)))
+	}
+	require.NoError(t, cmd.Start(), "starting sluice #%d", id)
+	p := &proc{id: id, cmd: cmd, crashy: crashy, stderr: errPath, done: make(chan struct{})}
+	go func() {
+		p.waitErr = cmd.Wait()
+		errFile.Close()
+		close(p.done)
+	}()
+	t.Cleanup(func() {
+		if p.alive() {
+			_ = cmd.Process.Kill()
+			<-p.done
+		}
+	})
+	h.procs = append(h.procs, p)
+	return p
+}
