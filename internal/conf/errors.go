@@ -110,3 +110,13 @@ func Join(prefix, path string) string {
 // Index is the path of element i of the list at path: Index("topics", 2) is
 // "topics[2]".
 func Index(path string, i int) string { return path + "[" + strconv.Itoa(i) + "]" }
+
+// Messages returns the text of every FieldError in err, in order: what a
+// user is shown, one problem a line.
+func Messages(err error) []string {
+	var out []string
+	for _, fe := range List(err) {
+		out = append(out, fe.Error())
+	}
+	return out
+}

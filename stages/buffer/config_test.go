@@ -28,10 +28,7 @@ func TestConfigValidate(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			c := DefaultConfig()
 			tt.mutate(&c)
-			var got []string
-			for _, fe := range conf.List(c.Validate()) {
-				got = append(got, fe.Error())
-			}
+			got := conf.Messages(c.Validate())
 			assert.Equal(t, tt.want, got)
 		})
 	}
@@ -56,10 +53,7 @@ func TestPolicyValidate(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			p := DefaultPolicy()
 			tt.mutate(&p)
-			var got []string
-			for _, fe := range conf.List(p.Validate()) {
-				got = append(got, fe.Error())
-			}
+			got := conf.Messages(p.Validate())
 			assert.Equal(t, tt.want, got)
 		})
 	}

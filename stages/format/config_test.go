@@ -26,10 +26,7 @@ func TestConfigValidate(t *testing.T) {
 		{Config{}, []string{`type: unknown format "" (want parquet, jsonl)`}},
 	}
 	for _, tt := range tests {
-		var got []string
-		for _, fe := range conf.List(tt.cfg.Validate()) {
-			got = append(got, fe.Error())
-		}
+		got := conf.Messages(tt.cfg.Validate())
 		assert.Equal(t, tt.want, got, "%+v", tt.cfg)
 	}
 }

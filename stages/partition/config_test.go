@@ -52,10 +52,7 @@ func TestConfigValidate(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			c := DefaultConfig()
 			tt.mutate(&c)
-			var got []string
-			for _, fe := range conf.List(c.Validate()) {
-				got = append(got, fe.Error())
-			}
+			got := conf.Messages(c.Validate())
 			assert.Equal(t, tt.want, got)
 		})
 	}

@@ -19,10 +19,7 @@ func TestConfigValidate(t *testing.T) {
 		{-3, []string{"concurrency: must be at least 1, got -3"}},
 	}
 	for _, tt := range tests {
-		var got []string
-		for _, fe := range conf.List(Config{Concurrency: tt.concurrency}.Validate()) {
-			got = append(got, fe.Error())
-		}
+		got := conf.Messages(Config{Concurrency: tt.concurrency}.Validate())
 		assert.Equal(t, tt.want, got, "concurrency %d", tt.concurrency)
 	}
 }

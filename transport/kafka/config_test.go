@@ -52,10 +52,7 @@ func TestConfigValidate(t *testing.T) {
 			c := DefaultConfig()
 			c.Brokers, c.Topics = []string{"localhost:9092"}, []string{"events"}
 			tt.mutate(&c)
-			var got []string
-			for _, fe := range conf.List(c.Validate()) {
-				got = append(got, fe.Error())
-			}
+			got := conf.Messages(c.Validate())
 			assert.Equal(t, tt.want, got)
 		})
 	}

@@ -42,10 +42,7 @@ func TestS3ConfigValidate(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			c := DefaultS3Config()
 			tt.mutate(&c)
-			var got []string
-			for _, fe := range conf.List(c.Validate()) {
-				got = append(got, fe.Error())
-			}
+			got := conf.Messages(c.Validate())
 			assert.Equal(t, tt.want, got)
 		})
 	}
