@@ -139,7 +139,7 @@ var actions = []action{
 		h.n.starts++
 		h.logf("start sluice #%d", p.id)
 	}},
-	{"start-crashy", 2, func(h *harness) bool { return len(h.alive(false)) < maxProcs }, func(h *harness) {
+	{"start-crashy", 3, func(h *harness) bool { return len(h.alive(false)) < maxProcs }, func(h *harness) {
 		p := startProc(h.t, h, true)
 		h.n.crashyStarts++
 		h.logf("start sluice #%d with the crash-before-commit hook at 0.3", p.id)

@@ -23,17 +23,17 @@ const crashLine = "killing this process before committing round"
 // proc is one `sluice run` process. Its fields are only touched from the
 // test goroutine, except done and waitErr, which its wait goroutine sets.
 type proc struct {
-	id      int
-	cmd     *exec.Cmd
-	crashy  bool // started with the crash-before-commit hook
-	paused  bool
+	id     int
+	cmd    *exec.Cmd
+	crashy bool // started with the crash-before-commit hook
+	paused bool
 	// stopping is set once the process got SIGTERM: a second signal would
 	// make it quit at once.
 	stopping bool
-	resume  time.Time // when a paused process gets SIGCONT
-	stderr  string    // path of its stderr file
-	done    chan struct{}
-	waitErr error
+	resume   time.Time // when a paused process gets SIGCONT
+	stderr   string    // path of its stderr file
+	done     chan struct{}
+	waitErr  error
 }
 
 // alive reports whether the process has not exited yet.
@@ -91,6 +91,9 @@ func (p *proc) describe() string {
 		state = "exited"
 		if p.cmd.ProcessState != nil {
 			state = p.cmd.ProcessState.String()
+		}
+		if strings.Contains(p.output(), crashLine) {
+			state += ", crash hook fired before a commit"
 		}
 	}
 	return fmt.Sprintf("sluice #%d (pid %d, %s, %s)", p.id, p.cmd.Process.Pid, kind, state)

@@ -18,11 +18,11 @@ import (
 type producer struct {
 	client *kgo.Client
 
-	mu     sync.Mutex
-	acked  map[int32][]int64
-	failed  int // records whose produce failed
-	dropped int // records not sent because the buffer was full
-	count  int64 // records acknowledged
+	mu      sync.Mutex
+	acked   map[int32][]int64
+	failed  int   // records whose produce failed
+	dropped int   // records not sent because the buffer was full
+	count   int64 // records acknowledged
 
 	cancel context.CancelFunc
 	done   chan struct{}
