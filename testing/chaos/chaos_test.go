@@ -92,6 +92,7 @@ func TestChaos(t *testing.T) {
 	final := []*proc{startProc(t, h, false)}
 	h.n.starts++
 	h.logf("waiting for sluice #%d to make everything durable", final[0].id)
+	require.True(t, final[0].waitReady(2*time.Minute), "final sluice #%d did not start", final[0].id)
 	archivetest.WaitDurable(t, st, topic, end, 5*time.Minute)
 	final[0].signal(t, syscall.SIGTERM)
 	require.True(t, final[0].waitExit(60*time.Second), "final sluice #%d did not stop within 60s of SIGTERM", final[0].id)

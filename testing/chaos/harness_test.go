@@ -86,6 +86,17 @@ log:
 `, h.broker.Addr(), topic, group, sessionTimeout, destURL, h.proxy.URL(), s3.AccessKeyID, s3.SecretAccessKey, bufferDir)
 }
 
+// ready returns the active processes that are ready for a graceful stop.
+func (h *harness) ready() []*proc {
+	var out []*proc
+	for _, p := range h.alive(true) {
+		if p.ready() {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
 // alive returns the processes that have not exited; active excludes paused
 // ones and those stopping after SIGTERM.
 func (h *harness) alive(active bool) []*proc {
@@ -154,8 +165,8 @@ var actions = []action{
 			h.t.Errorf("sluice #%d still running 10s after SIGKILL", p.id)
 		}
 	}},
-	{"term", 2, func(h *harness) bool { return len(h.alive(true)) > 0 }, func(h *harness) {
-		p := h.pick(h.alive(true))
+	{"term", 2, func(h *harness) bool { return len(h.ready()) > 0 }, func(h *harness) {
+		p := h.pick(h.ready())
 		p.signal(h.t, syscall.SIGTERM)
 		p.stopping = true
 		h.n.terms++

@@ -65,6 +65,25 @@ func (p *proc) waitExit(timeout time.Duration) bool {
 	}
 }
 
+// readyLine is what sluice logs once it runs, its signal handlers installed.
+const readyLine = "sluice running"
+
+// ready reports whether the process logged readyLine: before that, SIGTERM
+// would kill it the default way instead of stopping it gracefully.
+func (p *proc) ready() bool { return strings.Contains(p.output(), readyLine) }
+
+// waitReady waits up to timeout for readyLine; it reports whether it came.
+func (p *proc) waitReady(timeout time.Duration) bool {
+	deadline := time.Now().Add(timeout)
+	for !p.ready() {
+		if !p.alive() || time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return true
+}
+
 // output returns what the process wrote to stderr so far.
 func (p *proc) output() string {
 	b, _ := os.ReadFile(p.stderr)
