@@ -107,6 +107,9 @@ type result struct {
 	produced            int64
 	duplicates, losses  int64
 	crashWindow, faults int64
+	// rebalances counts partition assignments logged by the processes;
+	// errorExits counts processes that exited by themselves with an error.
+	rebalances, errorExits int
 }
 
 // report prints what the run did, the tails of the processes' stderr when it
@@ -114,8 +117,14 @@ type result struct {
 func (h *harness) report(r *result) {
 	t := h.t
 	for _, p := range h.procs {
-		if strings.Contains(p.output(), crashLine) {
+		out := p.output()
+		if strings.Contains(out, crashLine) {
 			r.crashWindow++
+		}
+		r.rebalances += strings.Count(out, assignedLine)
+		if !p.alive() && p.cmd.ProcessState.ExitCode() > 0 {
+			r.errorExits++
+			t.Logf("sluice #%d exited with an error; last lines:\n%s", p.id, p.tail(5))
 		}
 	}
 	stats := h.proxy.Stats()
@@ -139,6 +148,8 @@ func (h *harness) report(r *result) {
 		fmt.Sprintf("pauses past timeout:   %d", n.pauses),
 		fmt.Sprintf("S3 fault periods:      %d, requests hit: %v of %d", n.s3Faults, stats.Injected, stats.Requests),
 		fmt.Sprintf("broker restarts:       %d", n.brokerRestarts),
+		fmt.Sprintf("partition assignments: %d (rebalances seen by the processes)", r.rebalances),
+		fmt.Sprintf("exits with an error:   %d (not by a signal of the suite)", r.errorExits),
 		fmt.Sprintf("records produced:      %d", r.produced),
 	}
 	t.Log("chaos summary:\n  " + strings.Join(lines, "\n  "))

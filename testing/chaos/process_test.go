@@ -65,6 +65,9 @@ func (p *proc) waitExit(timeout time.Duration) bool {
 	}
 }
 
+// assignedLine is what sluice logs when the group assigns it partitions.
+const assignedLine = "partitions assigned"
+
 // readyLine is what sluice logs once it runs, its signal handlers installed.
 const readyLine = "sluice running"
 
