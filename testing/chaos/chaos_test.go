@@ -137,6 +137,7 @@ func (h *harness) report(r *result) {
 		}
 		out := h.broker.Output()
 		t.Logf("--- broker output tail:\n%s", out[max(0, len(out)-4000):])
+		t.Logf("--- consumer group: %s", describeGroup(h.broker.Addr()))
 	}
 	n := h.n
 	lines := []string{

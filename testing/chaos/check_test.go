@@ -4,6 +4,7 @@ package chaos
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -104,4 +105,33 @@ func (h *harness) check(st objstore.Store, acked map[int32][]int64, end map[int3
 			assert.Equal(t, prog.Next, c.At, "partition %d: kafka committed offset vs progress record", part)
 		}
 	}
+}
+
+// describeGroup returns the consumer group's state and members, for the log
+// of a failed run (a group stuck in a rebalance shows here).
+func describeGroup(addr string) string {
+	cl, err := kgo.NewClient(kgo.SeedBrokers(addr))
+	if err != nil {
+		return fmt.Sprintf("connecting: %v", err)
+	}
+	defer cl.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	groups, err := kadm.NewClient(cl).DescribeGroups(ctx, group)
+	if err != nil {
+		return fmt.Sprintf("describing: %v", err)
+	}
+	g, ok := groups[group]
+	if !ok {
+		return "not found"
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "state %s, protocol %q, %d members", g.State, g.Protocol, len(g.Members))
+	for _, m := range g.Members {
+		fmt.Fprintf(&b, "\n  %s (client %s, host %s)", m.MemberID, m.ClientID, m.ClientHost)
+	}
+	if g.Err != nil {
+		fmt.Fprintf(&b, "\n  error: %v", g.Err)
+	}
+	return b.String()
 }

@@ -13,6 +13,11 @@
 //
 //	go test -tags chaos -v -run TestChaos ./testing/chaos/ -chaos.seed=1 -chaos.duration=90s
 //
+// A seed fixes the scheduler's choices, the proxy's fault dice and the crash
+// hook's dice; which process a choice hits still depends on timing (a
+// crash-hooked process dies when it dies), so a seed replays a run closely,
+// not exactly. The scheduler's log, stamped with times, tells what happened.
+//
 // It prints what it did and a line CI can read:
 //
 //	CHAOS RESULT: PASS seed=1 actions=N kills=.. pauses=.. faults=.. duplicates=0 losses=0
