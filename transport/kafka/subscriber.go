@@ -40,6 +40,15 @@ func SaramaConfig(cfg Config) (*sarama.Config, error) {
 		sc.Consumer.Group.Session.Timeout = cfg.SessionTimeout
 		sc.Consumer.Group.Heartbeat.Interval = cfg.SessionTimeout / 10
 	}
+	// The coordinator may hold a JoinGroup for up to the rebalance timeout
+	// (waiting for members that are slow to rejoin, or stopped). Sarama reads
+	// every response within Net.ReadTimeout, so a read timeout shorter than
+	// the rebalance timeout makes each JoinGroup give up and start over, and
+	// the group may never settle (seen in the chaos suite with a SIGSTOPped
+	// member). Keep the rebalance timeout at the session timeout and the read
+	// timeout above it, as the Java client does (rebalance + 5s).
+	sc.Consumer.Group.Rebalance.Timeout = sc.Consumer.Group.Session.Timeout
+	sc.Net.ReadTimeout = max(sc.Net.ReadTimeout, sc.Consumer.Group.Rebalance.Timeout+10*time.Second)
 	if cfg.DialTimeout > 0 {
 		sc.Net.DialTimeout = cfg.DialTimeout
 	}
