@@ -76,7 +76,8 @@ type topicStages struct {
 	parse     *parse.Stage
 	partition *partition.Stage
 	format    format.Config
-	policy    buffer.Policy
+	// buffer is what the buffer asks for on every record: resolved once.
+	buffer buffer.TopicSettings
 }
 
 // New checks cfg and builds the stages. It does not connect to anything.
@@ -220,8 +221,7 @@ func (p *Pipeline) buildStages() error {
 }
 
 func (p *Pipeline) bufferTopic(t string) buffer.TopicSettings {
-	ts := p.topics[t]
-	return buffer.TopicSettings{Policy: ts.policy, Extension: format.Extension(ts.format)}
+	return p.topics[t].buffer
 }
 
 // stale stops work on a partition another process moved on, and reads it

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/sluicehq/sluice/stages/buffer"
+	"github.com/sluicehq/sluice/stages/format"
 	"github.com/sluicehq/sluice/stages/parse"
 	"github.com/sluicehq/sluice/stages/partition"
 	"github.com/sluicehq/sluice/transport/kafka"
@@ -39,7 +41,8 @@ func (p *Pipeline) connect(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("topic %q: %w", t, err)
 		}
-		p.topics[t] = &topicStages{parse: ps, partition: pt, format: tc.Format, policy: tc.Policy}
+		p.topics[t] = &topicStages{parse: ps, partition: pt, format: tc.Format,
+			buffer: buffer.TopicSettings{Policy: tc.Policy, Extension: format.Extension(tc.Format)}}
 	}
 	return nil
 }

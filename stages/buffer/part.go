@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -217,27 +218,28 @@ func (p *part) seal(ctx context.Context, s *Stage, trigger string) error {
 		s.openFiles.Add(-1)
 		out.Files = append(out.Files, stages.RoundFile{Key: f.key, Spill: f.spill.Path(), Records: f.spill.Rows()})
 	}
-	slices.SortFunc(out.Files, func(a, b stages.RoundFile) int {
-		switch {
-		case a.Key < b.Key:
-			return -1
-		case a.Key > b.Key:
-			return 1
-		}
-		return 0
-	})
-	p.from = end + 1
+	slices.SortFunc(out.Files, func(a, b stages.RoundFile) int { return strings.Compare(a.Key, b.Key) })
+	return p.handOver(ctx, s, out, r.dir, closeErr)
+}
+
+// handOver moves the chain past out and publishes it, unless closing its
+// files already failed; a round that cannot be handed over breaks the chain.
+// The caller holds p.mu.
+func (p *part) handOver(ctx context.Context, s *Stage, out *stages.Round, dir string, err error) error {
+	p.from = out.End + 1
 	p.cut = nil
-	if closeErr == nil {
-		closeErr = s.set.Publish(ctx, out)
+	if err == nil {
+		err = s.set.Publish(ctx, out)
 	}
-	if closeErr != nil {
-		os.RemoveAll(r.dir)
-		p.breakChain(s, closeErr)
-		return closeErr
+	if err != nil {
+		if dir != "" {
+			os.RemoveAll(dir)
+		}
+		p.breakChain(s, err)
+		return err
 	}
 	s.stats.Rounds.Add(1)
-	s.countTrigger(trigger)
+	s.countTrigger(out.Trigger)
 	return nil
 }
 
@@ -251,15 +253,7 @@ func (p *part) sealVanished(ctx context.Context, s *Stage) error {
 		Topic: p.topic, Partition: p.partition,
 		Start: cut.Start, End: cut.End, From: p.from, Trigger: TriggerForced,
 	}
-	p.from = cut.End + 1
-	p.cut = nil
-	if err := s.set.Publish(ctx, out); err != nil {
-		p.breakChain(s, err)
-		return err
-	}
-	s.stats.Rounds.Add(1)
-	s.countTrigger(TriggerForced)
-	return nil
+	return p.handOver(ctx, s, out, "", nil)
 }
 
 // breakChain drops the open round and stops the partition until it is
