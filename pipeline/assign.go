@@ -48,6 +48,7 @@ func (a assigner) Assigned(ctx context.Context, topic string, partitions []int32
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
+	a.p.assigned.Add(int64(len(partitions)))
 	return pos, nil
 }
 
@@ -56,4 +57,5 @@ func (a assigner) Revoked(topic string, partitions []int32) {
 	for _, part := range partitions {
 		a.p.buffer.Revoke(topic, part)
 	}
+	a.p.revoked.Add(int64(len(partitions)))
 }

@@ -61,6 +61,9 @@ type Pipeline struct {
 	commit *commit.Stage
 	coord  *kafka.Coordinator
 
+	// assigned and revoked count partitions the group gave and took.
+	assigned, revoked atomic.Int64
+
 	released chan struct{} // closed when ingest handlers may give up
 	// ready is set once the stages are built; Stats reads them only then.
 	ready   atomic.Bool

@@ -4,6 +4,14 @@ package pipeline
 type Stats struct {
 	// RecordsIn counts records accepted by the buffer; BytesIn their payload.
 	RecordsIn, BytesIn int64
+	// RecordsSkipped counts records read again that the bucket already held
+	// (Kafka's committed offset lagged the bucket's progress record).
+	RecordsSkipped int64
+	// PartitionsAssigned and PartitionsRevoked count the partitions the
+	// consumer group gave this process and took back (or stopped: an eager
+	// rebalance stops every partition, a cooperative one only those that
+	// move).
+	PartitionsAssigned, PartitionsRevoked int64
 	// EventTimeFallbacks counts records whose event time could not be read
 	// from the value (stored all the same, partitioned by Kafka timestamp).
 	EventTimeFallbacks int64
@@ -31,7 +39,8 @@ func (p *Pipeline) Stats() Stats {
 		return s
 	}
 	b := p.buffer.Stats()
-	s.RecordsIn, s.BytesIn = b.Records.Load(), b.Bytes.Load()
+	s.RecordsIn, s.BytesIn, s.RecordsSkipped = b.Records.Load(), b.Bytes.Load(), b.Skipped.Load()
+	s.PartitionsAssigned, s.PartitionsRevoked = p.assigned.Load(), p.revoked.Load()
 	s.Buffered, s.OpenFiles = p.buffer.Buffered(), p.buffer.OpenFiles()
 	s.RoundsSealed = b.Rounds.Load()
 	u := p.upload.Stats()

@@ -22,6 +22,7 @@ func TestAssignCut(t *testing.T) {
 		cut     *Cut
 		offsets []int64
 		want    []span
+		skipped int64
 	}{
 		{
 			name:    "exact cut ignores the policy and ends at End",
@@ -73,6 +74,22 @@ func TestAssignCut(t *testing.T) {
 			want:    []span{{9, 10, 7, 2, TriggerCount}},
 		},
 		{
+			name: "records Kafka sends again before the durable offset are skipped",
+			from: 7,
+			// Kafka's committed offset lagged the bucket by three records.
+			offsets: []int64{4, 5, 6, 7, 8},
+			want:    []span{{7, 8, 7, 2, TriggerCount}},
+			skipped: 3,
+		},
+		{
+			name:    "records before a cut are skipped",
+			from:    100,
+			cut:     &Cut{Start: 102, End: 104},
+			offsets: []int64{99, 100, 101, 102, 103, 104, 105, 106},
+			want:    []span{{102, 104, 100, 3, TriggerForced}, {105, 106, 105, 2, TriggerCount}},
+			skipped: 3,
+		},
+		{
 			name:    "no cut, unknown offset: From is the first offset",
 			from:    -1,
 			offsets: []int64{42, 43, 44, 45},
@@ -106,6 +123,7 @@ func TestAssignCut(t *testing.T) {
 			if tt.cut != nil {
 				assert.Equal(t, int64(1), h.Stats().ByForced.Load())
 			}
+			assert.Equal(t, tt.skipped, h.Stats().Skipped.Load())
 		})
 	}
 }

@@ -34,6 +34,9 @@ type part struct {
 	// from is where the next round's chain continues (negative: unknown
 	// until the first record arrives).
 	from int64
+	// first is the first offset not yet in the bucket: records before it
+	// (Kafka's committed offset lagged the bucket) are skipped.
+	first int64
 	// cut, when set, is the round that must be reproduced exactly.
 	cut *Cut
 	// broken is set when a round of the chain was lost (publishing failed):
@@ -60,7 +63,11 @@ type openFile struct {
 }
 
 func newPart(topic string, partition int32, from int64, cut *Cut) *part {
-	return &part{topic: topic, partition: partition, from: from, cut: cut}
+	first := from
+	if cut != nil {
+		first = cut.Start
+	}
+	return &part{topic: topic, partition: partition, from: from, first: first, cut: cut}
 }
 
 // append adds rec; the caller holds p.mu.

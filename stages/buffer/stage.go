@@ -158,10 +158,11 @@ func (s *Stage) part(topic string, partition int32) *part {
 // Cut is a round the buffer must reproduce exactly: records Start..End.
 type Cut struct{ Start, End int64 }
 
-// Assign places a Kafka partition: records will arrive from offset from on
-// (negative: from wherever Kafka starts), and, when cut is not nil, the first
-// round must end exactly at cut.End. Whatever was buffered for the partition
-// is dropped.
+// Assign places a Kafka partition: the next round continues the chain at
+// offset from (negative: wherever Kafka starts), and, when cut is not nil, the
+// first round must be cut (from cut.Start to exactly cut.End). Records before
+// the first offset not yet in the bucket (cut.Start, else from) are skipped.
+// Whatever was buffered for the partition is dropped.
 func (s *Stage) Assign(topic string, partition int32, from int64, cut *Cut) {
 	s.replace(topic, partition, newPart(topic, partition, from, cut))
 }
@@ -215,6 +216,10 @@ func (s *Stage) Append(ctx context.Context, rec *stages.Record, dir string) erro
 		s.stats.Discarded.Add(1)
 		return nil // the chain is broken; the partition is read again on its next assignment
 	}
+	if rec.Offset < p.first {
+		s.stats.Skipped.Add(1)
+		return nil // already in the bucket
+	}
 	ts := s.set.Topic(rec.Topic)
 	if err := p.append(ctx, s, ts, rec, dir); err != nil {
 		return err
@@ -264,6 +269,8 @@ func (s *Stage) OpenFiles() int64 { return s.openFiles.Load() }
 // Stats counts what the buffer did. Fields are safe to read concurrently.
 type Stats struct {
 	Records, Bytes, Discarded atomic.Int64
+	// Skipped counts records read again that the bucket already holds.
+	Skipped atomic.Int64
 	Rounds                    atomic.Int64
 	// Sealed counts rounds by trigger.
 	BySize, ByCount, BySpan, ByIdle, ByOpenFiles, ByForced, ByShutdown atomic.Int64

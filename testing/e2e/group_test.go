@@ -4,11 +4,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/sluicehq/sluice/pipeline"
 	"github.com/sluicehq/sluice/testing/archivetest"
 	"github.com/sluicehq/sluice/testing/kafkatest"
+	"github.com/sluicehq/sluice/transport/kafka"
 )
 
 // TestScaleOutAndIn runs two pipelines in one consumer group while records
@@ -16,11 +18,18 @@ import (
 // leaves (they move back). Every offset must be stored exactly once and
 // Kafka's committed offsets must end equal to the bucket's.
 func TestScaleOutAndIn(t *testing.T) {
+	for _, assignor := range []string{kafka.AssignorCooperativeSticky, kafka.AssignorRange} {
+		t.Run(assignor, func(t *testing.T) { testScaleOutAndIn(t, assignor) })
+	}
+}
+
+func testScaleOutAndIn(t *testing.T, assignor string) {
 	const topic, parts = "events", 6
 	kc := kafkatest.Start(t, parts, topic)
 	url := "file://" + t.TempDir()
 	newCfg := func() pipeline.Config {
 		cfg := testConfig(t, kc.Brokers(), url, topic)
+		cfg.Kafka.Assignor = assignor
 		cfg.Defaults.Policy.MaxRecords = 200
 		return cfg
 	}
@@ -39,6 +48,16 @@ func TestScaleOutAndIn(t *testing.T) {
 	}
 	archivetest.WaitDurable(t, st, topic, kc.EndOffsets(t, topic), 60*time.Second)
 	require.Positive(t, b.p.Stats().RecordsCommitted, "the second process took partitions over")
+	sa, sb := a.p.Stats(), b.p.Stats()
+	if assignor == kafka.AssignorCooperativeSticky {
+		// Only the partitions that moved stopped; the others went on.
+		assert.Equal(t, int64(parts), sa.PartitionsAssigned, "a was assigned once")
+		assert.Positive(t, sa.PartitionsRevoked, "a let partitions go to b")
+		assert.Less(t, sa.PartitionsRevoked, int64(parts), "a kept some partitions, without a stop")
+		assert.Positive(t, sb.PartitionsAssigned)
+	} else {
+		assert.GreaterOrEqual(t, sa.PartitionsRevoked, int64(parts), "an eager rebalance stops every partition")
+	}
 
 	require.NoError(t, a.stop(t))
 	produce(900, 10*time.Hour)

@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"net"
 	"regexp"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/IBM/sarama"
@@ -26,12 +28,44 @@ type Config struct {
 	// found at start. Topics and TopicRegex may be combined; one is required.
 	TopicRegex string `yaml:"topic_regex"`
 	// Version is the Kafka protocol version sarama speaks ("2.8.0"). Default
-	// "2.1.0", which every broker since 2018 understands.
+	// "2.4.0", which every broker since 2019 understands and the first with
+	// cooperative rebalancing.
 	Version string `yaml:"version"`
+	// Assignor is how the group spreads partitions over its members:
+	// "cooperative-sticky" (default; a rebalance moves only the partitions
+	// that change owner, the others are never stopped, so what they buffered
+	// is kept), or the eager "sticky", "range" and "roundrobin", which stop
+	// every partition on every rebalance (each is read again from its
+	// durable offset). Every member of a group must list the same one.
+	Assignor string `yaml:"assignor"`
 	// SessionTimeout is the consumer group session timeout. Default 30s.
 	SessionTimeout time.Duration `yaml:"session_timeout"`
 	// DialTimeout bounds connecting to a broker. Default 10s.
 	DialTimeout time.Duration `yaml:"dial_timeout"`
+}
+
+// Assignor names.
+const (
+	AssignorCooperativeSticky = "cooperative-sticky"
+	AssignorSticky            = "sticky"
+	AssignorRange             = "range"
+	AssignorRoundRobin        = "roundrobin"
+)
+
+var assignors = map[string]func() sarama.BalanceStrategy{
+	AssignorCooperativeSticky: sarama.NewBalanceStrategyCooperativeSticky,
+	AssignorSticky:            sarama.NewBalanceStrategySticky,
+	AssignorRange:             sarama.NewBalanceStrategyRange,
+	AssignorRoundRobin:        sarama.NewBalanceStrategyRoundRobin,
+}
+
+func assignorNames() []string {
+	names := make([]string, 0, len(assignors))
+	for n := range assignors {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return names
 }
 
 // validTopic is what Kafka accepts as a topic name (up to 249 characters).
@@ -43,7 +77,8 @@ func DefaultConfig() Config {
 	return Config{
 		Group:          "sluice",
 		ClientID:       "sluice",
-		Version:        "2.1.0",
+		Version:        "2.4.0",
+		Assignor:       AssignorCooperativeSticky,
 		SessionTimeout: 30 * time.Second,
 		DialTimeout:    10 * time.Second,
 	}
@@ -86,8 +121,14 @@ func (c Config) Validate() error {
 			errs.Addf("topic_regex", "invalid regular expression: %v", err)
 		}
 	}
-	if _, err := sarama.ParseKafkaVersion(c.Version); err != nil {
-		errs.Addf("version", "invalid Kafka version %q (want one such as 2.1.0 or 3.9.0)", c.Version)
+	version, err := sarama.ParseKafkaVersion(c.Version)
+	if err != nil {
+		errs.Addf("version", "invalid Kafka version %q (want one such as 2.4.0 or 3.9.0)", c.Version)
+	}
+	if _, ok := assignors[c.Assignor]; !ok {
+		errs.Addf("assignor", "unknown assignor %q (want one of %s)", c.Assignor, strings.Join(assignorNames(), ", "))
+	} else if err == nil && c.Assignor == AssignorCooperativeSticky && !version.IsAtLeast(sarama.V2_4_0_0) {
+		errs.Addf("assignor", "%s needs kafka.version 2.4.0 or later (got %s); use range for older brokers", c.Assignor, c.Version)
 	}
 	if c.SessionTimeout <= 0 {
 		errs.Addf("session_timeout", "must be positive, got %s", c.SessionTimeout)

@@ -43,7 +43,12 @@ func TestConfigValidate(t *testing.T) {
 		{"regex", func(c *Config) { c.TopicRegex = "a(" },
 			[]string{"topic_regex: invalid regular expression: error parsing regexp: missing closing ): `a(`"}},
 		{"version", func(c *Config) { c.Version = "latest" },
-			[]string{`version: invalid Kafka version "latest" (want one such as 2.1.0 or 3.9.0)`}},
+			[]string{`version: invalid Kafka version "latest" (want one such as 2.4.0 or 3.9.0)`}},
+		{"eager assignor on an old broker", func(c *Config) { c.Version, c.Assignor = "2.1.0", AssignorRange }, nil},
+		{"unknown assignor", func(c *Config) { c.Assignor = "sticky-ish" },
+			[]string{`assignor: unknown assignor "sticky-ish" (want one of cooperative-sticky, range, roundrobin, sticky)`}},
+		{"cooperative on an old broker", func(c *Config) { c.Version = "2.3.0" },
+			[]string{"assignor: cooperative-sticky needs kafka.version 2.4.0 or later (got 2.3.0); use range for older brokers"}},
 		{"timeouts", func(c *Config) { c.SessionTimeout, c.DialTimeout = 0, -1 },
 			[]string{"session_timeout: must be positive, got 0s", "dial_timeout: must be positive, got -1ns"}},
 	}

@@ -22,16 +22,21 @@ var ErrNotOwner = errors.New("partition is not assigned to this process")
 // Assignments is what the Coordinator asks the pipeline when the consumer group
 // hands partitions out or takes them back.
 type Assignments interface {
-	// Assigned is called in the session's Setup, before any record of the
-	// partitions is consumed, and blocks the rebalance while it runs. It returns
-	// the offset to start each partition at (the durable position), or a
-	// negative offset to start where Kafka's committed offset (or
-	// Consumer.Offsets.Initial) says. An error fails the session; the
+	// Assigned is called before any record of the partitions is consumed:
+	// in the session's Setup for the partitions a session starts with
+	// (blocking the rebalance while it runs), and at the start of a
+	// partition's consumption for partitions a cooperative rebalance adds.
+	// It returns the offset to start each partition at (the durable
+	// position), or a negative offset to start where Kafka's committed
+	// offset (or Consumer.Offsets.Initial) says. Records before the durable
+	// position may still arrive (Kafka's committed offset lagged the
+	// bucket); the pipeline skips them. An error fails the session; the
 	// Subscriber then reconnects and tries again.
 	Assigned(ctx context.Context, topic string, partitions []int32) (map[int32]int64, error)
-	// Revoked is called in the session's Cleanup, once every ConsumeClaim of
-	// the session has returned: no record of these partitions is in flight in
-	// the handlers any more.
+	// Revoked is called when the consumption of a partition has ended (it was
+	// revoked, or its session ended): no record of it is in flight in the
+	// handlers any more. Partitions a cooperative rebalance leaves in place
+	// are not revoked.
 	Revoked(topic string, partitions []int32)
 }
 
@@ -53,6 +58,8 @@ type claimOwner struct {
 	sess  sarama.ConsumerGroupSession
 	topic string
 	part  int32
+	// placed says Setup placed the partition on its durable offset.
+	placed bool
 	// claim is set while the partition is being consumed.
 	claim sarama.ConsumerGroupClaim
 }
@@ -138,7 +145,7 @@ func (g *groupHandler) Setup(sess sarama.ConsumerGroupSession) error {
 		}
 		g.c.mu.Lock()
 		for _, p := range parts {
-			g.c.owners[stages.LaneOf(topic, p)] = &claimOwner{sess: sess, topic: topic, part: p}
+			g.c.owners[stages.LaneOf(topic, p)] = &claimOwner{sess: sess, topic: topic, part: p, placed: true}
 		}
 		g.c.mu.Unlock()
 		if placed {
@@ -154,39 +161,103 @@ func (g *groupHandler) Setup(sess sarama.ConsumerGroupSession) error {
 
 func (g *groupHandler) Cleanup(sess sarama.ConsumerGroupSession) error {
 	err := g.inner.Cleanup(sess)
-	for topic, parts := range sess.Claims() {
-		g.c.mu.Lock()
-		for _, p := range parts {
-			lane := stages.LaneOf(topic, p)
-			if o := g.c.owners[lane]; o != nil && o.sess == sess {
-				delete(g.c.owners, lane)
-			}
+	// Partitions whose consumption never started (sarama could not create
+	// the claim) are still owned by the session: let them go too.
+	var left []*claimOwner
+	g.c.mu.Lock()
+	for lane, o := range g.c.owners {
+		if o.sess == sess {
+			delete(g.c.owners, lane)
+			left = append(left, o)
 		}
-		g.c.mu.Unlock()
-		g.c.assign.Revoked(topic, parts)
-		g.c.logger.Info("partitions revoked", "topic", topic, "partitions", parts,
-			"generation", sess.GenerationID())
+	}
+	g.c.mu.Unlock()
+	for _, o := range left {
+		g.c.revoked(sess, o)
 	}
 	return err
 }
 
 func (g *groupHandler) ConsumeClaim(sess sarama.ConsumerGroupSession, claim sarama.ConsumerGroupClaim) error {
-	lane := stages.LaneOf(claim.Topic(), claim.Partition())
+	topic, part := claim.Topic(), claim.Partition()
+	lane := stages.LaneOf(topic, part)
 	g.c.mu.Lock()
-	if o := g.c.owners[lane]; o != nil && o.sess == sess {
-		o.claim = claim
+	o := g.c.owners[lane]
+	if o == nil || o.sess != sess {
+		// Added by a cooperative rebalance: not placed by Setup.
+		o = &claimOwner{sess: sess, topic: topic, part: part}
+		g.c.owners[lane] = o
+	}
+	o.claim = claim
+	placed := o.placed
+	g.c.mu.Unlock()
+	defer func() {
+		g.c.mu.Lock()
+		current := g.c.owners[lane] == o
+		if current {
+			delete(g.c.owners, lane)
+		}
+		g.c.mu.Unlock()
+		if current {
+			g.c.revoked(sess, o)
+		}
+	}()
+
+	if !placed {
+		ok, err := g.c.place(sess, claim)
+		if err != nil || !ok {
+			// Returning ends the session; the next one starts where place
+			// committed. Sarama reports a returned error on its Errors channel.
+			return err
+		}
 	}
 	// A round the commit stage stored while the partition had no live
 	// session: commit it to Kafka now. The consumer's start offset was taken
 	// before ConsumeClaim, so marking does not move it.
+	g.c.mu.Lock()
 	next, unsynced := g.c.unsynced[lane]
 	delete(g.c.unsynced, lane)
 	g.c.mu.Unlock()
 	if unsynced {
-		sess.MarkOffset(claim.Topic(), claim.Partition(), next, "")
+		sess.MarkOffset(topic, part, next, "")
 		sess.Commit()
 	}
 	return g.inner.ConsumeClaim(noCommitSession{sess}, claim)
+}
+
+// place asks the pipeline for the durable position of a partition that a
+// cooperative rebalance added, whose claim sarama started at Kafka's
+// committed offset. When Kafka starts at or before the durable position,
+// consumption goes on (the pipeline skips what is already in the bucket).
+// When Kafka would start past it, or has no committed offset, place commits
+// the durable position to Kafka and returns false: the session must end, and
+// the next one starts there.
+func (c *Coordinator) place(sess sarama.ConsumerGroupSession, claim sarama.ConsumerGroupClaim) (bool, error) {
+	topic, part := claim.Topic(), claim.Partition()
+	pos, err := c.assign.Assigned(sess.Context(), topic, []int32{part})
+	if err != nil {
+		return false, fmt.Errorf("placing partition %d of %q on its durable offset: %w", part, topic, err)
+	}
+	at, ok := pos[part]
+	initial := claim.InitialOffset()
+	c.logger.Info("partition assigned", "topic", topic, "partition", part,
+		"generation", sess.GenerationID(), "position", at, "kafka_offset", initial)
+	if !ok || at < 0 || (initial >= 0 && initial <= at) {
+		return true, nil
+	}
+	c.logger.Warn("kafka's committed offset is past the durable position or missing: committing the durable position and restarting the session",
+		"topic", topic, "partition", part, "position", at, "kafka_offset", initial)
+	sess.ResetOffset(topic, part, at, "")
+	sess.MarkOffset(topic, part, at, "")
+	sess.Commit()
+	return false, nil
+}
+
+// revoked tells the pipeline that the consumption of o's partition ended.
+func (c *Coordinator) revoked(sess sarama.ConsumerGroupSession, o *claimOwner) {
+	c.assign.Revoked(o.topic, []int32{o.part})
+	c.logger.Info("partition revoked", "topic", o.topic, "partition", o.part,
+		"generation", sess.GenerationID())
 }
 
 // Resync ends the consumption of a partition whose chain of rounds broke

@@ -22,7 +22,8 @@ var ErrUnknownTopic = errors.New("topic does not exist")
 
 // SaramaConfig is the sarama configuration sluice consumes with: start at the
 // oldest offset when nothing is committed (an archiver wants everything), no
-// auto-commit (only the commit stage commits), eager range rebalancing.
+// auto-commit (only the commit stage commits), the configured assignor
+// (cooperative-sticky unless told otherwise).
 func SaramaConfig(cfg Config) (*sarama.Config, error) {
 	sc := wkafka.DefaultSaramaSubscriberConfig()
 	sc.ClientID = cfg.ClientID
@@ -32,6 +33,9 @@ func SaramaConfig(cfg Config) (*sarama.Config, error) {
 			return nil, fmt.Errorf("parsing kafka.version: %w", err)
 		}
 		sc.Version = v
+	}
+	if newStrategy, ok := assignors[cfg.Assignor]; ok {
+		sc.Consumer.Group.Rebalance.GroupStrategies = []sarama.BalanceStrategy{newStrategy()}
 	}
 	sc.Consumer.Offsets.Initial = sarama.OffsetOldest
 	sc.Consumer.Offsets.AutoCommit.Enable = false
