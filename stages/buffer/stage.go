@@ -271,7 +271,7 @@ type Stats struct {
 	Records, Bytes, Discarded atomic.Int64
 	// Skipped counts records read again that the bucket already holds.
 	Skipped atomic.Int64
-	Rounds                    atomic.Int64
+	Rounds  atomic.Int64
 	// Sealed counts rounds by trigger.
 	BySize, ByCount, BySpan, ByIdle, ByOpenFiles, ByForced, ByShutdown atomic.Int64
 }
