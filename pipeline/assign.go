@@ -32,7 +32,7 @@ func (a assigner) Assigned(ctx context.Context, topic string, partitions []int32
 			if ok {
 				from, at = prog.Next, prog.Next
 				if pend := prog.Pending; pend != nil {
-					cut = &buffer.Cut{Start: pend.Start, End: pend.End}
+					cut = &buffer.Cut{Start: pend.Start, End: pend.End, Records: pend.Records}
 					at = pend.Start
 					a.p.log.Info("completing a pending round", "topic", topic, "partition", part,
 						"start", pend.Start, "end", pend.End, "claimed_by", prog.Owner)

@@ -31,6 +31,12 @@ type Round struct {
 	Trigger string `json:"trigger"`
 	// Files are the round's files, one per output partition, sorted by Key.
 	Files []RoundFile `json:"files"`
+	// KeepStored is set on a round that completes a pending round of which
+	// Kafka no longer has every record (retention or compaction ran since
+	// the round's earlier owner read it). A file of the round already in the
+	// bucket was written by that owner from all of its records, a superset of
+	// this round's: it is kept, not replaced.
+	KeepStored bool `json:"keep_stored,omitempty"`
 }
 
 // RoundFile is one file of a round: the records of one output partition.

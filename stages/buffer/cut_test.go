@@ -229,3 +229,35 @@ func TestPublishErrorBreaksTheChain(t *testing.T) {
 	h.appendAll(t, 0, "d", 2, 3)
 	assert.Equal(t, []span{{0, 1, 0, 2, TriggerCount}, {2, 3, 2, 2, TriggerCount}}, spans(h.pub.all()))
 }
+
+// TestCutKeepStored marks the completion of a pending round as keeping the
+// files already stored exactly when Kafka returned fewer of its records than
+// its earlier owner read.
+func TestCutKeepStored(t *testing.T) {
+	tests := []struct {
+		name    string
+		cut     Cut
+		offsets []int64
+		keep    bool
+	}{
+		{"every record read again", Cut{Start: 100, End: 104, Records: 5}, []int64{100, 101, 102, 103, 104}, false},
+		{"records gone from Kafka", Cut{Start: 100, End: 104, Records: 5}, []int64{100, 102, 104}, true},
+		{"count unknown", Cut{Start: 100, End: 104}, []int64{100, 102, 104}, false},
+		{"every record gone", Cut{Start: 100, End: 104, Records: 5}, []int64{105, 106}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			pol := loose()
+			pol.MaxRecords = 2
+			h := newHarness(t, pol)
+			h.Assign("t", 0, 100, &tt.cut)
+			h.appendAll(t, 0, "d", tt.offsets...)
+			got := h.pub.all()
+			require.NotEmpty(t, got)
+			assert.Equal(t, tt.keep, got[0].KeepStored)
+			for _, r := range got[1:] {
+				assert.False(t, r.KeepStored, "only the completion keeps stored files")
+			}
+		})
+	}
+}

@@ -215,6 +215,12 @@ func (p *part) seal(ctx context.Context, s *Stage, trigger string) error {
 		Start: r.start, End: end, From: p.from,
 		Records: r.records, Bytes: r.bytes, Trigger: trigger,
 	}
+	if p.cut != nil && r.records < p.cut.Records {
+		s.set.Logger.Warn("records of a pending round are gone from Kafka; completing it without replacing the files already stored",
+			"topic", p.topic, "partition", p.partition, "start", out.Start, "end", out.End,
+			"records", r.records, "pending_records", p.cut.Records)
+		out.KeepStored = true
+	}
 	var closeErr error
 	for _, f := range r.files {
 		before := f.spill.Buffered()
@@ -259,6 +265,7 @@ func (p *part) sealVanished(ctx context.Context, s *Stage) error {
 	out := &stages.Round{
 		Topic: p.topic, Partition: p.partition,
 		Start: cut.Start, End: cut.End, From: p.from, Trigger: TriggerForced,
+		KeepStored: true,
 	}
 	return p.handOver(ctx, s, out, "", nil)
 }

@@ -155,8 +155,9 @@ func (s *Stage) part(topic string, partition int32) *part {
 	return p
 }
 
-// Cut is a round the buffer must reproduce exactly: records Start..End.
-type Cut struct{ Start, End int64 }
+// Cut is a round the buffer must reproduce exactly: records Start..End, of
+// which the round's earlier owner read Records (0: unknown).
+type Cut struct{ Start, End, Records int64 }
 
 // Assign places a Kafka partition: the next round continues the chain at
 // offset from (negative: wherever Kafka starts), and, when cut is not nil, the

@@ -47,6 +47,9 @@ type Stats struct {
 	Rounds, Files, Bytes, Records atomic.Int64
 	// Dropped counts rounds not uploaded: already stored, or stale.
 	Dropped atomic.Int64
+	// Kept counts files of completed pending rounds left as their earlier
+	// owner stored them (see stages.Round.KeepStored).
+	Kept atomic.Int64
 }
 
 // New returns an upload stage.
@@ -86,6 +89,18 @@ func (s *Stage) Handle(msg *message.Message) ([]*message.Message, error) {
 		return nil, fmt.Errorf("claiming round [%d..%d] of %s: %w", r.Start, r.End, r.Lane(), err)
 	}
 	for _, f := range r.Files {
+		if r.KeepStored {
+			stored, err := s.stored(ctx, f.Key)
+			if err != nil {
+				return nil, err
+			}
+			if stored {
+				s.set.Logger.Warn("keeping the file the pending round's earlier owner stored: it holds records Kafka no longer has",
+					"lane", r.Lane(), "key", f.Key)
+				s.stats.Kept.Add(1)
+				continue
+			}
+		}
 		n, err := s.put(ctx, r.Topic, f)
 		if err != nil {
 			return nil, err
@@ -118,6 +133,24 @@ func (s *Stage) dropIfSettled(r *stages.Round, err error) bool {
 	os.RemoveAll(r.SpillDir())
 	return true
 }
+
+// stored reports whether an object exists at key.
+func (s *Stage) stored(ctx context.Context, key string) (bool, error) {
+	found := false
+	err := s.set.Store.List(ctx, key, func(o objstore.Object) error {
+		if o.Key == key {
+			found = true
+			return errStopList
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, errStopList) {
+		return false, fmt.Errorf("looking for %s: %w", key, err)
+	}
+	return found, nil
+}
+
+var errStopList = errors.New("stop listing")
 
 // put encodes one file next to its spill and stores it; it returns the bytes stored.
 func (s *Stage) put(ctx context.Context, topic string, f stages.RoundFile) (int64, error) {

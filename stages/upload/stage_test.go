@@ -229,3 +229,33 @@ func TestHandleErrors(t *testing.T) {
 	_, err = New(DefaultConfig(), Settings{Store: h.store, Ledger: h.ledger})
 	require.Error(t, err, "Format is required")
 }
+
+// TestHandleKeepsStoredFiles completes a pending round of which Kafka lost
+// records: a file the earlier owner stored holds more records than the
+// completion read again, so it is kept; a file it never stored is written.
+func TestHandleKeepsStoredFiles(t *testing.T) {
+	for _, keep := range []bool{false, true} {
+		t.Run(fmt.Sprintf("keep_stored=%v", keep), func(t *testing.T) {
+			h := newHarness(t, format.Config{Type: format.TypeJSONL, Compression: format.CompressionNone})
+			r := spillRound(t, 100, 100, 109, "a", "b")
+			earlier := []byte("the earlier owner's file, with every record\n")
+			tmp := filepath.Join(t.TempDir(), "earlier")
+			require.NoError(t, os.WriteFile(tmp, earlier, 0o644))
+			_, err := h.store.Put(t.Context(), r.Files[0].Key, tmp)
+			require.NoError(t, err)
+
+			r.KeepStored = keep
+			_, err = h.stage.Handle(msgOf(t, r))
+			require.NoError(t, err)
+			if keep {
+				assert.Equal(t, earlier, h.stored(t, r.Files[0].Key), "kept")
+				assert.Equal(t, int64(1), h.stage.Stats().Kept.Load())
+				assert.Equal(t, int64(1), h.stage.Stats().Files.Load())
+			} else {
+				assert.Equal(t, h.encoded(t, r.Files[0].Spill), h.stored(t, r.Files[0].Key), "replaced")
+				assert.Zero(t, h.stage.Stats().Kept.Load())
+			}
+			assert.Equal(t, h.encoded(t, r.Files[1].Spill), h.stored(t, r.Files[1].Key), "written")
+		})
+	}
+}
