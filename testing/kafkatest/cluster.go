@@ -111,3 +111,29 @@ func (c *Cluster) Committed(t testing.TB, group, topic string) map[int32]int64 {
 	})
 	return out
 }
+
+// ProduceTransaction writes records in one transaction of a transactional
+// producer and commits it, or aborts it when commit is false. Each
+// transaction leaves a control record (the commit or abort marker) after its
+// records, so offsets have gaps a read_committed consumer never sees.
+func (c *Cluster) ProduceTransaction(t testing.TB, topic string, commit bool, recs ...Record) {
+	t.Helper()
+	cl, err := kgo.NewClient(
+		kgo.SeedBrokers(c.ListenAddrs()...),
+		kgo.RecordPartitioner(kgo.ManualPartitioner()),
+		kgo.TransactionalID("kafkatest-"+topic),
+		kgo.ProducerLinger(0),
+	)
+	require.NoError(t, err)
+	defer cl.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	require.NoError(t, cl.BeginTransaction())
+	krs := make([]*kgo.Record, len(recs))
+	for i, r := range recs {
+		krs[i] = &kgo.Record{Topic: topic, Partition: r.Partition, Key: r.Key, Value: r.Value,
+			Headers: r.Headers, Timestamp: r.Timestamp}
+	}
+	require.NoError(t, cl.ProduceSync(ctx, krs...).FirstErr())
+	require.NoError(t, cl.EndTransaction(ctx, kgo.TransactionEndTry(commit)))
+}

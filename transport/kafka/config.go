@@ -38,11 +38,22 @@ type Config struct {
 	// every partition on every rebalance (each is read again from its
 	// durable offset). Every member of a group must list the same one.
 	Assignor string `yaml:"assignor"`
+	// Isolation is which records of transactional producers are read:
+	// "read_committed" (default: records of committed transactions only,
+	// what a read_committed consumer of the topic sees) or
+	// "read_uncommitted" (every record, aborted ones too, as soon as written).
+	Isolation string `yaml:"isolation"`
 	// SessionTimeout is the consumer group session timeout. Default 30s.
 	SessionTimeout time.Duration `yaml:"session_timeout"`
 	// DialTimeout bounds connecting to a broker. Default 10s.
 	DialTimeout time.Duration `yaml:"dial_timeout"`
 }
+
+// Isolation levels.
+const (
+	IsolationReadCommitted   = "read_committed"
+	IsolationReadUncommitted = "read_uncommitted"
+)
 
 // Assignor names.
 const (
@@ -79,6 +90,7 @@ func DefaultConfig() Config {
 		ClientID:       "sluice",
 		Version:        "2.4.0",
 		Assignor:       AssignorCooperativeSticky,
+		Isolation:      IsolationReadCommitted,
 		SessionTimeout: 30 * time.Second,
 		DialTimeout:    10 * time.Second,
 	}
@@ -129,6 +141,9 @@ func (c Config) Validate() error {
 		errs.Addf("assignor", "unknown assignor %q (want one of %s)", c.Assignor, strings.Join(assignorNames(), ", "))
 	} else if err == nil && c.Assignor == AssignorCooperativeSticky && !version.IsAtLeast(sarama.V2_4_0_0) {
 		errs.Addf("assignor", "%s needs kafka.version 2.4.0 or later (got %s); use range for older brokers", c.Assignor, c.Version)
+	}
+	if c.Isolation != IsolationReadCommitted && c.Isolation != IsolationReadUncommitted {
+		errs.Addf("isolation", "unknown isolation %q (want %s, %s)", c.Isolation, IsolationReadCommitted, IsolationReadUncommitted)
 	}
 	if c.SessionTimeout <= 0 {
 		errs.Addf("session_timeout", "must be positive, got %s", c.SessionTimeout)

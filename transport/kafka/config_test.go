@@ -45,6 +45,8 @@ func TestConfigValidate(t *testing.T) {
 		{"version", func(c *Config) { c.Version = "latest" },
 			[]string{`version: invalid Kafka version "latest" (want one such as 2.4.0 or 3.9.0)`}},
 		{"eager assignor on an old broker", func(c *Config) { c.Version, c.Assignor = "2.1.0", AssignorRange }, nil},
+		{"isolation", func(c *Config) { c.Isolation = "serializable" },
+			[]string{"isolation: unknown isolation \"serializable\" (want read_committed, read_uncommitted)"}},
 		{"unknown assignor", func(c *Config) { c.Assignor = "sticky-ish" },
 			[]string{`assignor: unknown assignor "sticky-ish" (want one of cooperative-sticky, range, roundrobin, sticky)`}},
 		{"cooperative on an old broker", func(c *Config) { c.Version = "2.3.0" },

@@ -37,6 +37,10 @@ func SaramaConfig(cfg Config) (*sarama.Config, error) {
 	if newStrategy, ok := assignors[cfg.Assignor]; ok {
 		sc.Consumer.Group.Rebalance.GroupStrategies = []sarama.BalanceStrategy{newStrategy()}
 	}
+	sc.Consumer.IsolationLevel = sarama.ReadCommitted
+	if cfg.Isolation == IsolationReadUncommitted {
+		sc.Consumer.IsolationLevel = sarama.ReadUncommitted
+	}
 	sc.Consumer.Offsets.Initial = sarama.OffsetOldest
 	sc.Consumer.Offsets.AutoCommit.Enable = false
 	sc.Consumer.Return.Errors = true
