@@ -19,6 +19,7 @@ import (
 	"github.com/sluicehq/sluice/stages/parse"
 	"github.com/sluicehq/sluice/stages/partition"
 	"github.com/sluicehq/sluice/stages/upload"
+	"github.com/sluicehq/sluice/telemetry"
 	"github.com/sluicehq/sluice/transport/kafka"
 	"github.com/sluicehq/sluice/transport/objstore"
 )
@@ -44,6 +45,8 @@ type Config struct {
 	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
 	// Log configures sluice's own log.
 	Log Log `yaml:"log"`
+	// Telemetry configures traces and metrics (OpenTelemetry).
+	Telemetry telemetry.Config `yaml:"telemetry"`
 }
 
 // Destination is where sluice writes.
@@ -150,6 +153,7 @@ func DefaultConfig() Config {
 		Defaults:        DefaultTopic(),
 		ShutdownTimeout: time.Minute,
 		Log:             Log{Level: "info", Format: "text"},
+		Telemetry:       telemetry.DefaultConfig(),
 	}
 }
 
@@ -213,6 +217,7 @@ func (c Config) Validate() error {
 		errs.Addf("shutdown_timeout", "must be positive, got %s", c.ShutdownTimeout)
 	}
 	errs.Nest("log", c.Log.Validate())
+	errs.Nest("telemetry", c.Telemetry.Validate())
 	return errs.Err()
 }
 
@@ -253,6 +258,7 @@ func wholeMatch(expr string) (*regexp.Regexp, error) {
 // and session_token) replaced by "[REDACTED]", safe to log or print.
 func (c Config) Redacted() Config {
 	c.Destination.S3 = c.Destination.S3.Redacted()
+	c.Telemetry = c.Telemetry.Redacted()
 	return c
 }
 

@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/ThreeDotsLabs/watermill/message"
-	"go.opentelemetry.io/otel/trace"
+	"github.com/sluicehq/sluice/telemetry"
 
 	"github.com/sluicehq/sluice/stages"
 	"github.com/sluicehq/sluice/stages/buffer"
@@ -41,9 +41,8 @@ type Settings struct {
 	Owner string
 	// Store overrides the store opened from Destination.URL (tests).
 	Store objstore.Store
-	// TracerProvider receives sluice's spans; nil means the global one
-	// (a no-op unless the program installs one).
-	TracerProvider trace.TracerProvider
+	// Telemetry receives sluice's spans and metrics; nil records nothing.
+	Telemetry *telemetry.Providers
 }
 
 // Pipeline is one running sluice: Kafka in, files and progress records out.
@@ -90,6 +89,9 @@ func New(cfg Config, set Settings) (*Pipeline, error) {
 	}
 	if set.Logger == nil {
 		set.Logger = slog.New(slog.DiscardHandler)
+	}
+	if set.Telemetry == nil {
+		set.Telemetry = telemetry.Noop()
 	}
 	if set.Owner == "" {
 		host, _ := os.Hostname()

@@ -37,9 +37,9 @@ func (p *Pipeline) routers(sub *wkafka.Subscriber) (ingest, deliver *message.Rou
 	}
 	l := keepOpen{p.link}
 	deliver.AddHandler("upload", topicRounds, l, topicUploaded, l, p.upload.Handle).
-		AddMiddleware(telemetry.RoundSpans(telemetry.SpanUpload, p.set.TracerProvider))
+		AddMiddleware(telemetry.RoundSpans(telemetry.SpanUpload, p.set.Telemetry.TracerProvider))
 	commitHandler := deliver.AddConsumerHandler("commit", topicUploaded, l, p.commit.Handle)
-	commitHandler.AddMiddleware(telemetry.RoundSpans(telemetry.SpanCommit, p.set.TracerProvider))
+	commitHandler.AddMiddleware(telemetry.RoundSpans(telemetry.SpanCommit, p.set.Telemetry.TracerProvider))
 	crash, err := crashBeforeCommit()
 	if err != nil {
 		return nil, nil, err

@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/sluicehq/sluice/pipeline"
+	"github.com/sluicehq/sluice/telemetry"
 )
 
 // newRunCommand returns "sluice run".
@@ -33,7 +35,20 @@ or store, unknown topic), 2 on an invalid configuration.`,
 			if err != nil {
 				return err
 			}
-			p, err := pipeline.New(cfg, pipeline.Settings{Logger: logger})
+			tel, err := telemetry.Setup(cmd.Context(), cfg.Telemetry, telemetry.Settings{Logger: logger, Version: version()})
+			if err != nil {
+				return &exitError{code: exitUsage, err: fmt.Errorf("setting up telemetry: %w", err)}
+			}
+			defer func() {
+				// Flush what is pending, within bounds: telemetry must not
+				// hold the exit.
+				ctx, cancel := context.WithTimeout(context.WithoutCancel(cmd.Context()), 10*time.Second)
+				defer cancel()
+				if err := tel.Shutdown(ctx); err != nil {
+					logger.Warn("flushing telemetry", "err", err)
+				}
+			}()
+			p, err := pipeline.New(cfg, pipeline.Settings{Logger: logger, Telemetry: tel})
 			if err != nil {
 				return &exitError{code: exitRuntime, err: fmt.Errorf("creating pipeline: %w", err)}
 			}

@@ -36,7 +36,9 @@ func TestFileExactlyOnce(t *testing.T) {
 	end := kc.EndOffsets(t, topic)
 	spans := tracetest.NewSpanRecorder()
 	set := pipelineSettings()
-	set.TracerProvider = sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(spans))
+	set.Telemetry = (&telemetry.Providers{
+		TracerProvider: sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(spans)),
+	}).Complete()
 	r = start(t, cfg, set)
 	archivetest.WaitDurable(t, st, topic, end, 60*time.Second)
 	requireKafkaCommitted(t, kc, st, cfg.Kafka.Group, topic, end)
