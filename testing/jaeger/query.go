@@ -114,7 +114,7 @@ func (j *Jaeger) Services(ctx context.Context) ([]string, error) {
 // then says what was seen last.
 func (j *Jaeger) WaitTrace(ctx context.Context, id trace.TraceID, done func(*Trace) bool) (*Trace, error) {
 	var last *Trace
-	err := poll(ctx, func() (bool, error) {
+	err := poll(ctx, func(ctx context.Context) (bool, error) {
 		tr, err := j.Trace(ctx, id)
 		if err != nil {
 			return false, err
@@ -135,7 +135,7 @@ func (j *Jaeger) WaitTrace(ctx context.Context, id trace.TraceID, done func(*Tra
 // context ends, or WaitTimeout passes.
 func (j *Jaeger) WaitTraces(ctx context.Context, q Query, done func([]*Trace) bool) ([]*Trace, error) {
 	var last []*Trace
-	err := poll(ctx, func() (bool, error) {
+	err := poll(ctx, func(ctx context.Context) (bool, error) {
 		traces, err := j.Traces(ctx, q)
 		if err != nil {
 			return false, err
@@ -151,20 +151,24 @@ func (j *Jaeger) WaitTraces(ctx context.Context, q Query, done func([]*Trace) bo
 
 // poll calls try every pollInterval until it reports done, or ctx ends or
 // WaitTimeout passes; then it returns the context's error joined with the
-// last error try returned.
-func poll(ctx context.Context, try func() (bool, error)) error {
+// last error of an attempt the context did not cut short.
+func poll(ctx context.Context, try func(context.Context) (bool, error)) error {
 	ctx, cancel := context.WithTimeout(ctx, WaitTimeout)
 	defer cancel()
 	tick := time.NewTicker(pollInterval)
 	defer tick.Stop()
+	var last error
 	for {
-		done, err := try()
+		done, err := try(ctx)
 		if done {
 			return nil
 		}
+		if ctx.Err() == nil {
+			last = err
+		}
 		select {
 		case <-ctx.Done():
-			return errors.Join(ctx.Err(), err)
+			return errors.Join(ctx.Err(), last)
 		case <-tick.C:
 		}
 	}
