@@ -38,8 +38,6 @@ type Config struct {
 // Receiver is a running OTLP metrics receiver that keeps what it receives.
 // Its methods are safe for concurrent use.
 type Receiver struct {
-	colmetricspb.UnimplementedMetricsServiceServer
-
 	grpcAddr, httpAddr string
 	max                int
 
@@ -78,7 +76,7 @@ func StartConfig(t testing.TB, cfg Config) *Receiver {
 	r.grpcAddr, r.httpAddr = grpcLis.Addr().String(), httpLis.Addr().String()
 
 	gs := grpc.NewServer(grpc.MaxRecvMsgSize(MaxRequestBytes))
-	colmetricspb.RegisterMetricsServiceServer(gs, r)
+	colmetricspb.RegisterMetricsServiceServer(gs, metricsService{r: r})
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /v1/metrics", r.serveHTTP)
 	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
@@ -116,9 +114,15 @@ func (r *Receiver) GRPCEndpoint() string { return r.grpcAddr }
 // metrics go to /v1/metrics), as otlpmetrichttp.WithEndpoint takes it.
 func (r *Receiver) HTTPEndpoint() string { return r.httpAddr }
 
-// Export implements the OTLP/gRPC metrics service: it keeps the request.
-func (r *Receiver) Export(_ context.Context, req *colmetricspb.ExportMetricsServiceRequest) (*colmetricspb.ExportMetricsServiceResponse, error) {
-	r.keep(req)
+// metricsService is the OTLP/gRPC metrics service of a Receiver.
+type metricsService struct {
+	colmetricspb.UnimplementedMetricsServiceServer
+	r *Receiver
+}
+
+// Export keeps the request.
+func (s metricsService) Export(_ context.Context, req *colmetricspb.ExportMetricsServiceRequest) (*colmetricspb.ExportMetricsServiceResponse, error) {
+	s.r.keep(req)
 	return &colmetricspb.ExportMetricsServiceResponse{}, nil
 }
 
