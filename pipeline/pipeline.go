@@ -59,6 +59,10 @@ type Pipeline struct {
 	upload *upload.Stage
 	commit *commit.Stage
 	coord  *kafka.Coordinator
+	// records traces Kafka records through the ingest stages.
+	records *telemetry.RecordTracer
+	// rounds traces rounds through seal, upload and commit.
+	rounds *telemetry.RoundTracer
 
 	// assigned and revoked count partitions the group gave and took.
 	assigned, revoked atomic.Int64
@@ -209,9 +213,12 @@ func (p *Pipeline) buildStages() error {
 	var err error
 	p.ledger = commit.NewLedger(p.store, p.set.Owner)
 	p.coord = kafka.NewCoordinator(assigner{p}, p.log)
+	p.records = telemetry.NewRecordTracer(p.set.Telemetry, p.cfg.Kafka.Group)
+	p.rounds = telemetry.NewRoundTracer(p.set.Telemetry, p.cfg.Destination.URL)
 	p.buffer, err = buffer.New(p.cfg.Buffer, buffer.Settings{
 		Logger:   p.log,
 		Publish:  p.publishRound,
+		MaxLinks: p.set.Telemetry.MaxLinks,
 		Topic:    p.bufferTopic,
 		OnBroken: p.coord.Resync,
 	})
@@ -221,7 +228,7 @@ func (p *Pipeline) buildStages() error {
 	p.upload, err = upload.New(p.cfg.Upload, upload.Settings{
 		Logger: p.log, Store: p.store, Ledger: p.ledger,
 		Format:  func(t string) format.Config { return p.topics[t].format },
-		OnStale: p.stale,
+		OnStale: p.stale, Tracer: p.rounds,
 	})
 	if err != nil {
 		return err
@@ -253,5 +260,8 @@ func (p *Pipeline) publishRound(_ context.Context, r *stages.Round) error {
 	// pipeline's, cancelled only when a shutdown runs out of time. Publishing
 	// blocks while the link is full (backpressure) until then.
 	msg.SetContext(p.deliverCtx)
-	return p.link.Publish(topicRounds, msg)
+	span := p.rounds.Seal(p.deliverCtx, r, msg)
+	err = p.link.Publish(topicRounds, msg)
+	telemetry.End(span, err)
+	return err
 }

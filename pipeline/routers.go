@@ -16,6 +16,7 @@ import (
 	"github.com/sluicehq/sluice/telemetry"
 	"github.com/sluicehq/sluice/transport/kafka"
 	"github.com/sluicehq/sluice/transport/link"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // routers builds the ingest and deliver routers.
@@ -37,9 +38,9 @@ func (p *Pipeline) routers(sub *wkafka.Subscriber) (ingest, deliver *message.Rou
 	}
 	l := keepOpen{p.link}
 	deliver.AddHandler("upload", topicRounds, l, topicUploaded, l, p.upload.Handle).
-		AddMiddleware(telemetry.RoundSpans(telemetry.SpanUpload, p.set.Telemetry.TracerProvider))
+		AddMiddleware(p.rounds.Middleware(telemetry.SpanUpload))
 	commitHandler := deliver.AddConsumerHandler("commit", topicUploaded, l, p.commit.Handle)
-	commitHandler.AddMiddleware(telemetry.RoundSpans(telemetry.SpanCommit, p.set.Telemetry.TracerProvider))
+	commitHandler.AddMiddleware(p.rounds.Middleware(telemetry.SpanCommit))
 	crash, err := crashBeforeCommit()
 	if err != nil {
 		return nil, nil, err
@@ -52,7 +53,7 @@ func (p *Pipeline) routers(sub *wkafka.Subscriber) (ingest, deliver *message.Rou
 }
 
 // ingest runs the per-record stages: parse → partition → buffer.
-func (p *Pipeline) ingest(msg *message.Message) error {
+func (p *Pipeline) ingest(msg *message.Message) (err error) {
 	rec, err := kafka.RecordFrom(msg)
 	if err != nil {
 		return err
@@ -61,9 +62,21 @@ func (p *Pipeline) ingest(msg *message.Message) error {
 	if ts == nil {
 		return fmt.Errorf("record of unexpected topic %q", rec.Topic)
 	}
+	ctx := msg.Context()
+	if p.records.On() {
+		var span trace.Span
+		ctx, span = p.records.Receive(ctx, &rec)
+		defer func() { telemetry.End(span, err) }()
+	}
+	_, span := p.records.Start(ctx, telemetry.SpanParse)
 	ts.parse.Parse(&rec)
+	span.End()
+	_, span = p.records.Start(ctx, telemetry.SpanPartition)
 	dir := ts.partition.Dir(&rec)
-	err = p.buffer.Append(msg.Context(), &rec, dir)
+	span.End()
+	bctx, span := p.records.Start(ctx, telemetry.SpanBuffer)
+	err = p.buffer.Append(bctx, &rec, dir)
+	telemetry.End(span, err)
 	if errors.Is(err, buffer.ErrDraining) {
 		// Hold the record until the consumers stop; it is read again next
 		// time. Watermill does not log a cancelled handler.

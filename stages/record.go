@@ -1,6 +1,10 @@
 package stages
 
-import "time"
+import (
+	"time"
+
+	"go.opentelemetry.io/otel/trace"
+)
 
 // Header is one Kafka record header. Kafka allows repeated keys, so headers
 // are kept as an ordered list, never as a map.
@@ -30,6 +34,10 @@ type Record struct {
 	// Timestamp and sets EventTimeFallback.
 	EventTime         time.Time
 	EventTimeFallback bool
+
+	// Trace is the span context of the record's trace when it is sampled
+	// (invalid otherwise): the round that holds the record links to it.
+	Trace trace.SpanContext
 }
 
 // Size is the number of payload bytes the record carries (key, value and

@@ -1,8 +1,12 @@
 package stages
 
 import (
+	"context"
 	"fmt"
 	"path/filepath"
+
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Round is a contiguous range [Start..End] of offsets of one Kafka partition,
@@ -37,6 +41,19 @@ type Round struct {
 	// bucket was written by that owner from all of its records, a superset of
 	// this round's: it is kept, not replaced.
 	KeepStored bool `json:"keep_stored,omitempty"`
+	// Links are the traced records of the round, at most the buffer's cap;
+	// LinksDropped counts the traced records over it.
+	Links        []RecordLink `json:"links,omitempty"`
+	LinksDropped int          `json:"links_dropped,omitempty"`
+}
+
+// RecordLink is a traced record of a round: its span context (W3C
+// traceparent and tracestate), its offset, and the file that holds it.
+type RecordLink struct {
+	TraceParent string `json:"traceparent"`
+	TraceState  string `json:"tracestate,omitempty"`
+	Offset      int64  `json:"offset"`
+	Key         string `json:"key"`
 }
 
 // RoundFile is one file of a round: the records of one output partition.
@@ -72,4 +89,24 @@ func (r *Round) SpillDir() string {
 		return ""
 	}
 	return filepath.Dir(r.Files[0].Spill)
+}
+
+// traceContext is the W3C Trace Context format links are kept in.
+var traceContext propagation.TraceContext
+
+// NewRecordLink describes a traced record held in the file key.
+func NewRecordLink(sc trace.SpanContext, offset int64, key string) RecordLink {
+	c := propagation.MapCarrier{}
+	traceContext.Inject(trace.ContextWithRemoteSpanContext(context.Background(), sc), c)
+	return RecordLink{TraceParent: c["traceparent"], TraceState: c["tracestate"], Offset: offset, Key: key}
+}
+
+// SpanContext returns the link's span context (invalid when the link does
+// not hold a valid traceparent).
+func (l RecordLink) SpanContext() trace.SpanContext {
+	c := propagation.MapCarrier{"traceparent": l.TraceParent}
+	if l.TraceState != "" {
+		c["tracestate"] = l.TraceState
+	}
+	return trace.SpanContextFromContext(traceContext.Extract(context.Background(), c))
 }

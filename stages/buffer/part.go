@@ -11,8 +11,11 @@ import (
 	"sync"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/sluicehq/sluice/stages"
 	"github.com/sluicehq/sluice/stages/format"
+	"github.com/sluicehq/sluice/telemetry"
 )
 
 // Triggers name why a round was sealed.
@@ -55,6 +58,10 @@ type round struct {
 	dir              string
 	files            map[string]*openFile // by output partition dir
 	seq              int
+	// links are the round's traced records, up to the cap; dropped counts
+	// the others.
+	links   []stages.RecordLink
+	dropped int
 }
 
 type openFile struct {
@@ -116,6 +123,18 @@ func (p *part) append(ctx context.Context, s *Stage, ts TopicSettings, rec *stag
 	s.buffered.Add(int64(after - before))
 
 	r := p.round
+	if rec.Trace.IsValid() {
+		if len(r.links) < s.set.MaxLinks {
+			r.links = append(r.links, stages.NewRecordLink(rec.Trace, rec.Offset, f.key))
+		} else {
+			r.dropped++
+		}
+	}
+	if span := trace.SpanFromContext(ctx); span.IsRecording() {
+		// The file (relative to the destination) and the round that will
+		// hold the record.
+		span.SetAttributes(telemetry.AttrFileKey.String(f.key), telemetry.AttrRoundStart.Int64(r.start))
+	}
 	r.end = rec.Offset
 	r.records++
 	r.bytes += int64(rec.Size())
@@ -214,6 +233,7 @@ func (p *part) seal(ctx context.Context, s *Stage, trigger string) error {
 		Topic: p.topic, Partition: p.partition,
 		Start: r.start, End: end, From: p.from,
 		Records: r.records, Bytes: r.bytes, Trigger: trigger,
+		Links: r.links, LinksDropped: r.dropped,
 	}
 	if p.cut != nil && r.records < p.cut.Records {
 		s.set.Logger.Warn("records of a pending round are gone from Kafka; completing it without replacing the files already stored",

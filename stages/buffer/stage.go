@@ -44,6 +44,8 @@ type Settings struct {
 	Topic func(topic string) TopicSettings
 	// Now is the wall clock for idle sealing (default time.Now).
 	Now func() time.Time
+	// MaxLinks caps the traced records a round links to (default 128).
+	MaxLinks int
 	// OnBroken is called when a partition's chain of rounds broke (a round
 	// could not be spilled or published): the partition must be read again
 	// from its durable offset. Optional.
@@ -85,6 +87,9 @@ func New(cfg Config, set Settings) (*Stage, error) {
 	}
 	if set.OnBroken == nil {
 		set.OnBroken = func(string, int32) {}
+	}
+	if set.MaxLinks <= 0 {
+		set.MaxLinks = 128
 	}
 	if cfg.Memory <= 0 {
 		cfg.Memory = 64 << 20

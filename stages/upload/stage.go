@@ -15,6 +15,7 @@ import (
 	"github.com/sluicehq/sluice/stages"
 	"github.com/sluicehq/sluice/stages/commit"
 	"github.com/sluicehq/sluice/stages/format"
+	"github.com/sluicehq/sluice/telemetry"
 	"github.com/sluicehq/sluice/transport/link"
 	"github.com/sluicehq/sluice/transport/objstore"
 )
@@ -33,6 +34,8 @@ type Settings struct {
 	// OnStale is called when the partition turns out to be owned or advanced
 	// by another process: this process must stop working on it.
 	OnStale func(topic string, partition int32)
+	// Tracer makes the span of each file stored (default: none recorded).
+	Tracer *telemetry.RoundTracer
 }
 
 // Stage is the upload stage. Handle is safe for concurrent use.
@@ -65,6 +68,9 @@ func New(cfg Config, set Settings) (*Stage, error) {
 	}
 	if set.OnStale == nil {
 		set.OnStale = func(string, int32) {}
+	}
+	if set.Tracer == nil {
+		set.Tracer = telemetry.NewRoundTracer(telemetry.Noop(), "")
 	}
 	return &Stage{cfg: cfg, set: set}, nil
 }
@@ -101,7 +107,12 @@ func (s *Stage) Handle(msg *message.Message) ([]*message.Message, error) {
 				continue
 			}
 		}
-		n, err := s.put(ctx, r.Topic, f)
+		pctx, span := s.set.Tracer.StartPut(ctx, f.Key)
+		n, err := s.put(pctx, r.Topic, f)
+		if span.IsRecording() {
+			span.SetAttributes(telemetry.AttrFileBytes.Int64(n), telemetry.AttrFileRecords.Int64(f.Records))
+		}
+		telemetry.End(span, err)
 		if err != nil {
 			return nil, err
 		}
