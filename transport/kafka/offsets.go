@@ -216,7 +216,9 @@ func (in *Inspector) fetch(ctx context.Context, topic string, partition int32, o
 			err = kerr.ErrorForCode(rp.ErrorCode)
 		}
 		if isLeaderError(err) && attempt < maxLeaderRetries {
-			in.forget(topic)
+			in.mu.Lock()
+			delete(in.topics, topic) // stale: read the metadata again
+			in.mu.Unlock()
 			select {
 			case <-ctx.Done():
 				return kgo.FetchPartition{}, 0, 0, ctx.Err()
@@ -249,9 +251,8 @@ func (in *Inspector) fetchFrom(ctx context.Context, leader int32, td kadm.TopicD
 	req.MaxWaitMillis = 100
 	req.MinBytes = 1
 	req.MaxBytes = fetchChunk
-	req.IsolationLevel = 0
 	if in.committed {
-		req.IsolationLevel = 1
+		req.IsolationLevel = 1 // else 0, read_uncommitted
 	}
 	rt := kmsg.NewFetchRequestTopic()
 	rt.Topic = td.Topic
@@ -313,13 +314,6 @@ func (in *Inspector) topic(ctx context.Context, topic string) (kadm.TopicDetail,
 	in.topics[topic] = td
 	in.mu.Unlock()
 	return td, nil
-}
-
-// forget drops topic's cached metadata.
-func (in *Inspector) forget(topic string) {
-	in.mu.Lock()
-	delete(in.topics, topic)
-	in.mu.Unlock()
 }
 
 // isLeaderError reports whether err means the metadata is stale.

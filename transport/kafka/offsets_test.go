@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/IBM/sarama"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"github.com/twmb/franz-go/pkg/kadm"
@@ -26,20 +27,26 @@ type txnStep struct {
 // transactional producer and returns the offsets of the data records, per
 // isolation level (committed: what read_committed reads).
 func produceSteps(t *testing.T, brokers []string, topic string, steps []txnStep) (uncommitted, committed []int64) {
+	return produceSized(t, brokers, topic, 0, steps)
+}
+
+// produceSized is produceSteps with values padded to size bytes.
+func produceSized(t *testing.T, brokers []string, topic string, size int, steps []txnStep) (uncommitted, committed []int64) {
 	t.Helper()
 	ctx := t.Context()
 	cl, err := kgo.NewClient(kgo.SeedBrokers(brokers...), kgo.TransactionalID("offsets-test"),
-		kgo.DefaultProduceTopic(topic), kgo.RecordPartitioner(kgo.ManualPartitioner()), kgo.ProducerLinger(0))
+		kgo.DefaultProduceTopic(topic), kgo.RecordPartitioner(kgo.ManualPartitioner()), kgo.ProducerLinger(0), kgo.ProducerBatchCompression(kgo.NoCompression()))
 	require.NoError(t, err)
 	defer cl.Close()
 	plain, err := kgo.NewClient(kgo.SeedBrokers(brokers...), kgo.DefaultProduceTopic(topic),
-		kgo.RecordPartitioner(kgo.ManualPartitioner()), kgo.ProducerLinger(0))
+		kgo.RecordPartitioner(kgo.ManualPartitioner()), kgo.ProducerLinger(0), kgo.ProducerBatchCompression(kgo.NoCompression()))
 	require.NoError(t, err)
 	defer plain.Close()
 	for i, s := range steps {
 		var recs []*kgo.Record
 		for j := range s.n {
-			recs = append(recs, &kgo.Record{Value: []byte(strconv.Itoa(i*1000 + j))})
+			v := []byte(strconv.Itoa(i*1000 + j))
+			recs = append(recs, &kgo.Record{Value: append(v, make([]byte, max(0, size-len(v)))...)})
 		}
 		p := plain
 		if s.txn {
@@ -116,7 +123,9 @@ func TestInspectorPresentOffsets(t *testing.T) {
 	}
 	uncommitted, committed := produceSteps(t, c.ListenAddrs(), topic, steps)
 	in := newInspector(t, c.ListenAddrs())
-	assert.False(t, in.ReadCommitted(), "sluice's consumer reads read_uncommitted; this test assumes it")
+	sc, err := SaramaConfig(DefaultConfig())
+	require.NoError(t, err)
+	assert.Equal(t, sc.Consumer.IsolationLevel == sarama.ReadCommitted, in.ReadCommitted(), "reads as the consumer does")
 	wm, err := in.Watermarks(t.Context(), topic)
 	require.NoError(t, err)
 	require.Contains(t, wm, int32(0))
@@ -223,4 +232,27 @@ func TestInspectorUnreachable(t *testing.T) {
 	require.Error(t, err)
 	assert.False(t, errors.Is(err, ErrUnknownPartition))
 	assert.Less(t, time.Since(start), 15*time.Second)
+}
+
+// TestInspectorChunks scans a log larger than one fetch, whole and within a
+// byte budget.
+func TestInspectorChunks(t *testing.T) {
+	const topic = "big"
+	c := startCluster(t, topic)
+	uncommitted, _ := produceSized(t, c.ListenAddrs(), topic, 8<<10, []txnStep{{n: 150, txn: true}, {n: 150}})
+	in := newInspector(t, c.ListenAddrs())
+	end := uncommitted[len(uncommitted)-1] + 1
+
+	res, err := in.PresentOffsets(t.Context(), topic, 0, 0, end-1, 0)
+	require.NoError(t, err)
+	assert.Equal(t, end, res.Next)
+	assert.Greater(t, res.Bytes, int64(2*fetchChunk))
+	assert.Equal(t, ranges(uncommitted), res.Present)
+
+	res, err = in.PresentOffsets(t.Context(), topic, 0, 0, end-1, 1)
+	require.NoError(t, err)
+	assert.Less(t, res.Next, end, "one fetch within the budget")
+	assert.Positive(t, res.Next)
+	assert.LessOrEqual(t, res.Bytes, int64(fetchChunk))
+	assert.Equal(t, clip(ranges(uncommitted), 0, res.Next-1), res.Present)
 }
