@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sluicehq/sluice/internal/verify"
+	"github.com/sluicehq/sluice/transport/kafka"
 	"github.com/sluicehq/sluice/transport/objstore"
 )
 
@@ -19,21 +20,29 @@ func newVerifyCommand(s streams) *cobra.Command {
 		topics     []string
 		asJSON     bool
 		noProgress bool
+		noBroker   bool
 	)
 	cmd := &cobra.Command{
-		Use:   "verify -c FILE [--topic T ...] [--json] [--no-progress]",
+		Use:   "verify -c FILE [--topic T ...] [--json] [--no-progress] [--no-broker]",
 		Short: "Check the archive: every offset stored once, no gaps, progress records consistent",
-		Long: `Verify reads the destination of the configuration file (Kafka is not needed),
-lists every data object, reads the offsets each holds and checks per Kafka
-partition that:
+		Long: `Verify reads the destination of the configuration file, lists every data
+object, reads the offsets each holds and checks per Kafka partition that:
 
   - no offset is stored twice (in two objects or twice in one);
-  - no offset is missing inside the stored range (without the broker every gap
-    is reported as an unverified gap);
+  - no offset is missing inside the stored range. The Kafka brokers of the
+    configuration are asked about each gap: offsets where Kafka holds no
+    record (transaction markers, aborted transactions under read_committed,
+    compaction) are counted, not reported; offsets Kafka still holds are
+    "lost"; offsets below the log start offset (deleted by retention) are
+    "unverifiable", a warning. Without the broker (--no-broker, or when it
+    cannot be reached, which is a warning) every gap is an unverified gap;
   - every object's name agrees with its contents: a round's files are named by
     the round's first offset, and rounds do not overlap;
   - the progress record agrees with the objects: next_offset is the largest
     stored offset + 1, and only the pending round may hold offsets beyond it.
+
+With the broker it also shows each partition's high watermark and the lag of
+the archive behind it.
 
 It prints a table per partition and the problems found, or with --json a
 machine-readable report. Exit code: 0 when the archive is clean, 1 on any
@@ -54,6 +63,14 @@ violation (or when the store cannot be read), 2 on an invalid configuration.`,
 				return &exitError{code: exitRuntime, err: fmt.Errorf("opening destination: %w", err)}
 			}
 			set := verify.Settings{Store: st, Logger: log}
+			if !noBroker {
+				in, err := kafka.NewInspector(cfg.Kafka)
+				if err != nil {
+					return &exitError{code: exitRuntime, err: fmt.Errorf("creating kafka client: %w", err)}
+				}
+				defer in.Close()
+				set.Broker = in
+			}
 			if !noProgress && isTerminal(s.stderr) {
 				set.Progress = &progressBar{w: s.stderr}
 			}
@@ -82,6 +99,7 @@ violation (or when the store cannot be read), 2 on an invalid configuration.`,
 	cmd.Flags().StringArrayVar(&topics, "topic", nil, "verify only this topic (repeatable; default: every topic in the destination)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print a machine-readable JSON report instead of the table")
 	cmd.Flags().BoolVar(&noProgress, "no-progress", false, "show no progress bar (it is shown only on a terminal)")
+	cmd.Flags().BoolVar(&noBroker, "no-broker", false, "do not ask the Kafka brokers about gaps (every gap is then unverified)")
 	return cmd
 }
 

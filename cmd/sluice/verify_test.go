@@ -21,8 +21,9 @@ import (
 )
 
 // TestVerify archives a topic with "sluice run", then runs "sluice verify"
-// on the clean archive, on the archive with an object deleted, and with an
-// invalid configuration.
+// on the clean archive, on the archive with an object deleted (with the
+// broker, without it and with it unreachable), and with an invalid
+// configuration.
 func TestVerify(t *testing.T) {
 	const topic, parts = "events", 2
 	kc := kafkatest.Start(t, parts, topic)
@@ -49,12 +50,33 @@ func TestVerify(t *testing.T) {
 		assert.Equal(t, verify.StatusOK, p.Status)
 	}
 	assert.Equal(t, int64(2000), rep.Records)
+	assert.True(t, rep.BrokerConsulted)
+	for _, p := range rep.Partitions {
+		require.NotNil(t, p.Broker)
+		assert.Equal(t, end[p.Partition], p.Broker.HighWatermark)
+		assert.Zero(t, p.Broker.Lag)
+	}
 	assert.Empty(t, r.stderr, "no progress bar when stderr is not a terminal")
 
 	r = sluice(t, 60*time.Second, "verify", "-c", file)
 	require.Equal(t, 0, r.code, "stderr:\n%s", r.stderr)
 	assert.Contains(t, r.stdout, "NEXT_OFFSET")
 	assert.Contains(t, r.stdout, "OK: ")
+	assert.Contains(t, r.stdout, "broker consulted (read_")
+
+	// An unreachable broker is a warning: the clean archive still passes.
+	yaml, err := os.ReadFile(file)
+	require.NoError(t, err)
+	dead := strings.Replace(string(yaml), kc.Brokers()[0], closedPort(t), 1)
+	deadFile := writeFile(t, "dead.yaml", dead)
+	r = sluice(t, 60*time.Second, "verify", "-c", deadFile, "--json")
+	require.Equal(t, 0, r.code, "stdout:\n%s\nstderr:\n%s", r.stdout, r.stderr)
+	rep = verify.Report{}
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &rep), r.stdout)
+	assert.False(t, rep.BrokerConsulted)
+	require.Len(t, rep.Findings, 1)
+	assert.Equal(t, verify.KindBrokerUnreachable, rep.Findings[0].Kind)
+	assert.Equal(t, verify.SeverityWarning, rep.Findings[0].Severity)
 
 	// A deleted object is a gap: exit 1, the gap in the report.
 	var victim string
@@ -66,24 +88,37 @@ func TestVerify(t *testing.T) {
 	}))
 	require.NotEmpty(t, victim)
 	require.NoError(t, os.Remove(victim))
-	r = sluice(t, 60*time.Second, "verify", "-c", file, "--json", "--no-progress")
-	require.Equal(t, 1, r.code, "stdout:\n%s\nstderr:\n%s", r.stdout, r.stderr)
-	rep = verify.Report{}
-	require.NoError(t, json.Unmarshal([]byte(r.stdout), &rep), r.stdout)
-	require.False(t, rep.OK)
-	require.Len(t, rep.Partitions, parts)
-	assert.Equal(t, verify.StatusOK, rep.Partitions[0].Status)
-	bad := rep.Partitions[1]
-	assert.Equal(t, verify.StatusViolation, bad.Status)
-	assert.Less(t, bad.Records, end[1])
-	require.NotEmpty(t, bad.Findings)
-	kinds := map[string]bool{}
-	for _, f := range bad.Findings {
-		kinds[f.Kind] = true
+	// With the broker the deleted offsets are lost (a middle round) or
+	// next_offset is ahead of the objects (the last round); without it a
+	// middle round's offsets are an unverified gap.
+	for _, tt := range []struct {
+		args []string
+		gap  string
+	}{
+		{[]string{"--no-progress"}, verify.KindLost},
+		{[]string{"--no-broker"}, verify.KindGap},
+	} {
+		r = sluice(t, 60*time.Second, append([]string{"verify", "-c", file, "--json"}, tt.args...)...)
+		require.Equal(t, 1, r.code, "stdout:\n%s\nstderr:\n%s", r.stdout, r.stderr)
+		rep = verify.Report{}
+		require.NoError(t, json.Unmarshal([]byte(r.stdout), &rep), r.stdout)
+		require.False(t, rep.OK)
+		assert.Equal(t, tt.gap == verify.KindLost, rep.BrokerConsulted)
+		require.Len(t, rep.Partitions, parts)
+		assert.Equal(t, verify.StatusOK, rep.Partitions[0].Status)
+		bad := rep.Partitions[1]
+		assert.Equal(t, verify.StatusViolation, bad.Status)
+		assert.Less(t, bad.Records, end[1])
+		require.NotEmpty(t, bad.Findings)
+		kinds := map[string]bool{}
+		for _, f := range bad.Findings {
+			kinds[f.Kind] = true
+		}
+		assert.True(t, kinds[tt.gap] || kinds[verify.KindProgressNext], "%v: findings: %+v", tt.args, bad.Findings)
+		if kinds[tt.gap] && tt.gap == verify.KindLost {
+			assert.Equal(t, end[1]-bad.Records, bad.LostOffsets)
+		}
 	}
-	// A middle round leaves a gap; the last round leaves next_offset ahead
-	// of the objects.
-	assert.True(t, kinds[verify.KindGap] || kinds[verify.KindProgressNext], "findings: %+v", bad.Findings)
 
 	r = sluice(t, 60*time.Second, "verify", "-c", file)
 	require.Equal(t, 1, r.code)

@@ -3,6 +3,7 @@ package verify_test
 import (
 	"context"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -41,10 +42,28 @@ type archive struct {
 func buildArchive(t *testing.T) archive {
 	t.Helper()
 	kc := kafkatest.Start(t, 2, eventsTopic, logsTopic)
+	base := time.Date(2026, 11, 22, 23, 30, 0, 0, time.UTC)
+	kc.ProduceJSON(t, eventsTopic, 2, 3000, base)
+	kc.ProduceJSON(t, logsTopic, 2, 1000, base)
+	end := map[string]map[int32]int64{eventsTopic: kc.EndOffsets(t, eventsTopic), logsTopic: kc.EndOffsets(t, logsTopic)}
 	dir := t.TempDir()
+	archiveTopics(t, kc.Brokers(), dir, end, func(cfg *pipeline.Config) {
+		logs := cfg.Defaults
+		logs.Format.Type = "jsonl"
+		logs.Format.Compression = "zstd"
+		cfg.Overrides = []pipeline.Override{{Topic: logsTopic, Settings: logs}}
+	})
+	return archive{dir: dir, end: end}
+}
+
+// archiveTopics runs the pipeline on the topics of end (JSON records with
+// "ts" in unix milliseconds) into dir until each partition's next offset
+// reaches its end, then stops it. tweak, if set, adjusts the configuration.
+func archiveTopics(t *testing.T, brokers []string, dir string, end map[string]map[int32]int64, tweak func(*pipeline.Config)) {
+	t.Helper()
 	cfg := pipeline.DefaultConfig()
-	cfg.Kafka.Brokers = kc.Brokers()
-	cfg.Kafka.Topics = []string{eventsTopic, logsTopic}
+	cfg.Kafka.Brokers = brokers
+	cfg.Kafka.Topics = slices.Sorted(maps.Keys(end))
 	cfg.Kafka.Group = "verify-test"
 	cfg.Kafka.SessionTimeout = 10 * time.Second
 	cfg.Destination.URL = "file://" + dir
@@ -55,24 +74,18 @@ func buildArchive(t *testing.T) archive {
 	cfg.Defaults.Parser.Type = "json"
 	cfg.Defaults.Parser.JSON.TimeField = "ts"
 	cfg.Defaults.Parser.JSON.TimeFormat = "unix_ms"
-	logs := cfg.Defaults
-	logs.Format.Type = "jsonl"
-	logs.Format.Compression = "zstd"
-	cfg.Overrides = []pipeline.Override{{Topic: logsTopic, Settings: logs}}
-
-	base := time.Date(2026, 11, 22, 23, 30, 0, 0, time.UTC)
-	kc.ProduceJSON(t, eventsTopic, 2, 3000, base)
-	kc.ProduceJSON(t, logsTopic, 2, 1000, base)
-	end := map[string]map[int32]int64{eventsTopic: kc.EndOffsets(t, eventsTopic), logsTopic: kc.EndOffsets(t, logsTopic)}
-
+	if tweak != nil {
+		tweak(&cfg)
+	}
 	p, err := pipeline.New(cfg, pipeline.Settings{Logger: slog.New(slog.DiscardHandler)})
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
 	go func() { done <- p.Run(ctx) }()
 	st := openStore(t, dir)
-	archivetest.WaitDurable(t, st, eventsTopic, end[eventsTopic], 60*time.Second)
-	archivetest.WaitDurable(t, st, logsTopic, end[logsTopic], 60*time.Second)
+	for _, topic := range cfg.Kafka.Topics {
+		archivetest.WaitDurable(t, st, topic, end[topic], 60*time.Second)
+	}
 	cancel()
 	select {
 	case err := <-done:
@@ -80,7 +93,6 @@ func buildArchive(t *testing.T) archive {
 	case <-time.After(60 * time.Second):
 		t.Fatal("pipeline did not stop within 60s")
 	}
-	return archive{dir: dir, end: end}
 }
 
 // clone copies the archive into a fresh directory a test may corrupt.

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"maps"
 	"slices"
+	"strings"
 
 	"github.com/sluicehq/sluice/stages/commit"
 )
@@ -26,6 +27,7 @@ func (ln *lane) check() Partition {
 		}
 	}
 	ln.checkRounds()
+	ln.lag(&p)
 	ln.checkGaps(&p, pending)
 	ln.checkProgress(pending)
 	p.Findings = ln.findings
@@ -53,16 +55,68 @@ func (ln *lane) checkRounds() {
 // checkGaps reports the ranges missing inside the stored range. Gaps inside
 // the pending round are expected while it is being completed (and offsets
 // between next_offset and the pending round's start do not exist in Kafka).
+// Other gaps are classified by what the broker said (see classify): offsets
+// Kafka has no record at are counted, offsets below its log start offset
+// are unverifiable, offsets it holds are lost; a gap the broker was not
+// asked about is unverified.
 func (ln *lane) checkGaps(p *Partition, pending *Range) {
 	for _, g := range ln.runs.Gaps() {
 		p.Gaps = append(p.Gaps, g)
 		p.GapOffsets += g.Len()
-		if pending != nil && ln.progress != nil && g.Start >= ln.progress.Next && g.End <= pending.End {
+		if ln.inPending(g) {
 			ln.warning(KindPendingIncomplete, &g, nil, "offsets %s missing inside the pending round %s (not committed yet)", g, *pending)
 			continue
 		}
-		ln.violation(KindGap, &g, nil, "unverified gap: offsets %s are not stored (%d missing)", g, g.Len())
+		v := ln.verdicts[g.Start]
+		if v == nil {
+			p.UnverifiedOffsets += g.Len()
+			ln.violation(KindGap, &g, nil, "unverified gap: offsets %s are not stored (%d missing)", g, g.Len())
+			continue
+		}
+		p.KafkaGapOffsets += v.kafka
+		if r := v.retention; r != nil {
+			p.RetentionOffsets += r.Len()
+			ln.warning(KindRetention, r, nil, "unverifiable (retention): offsets %s are not stored and are below the log start offset %d: "+
+				"Kafka deleted them, so a loss cannot be told from a gap Kafka had", *r, ln.wm.Start)
+		}
+		if v.lost > 0 {
+			p.LostOffsets += v.lost
+			r := v.lostSpan
+			more := ""
+			if v.lost > sumLen(v.lostRuns) {
+				more = ", ..."
+			}
+			ln.violation(KindLost, &r, nil, "Kafka holds %d records at offsets %s that no object stores (%s%s)",
+				v.lost, r, joinRanges(v.lostRuns), more)
+		}
+		for _, r := range v.unverified {
+			p.UnverifiedOffsets += r.Len()
+			ln.violation(KindGap, &r, nil, "unverified gap: offsets %s are not stored (%d missing): %s", r, r.Len(), v.reason)
+		}
 	}
+}
+
+// inPending reports whether gap g lies between next_offset and the end of
+// the pending round.
+func (ln *lane) inPending(g Range) bool {
+	pr := ln.progress
+	return pr != nil && pr.Pending != nil && g.Start >= pr.Next && g.End <= pr.Pending.End
+}
+
+func sumLen(rs []Range) int64 {
+	var n int64
+	for _, r := range rs {
+		n += r.Len()
+	}
+	return n
+}
+
+func joinRanges(rs []Range) string {
+	out := make([]string, len(rs))
+	for i, r := range rs {
+		out[i] = r.String()
+	}
+	return strings.Join(out, ", ")
 }
 
 // checkProgress checks the progress record against the objects.

@@ -5,6 +5,15 @@
 // no gaps, that object names agree with their contents and that the
 // partition's progress record agrees with the objects.
 //
+// Given a Broker, it asks Kafka about every gap, at the isolation level
+// sluice consumes with: offsets Kafka holds no record at (transaction
+// markers, compaction) are Kafka's gaps, counted but not reported; offsets
+// Kafka holds are lost, a violation; offsets below the log start offset were
+// deleted by retention and cannot be told either way, a warning. Without a
+// broker, or when it cannot be reached, every gap is an unverified gap, a
+// violation. Fetches are bounded by Config.BrokerMaxBytes, and one fetch
+// serves every gap it covers.
+//
 // Offsets are kept per partition as a sorted list of merged runs
 // ([start, end] ranges), never one entry per offset, so a partition of
 // millions of records costs a few runs per object.

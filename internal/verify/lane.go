@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/sluicehq/sluice/stages/commit"
+	"github.com/sluicehq/sluice/transport/kafka"
 	"github.com/sluicehq/sluice/transport/objstore"
 )
 
@@ -41,6 +42,13 @@ type lane struct {
 	dups     int64
 	findings []Finding
 	progress *commit.Progress
+	// wm are the broker's watermarks (nil when it was not asked); readEnd
+	// is where a consumer's reads end (the high watermark, or the last
+	// stable offset under read_committed); verdicts are its word on each
+	// gap, by the gap's first offset.
+	wm       *kafka.Watermarks
+	readEnd  int64
+	verdicts map[int64]*gapVerdict
 }
 
 // laneSet holds every lane seen.

@@ -19,7 +19,12 @@ const (
 	KindEmptyObject       = "empty_object"       // an object holds no records
 	KindWrongPartition    = "wrong_partition"    // a record's topic or partition differs from its object's name
 	KindDuplicate         = "duplicate"          // offsets stored more than once
-	KindGap               = "gap"                // offsets missing inside the stored range
+	KindGap               = "gap"                // offsets missing inside the stored range, not verified with the broker
+	KindLost              = "lost"               // offsets Kafka holds that no object stores
+	KindRetention         = "retention"          // missing offsets below the log start offset: unverifiable
+	KindRetentionUnread   = "retention_unread"   // offsets deleted from Kafka before they were archived
+	KindBrokerUnreachable = "broker_unreachable" // the broker could not be asked: gaps stay unverified
+	KindBrokerError       = "broker_error"       // the broker could not describe one partition
 	KindBelowName         = "below_name"         // an object holds offsets below its name's start
 	KindRoundStart        = "round_start"        // a round's smallest offset is not its name's start
 	KindRoundOverlap      = "round_overlap"      // two rounds' offset ranges overlap
@@ -74,9 +79,39 @@ type Partition struct {
 	// counts their offsets.
 	Gaps       []Range `json:"gaps,omitempty"`
 	GapOffsets int64   `json:"gap_offsets"`
+	// The gap offsets outside the pending round, by what the broker said:
+	// KafkaGapOffsets hold no data record in Kafka (transaction markers,
+	// aborted records under read_committed, compacted records), not a
+	// violation; LostOffsets hold a record in Kafka but in no object;
+	// RetentionOffsets lie below the log start offset, unverifiable;
+	// UnverifiedOffsets were not classified (no broker, or it could not
+	// tell).
+	KafkaGapOffsets   int64 `json:"kafka_gap_offsets"`
+	LostOffsets       int64 `json:"lost_offsets"`
+	RetentionOffsets  int64 `json:"retention_offsets"`
+	UnverifiedOffsets int64 `json:"unverified_offsets"`
+	// Broker is what the broker said of the partition (nil when it was not
+	// consulted).
+	Broker *BrokerOffsets `json:"broker,omitempty"`
 	// Status is StatusOK, StatusWarning or StatusViolation.
 	Status   string    `json:"status"`
 	Findings []Finding `json:"findings,omitempty"`
+}
+
+// BrokerOffsets are a partition's watermarks in Kafka and how far the
+// archive lags behind them.
+type BrokerOffsets struct {
+	// LogStart is the log start offset: Kafka deleted the offsets below it.
+	LogStart int64 `json:"log_start"`
+	// HighWatermark is the offset Kafka gives the next record.
+	HighWatermark int64 `json:"high_watermark"`
+	// LastStable is the last stable offset (below open transactions).
+	LastStable int64 `json:"last_stable"`
+	// Lag counts the offsets from the archive's next offset (next_offset,
+	// else the largest stored offset + 1) to the end of what the consumer
+	// reads (HighWatermark, or LastStable under read_committed):
+	// informational, and it includes transaction markers.
+	Lag int64 `json:"lag"`
 }
 
 // Report is the result of a verification.
@@ -85,12 +120,20 @@ type Report struct {
 	Store string `json:"store"`
 	// BrokerConsulted says whether Kafka was asked to tell its own gaps apart.
 	BrokerConsulted bool `json:"broker_consulted"`
+	// Isolation is the level the broker was read with, the consumer's:
+	// "read_uncommitted" or "read_committed" (empty when not consulted).
+	Isolation string `json:"isolation,omitempty"`
 	// Objects and Bytes count the data objects read.
 	Objects int   `json:"objects"`
 	Bytes   int64 `json:"bytes"`
 	// Records counts the distinct offsets stored over all partitions.
-	Records    int64       `json:"records"`
-	Partitions []Partition `json:"partitions"`
+	Records int64 `json:"records"`
+	// Gap offsets over all partitions, by class (see Partition).
+	KafkaGapOffsets   int64       `json:"kafka_gap_offsets"`
+	LostOffsets       int64       `json:"lost_offsets"`
+	RetentionOffsets  int64       `json:"retention_offsets"`
+	UnverifiedOffsets int64       `json:"unverified_offsets"`
+	Partitions        []Partition `json:"partitions"`
 	// Findings are those not tied to one partition (unparsable names).
 	Findings []Finding `json:"findings,omitempty"`
 	// Violations counts the violations over the report.
@@ -101,6 +144,7 @@ type Report struct {
 // finish computes statuses and totals.
 func (r *Report) finish() {
 	r.Violations = 0
+	r.Records, r.KafkaGapOffsets, r.LostOffsets, r.RetentionOffsets, r.UnverifiedOffsets = 0, 0, 0, 0, 0
 	for _, f := range r.Findings {
 		if f.Severity == SeverityViolation {
 			r.Violations++
@@ -119,6 +163,10 @@ func (r *Report) finish() {
 			}
 		}
 		r.Records += p.Records
+		r.KafkaGapOffsets += p.KafkaGapOffsets
+		r.LostOffsets += p.LostOffsets
+		r.RetentionOffsets += p.RetentionOffsets
+		r.UnverifiedOffsets += p.UnverifiedOffsets
 	}
 	r.OK = r.Violations == 0
 }

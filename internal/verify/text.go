@@ -22,10 +22,15 @@ func (r *Report) WriteJSON(w io.Writer) error {
 // findings one a line, then a verdict line ("OK: ..." or "FAILED: ...").
 func (r *Report) WriteText(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "TOPIC\tPARTITION\tOBJECTS\tRECORDS\tMIN\tMAX\tNEXT_OFFSET\tDUPLICATES\tGAPS\tSTATUS\t")
+	fmt.Fprintln(tw, "TOPIC\tPARTITION\tOBJECTS\tRECORDS\tMIN\tMAX\tNEXT_OFFSET\tDUPLICATES\tGAPS\tKAFKA_GAPS\tLOST\tHIGH_WATERMARK\tLAG\tSTATUS\t")
 	for _, p := range r.Partitions {
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s\t%s\t%s\t%d\t%d\t%s\t\n", p.Topic, p.Partition, p.Objects, p.Records,
-			opt(p.Min), opt(p.Max), opt(p.NextOffset), p.Duplicates, len(p.Gaps), p.Status)
+		kafkaGaps, lost, hwm, lag := "-", "-", "-", "-"
+		if b := p.Broker; b != nil {
+			kafkaGaps, lost = strconv.FormatInt(p.KafkaGapOffsets, 10), strconv.FormatInt(p.LostOffsets, 10)
+			hwm, lag = strconv.FormatInt(b.HighWatermark, 10), strconv.FormatInt(b.Lag, 10)
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s\t%s\t%s\t%d\t%d\t%s\t%s\t%s\t%s\t%s\t\n", p.Topic, p.Partition, p.Objects, p.Records,
+			opt(p.Min), opt(p.Max), opt(p.NextOffset), p.Duplicates, len(p.Gaps), kafkaGaps, lost, hwm, lag, p.Status)
 	}
 	if err := tw.Flush(); err != nil {
 		return fmt.Errorf("writing report: %w", err)
@@ -44,10 +49,7 @@ func (r *Report) WriteText(w io.Writer) error {
 		}
 		fmt.Fprintf(w, "%s%s: %s: %s\n", f.Severity, lane, f.Kind, f.Message)
 	}
-	broker := "broker not consulted: every gap is unverified"
-	if r.BrokerConsulted {
-		broker = "broker consulted"
-	}
+	broker := r.brokerSummary()
 	verdict := "OK"
 	if !r.OK {
 		verdict = "FAILED"
@@ -58,6 +60,20 @@ func (r *Report) WriteText(w io.Writer) error {
 		return fmt.Errorf("writing report: %w", err)
 	}
 	return nil
+}
+
+// brokerSummary says whether the broker was consulted and what it told.
+func (r *Report) brokerSummary() string {
+	if !r.BrokerConsulted {
+		for _, f := range r.Findings {
+			if f.Kind == KindBrokerUnreachable {
+				return "broker unreachable: every gap is unverified"
+			}
+		}
+		return "broker not consulted: every gap is unverified"
+	}
+	return fmt.Sprintf("broker consulted (%s): %d offsets Kafka has no record at, %d lost, %d unverifiable (retention), %d unverified",
+		r.Isolation, r.KafkaGapOffsets, r.LostOffsets, r.RetentionOffsets, r.UnverifiedOffsets)
 }
 
 func opt(v *int64) string {

@@ -27,6 +27,10 @@ type Config struct {
 	Topics []string
 	// Concurrency is how many objects are read at once; 0 means 4.
 	Concurrency int
+	// BrokerMaxBytes bounds the record bytes fetched from the broker to
+	// classify gaps; 0 means DefaultBrokerMaxBytes. Gaps left when it is
+	// spent stay unverified.
+	BrokerMaxBytes int64
 }
 
 // Progress is told how far the read of the objects got. Its methods are
@@ -50,6 +54,9 @@ type Settings struct {
 	TempDir string
 	// Progress, if set, is told how the read advances.
 	Progress Progress
+	// Broker, if set, is asked which missing offsets Kafka itself lacks
+	// (see Broker); nil leaves every gap unverified.
+	Broker Broker
 }
 
 // object is a listed data object.
@@ -72,6 +79,9 @@ func Run(ctx context.Context, cfg Config, set Settings) (*Report, error) {
 	}
 	if cfg.Concurrency <= 0 {
 		cfg.Concurrency = 4
+	}
+	if cfg.BrokerMaxBytes <= 0 {
+		cfg.BrokerMaxBytes = DefaultBrokerMaxBytes
 	}
 	want := func(topic string) bool { return len(cfg.Topics) == 0 || slices.Contains(cfg.Topics, topic) }
 	rep := &Report{Store: set.Store.String()}
@@ -126,6 +136,21 @@ func Run(ctx context.Context, cfg Config, set Settings) (*Report, error) {
 	}
 	if err := lanes.loadProgress(ctx, set.Store, want); err != nil {
 		return nil, err
+	}
+	if set.Broker != nil {
+		warn, err := lanes.consult(ctx, set.Broker, cfg.BrokerMaxBytes, set.Logger)
+		if err != nil {
+			return nil, err
+		}
+		if warn != nil {
+			rep.Findings = append(rep.Findings, *warn)
+		} else {
+			rep.BrokerConsulted = true
+			rep.Isolation = "read_uncommitted"
+			if set.Broker.ReadCommitted() {
+				rep.Isolation = "read_committed"
+			}
+		}
 	}
 	rep.Partitions = lanes.check()
 	rep.finish()
