@@ -9,11 +9,18 @@
 //   - Setup asks the pipeline (Assignments) where each claimed partition's
 //     durable data ends and places the partition exactly there (ResetOffset
 //     moves back, MarkOffset moves forward, so it calls both);
-//   - ConsumeClaim hands Watermill a session whose MarkMessage, MarkOffset and
-//     Commit do nothing;
+//   - ConsumeClaim places the partitions a cooperative rebalance adds (they
+//     start at Kafka's committed offset; the pipeline skips what the bucket
+//     holds, or the session restarts on the durable offset), hands Watermill
+//     a session whose MarkMessage, MarkOffset and Commit do nothing, and
+//     tells the pipeline when the partition's consumption ends (Revoked);
 //   - Commit, called by the commit stage after a round is in the bucket, marks
 //     and commits the offset on the real session.
 //
 // Kafka's committed offset then means "safely in the bucket", so standard lag
 // tools (kcat, Burrow) tell the truth.
+//
+// Inspector (franz-go) asks the brokers about partitions outside the
+// consumer group: watermarks, and which offsets of a range hold data records
+// (what sluice verify needs to tell Kafka's own gaps from losses).
 package kafka
