@@ -78,8 +78,10 @@ func (t *RoundTracer) Middleware(name string) message.HandlerMiddleware {
 				}
 				if isRound && name == SpanCommit {
 					span.SetAttributes(AttrCommitNext.Int64(r.End + 1))
-					t.archived(span, &r)
 				}
+			}
+			if err == nil && isRound && name == SpanCommit {
+				t.archived(span, &r)
 			}
 			End(span, err)
 			return out, err

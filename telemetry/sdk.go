@@ -113,7 +113,7 @@ func Setup(ctx context.Context, cfg Config, set Settings) (*Providers, error) {
 		tp := sdktrace.NewTracerProvider(
 			sdktrace.WithBatcher(exp),
 			sdktrace.WithResource(res),
-			sdktrace.WithSampler(sdktrace.ParentBased(sdktrace.TraceIDRatioBased(r.ratio))),
+			sdktrace.WithSampler(Sampler(r.ratio)),
 		)
 		p.TracerProvider, p.SampleRatio = tp, r.ratio
 		p.shutdown = append(p.shutdown, tp.Shutdown)
@@ -209,4 +209,31 @@ func semconvAttrs(name, version string) []attribute.KeyValue {
 		attrs = append(attrs, semconv.ServiceVersion(version))
 	}
 	return attrs
+}
+
+// Sampler is sluice's sampler: a span with a parent follows its parent's
+// decision (a record carrying a traceparent follows the producer's); a root
+// span is sampled when it links to a sampled span (a round holding a traced
+// record), else with probability ratio.
+func Sampler(ratio float64) sdktrace.Sampler {
+	return sdktrace.ParentBased(linkSampler{ratio: sdktrace.TraceIDRatioBased(ratio)})
+}
+
+// linkSampler samples a root span that links to a sampled span, so a
+// round's trace (seal, upload, commit) is recorded whenever it holds a
+// traced record; other roots are left to the ratio.
+type linkSampler struct{ ratio sdktrace.Sampler }
+
+func (s linkSampler) ShouldSample(p sdktrace.SamplingParameters) sdktrace.SamplingResult {
+	for _, l := range p.Links {
+		if l.SpanContext.IsSampled() {
+			return sdktrace.SamplingResult{Decision: sdktrace.RecordAndSample,
+				Tracestate: trace.SpanContextFromContext(p.ParentContext).TraceState()}
+		}
+	}
+	return s.ratio.ShouldSample(p)
+}
+
+func (s linkSampler) Description() string {
+	return "LinkSampled{" + s.ratio.Description() + "}"
 }

@@ -123,6 +123,7 @@ func newS3Client(ctx context.Context, c S3Config, set Settings) (*s3.Client, err
 	if awsCfg.Region == "" {
 		awsCfg.Region = DefaultRegion
 	}
+	traceOptions(&awsCfg.APIOptions, set.TracerProvider)
 	return s3.NewFromConfig(awsCfg, func(o *s3.Options) {
 		if c.Endpoint != "" {
 			o.BaseEndpoint = aws.String(c.Endpoint)

@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Store is where sluice's files and progress records live. Keys are relative
@@ -91,6 +93,9 @@ type Settings struct {
 	// HTTPClient is the S3 store's HTTP client (for tests and proxies); nil
 	// uses the SDK's default.
 	HTTPClient *http.Client
+	// TracerProvider receives a client span per S3 operation; nil records
+	// none.
+	TracerProvider trace.TracerProvider
 }
 
 // Open returns the store for a destination URL: "s3://bucket[/prefix]" or
