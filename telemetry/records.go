@@ -2,6 +2,7 @@ package telemetry
 
 import (
 	"context"
+	"math/rand/v2"
 	"strconv"
 	"strings"
 
@@ -23,6 +24,12 @@ type RecordTracer struct {
 	prop   propagation.TextMapPropagator
 	group  attribute.KeyValue
 	on     bool
+	// presample draws a record without a parent against ratio before
+	// starting a span, so an unsampled record costs no span at all (the
+	// providers Setup builds; hand-built providers leave every decision to
+	// their sampler).
+	presample bool
+	ratio     float64
 }
 
 // NewRecordTracer returns the tracer of records consumed by group.
@@ -33,6 +40,9 @@ func NewRecordTracer(p *Providers, group string) *RecordTracer {
 		prop:   p.Propagator,
 		group:  semconv.MessagingConsumerGroupName(group),
 		on:     !noop,
+
+		presample: p.presample,
+		ratio:     p.SampleRatio,
 	}
 }
 
@@ -47,7 +57,16 @@ func (t *RecordTracer) Receive(ctx context.Context, rec *stages.Record) (context
 	if len(rec.Headers) > 0 {
 		ctx = t.prop.Extract(ctx, headerCarrier(rec.Headers))
 	}
-	ctx, span := t.tracer.Start(ctx, SpanReceive, trace.WithSpanKind(trace.SpanKindConsumer))
+	kind := trace.WithSpanKind(trace.SpanKindConsumer)
+	var span trace.Span
+	switch {
+	case !t.presample || trace.SpanContextFromContext(ctx).IsValid():
+		ctx, span = t.tracer.Start(ctx, SpanReceive, kind)
+	case rand.Float64() >= t.ratio:
+		return ctx, trace.SpanFromContext(ctx) // not sampled: a no-op span
+	default:
+		ctx, span = t.tracer.Start(ctx, SpanReceive, kind, trace.WithAttributes(attrSampledByRatio))
+	}
 	if span.IsRecording() {
 		span.SetAttributes(
 			semconv.MessagingSystemKafka,
@@ -85,6 +104,10 @@ func End(span trace.Span, err error) {
 	}
 	span.End()
 }
+
+// attrSampledByRatio marks a record span the record tracer drew against the
+// ratio: Sampler records it without drawing again.
+var attrSampledByRatio = attribute.Bool("sluice.sampled_by_ratio", true)
 
 // headerCarrier reads propagation fields from Kafka record headers. Header
 // keys are matched exactly first, then without regard to case.

@@ -77,3 +77,25 @@ func TestRecordTracerOff(t *testing.T) {
 	assert.Equal(t, t.Context(), ctx)
 	assert.False(t, span.IsRecording())
 }
+
+// TestRecordTracerPresample: with the providers Setup builds, a record
+// without a traceparent is drawn against the ratio before any span starts.
+func TestRecordTracerPresample(t *testing.T) {
+	for _, ratio := range []float64{0, 1} {
+		rec := tracetest.NewSpanRecorder()
+		tp := sdktrace.NewTracerProvider(sdktrace.WithSampler(Sampler(ratio)), sdktrace.WithSpanProcessor(rec))
+		rt := NewRecordTracer((&Providers{TracerProvider: tp, SampleRatio: ratio, presample: true}).Complete(), "g")
+		const n = 50
+		for i := range n {
+			r := stages.Record{Topic: "t", Offset: int64(i)}
+			_, span := rt.Receive(t.Context(), &r)
+			span.End()
+		}
+		if ratio == 0 {
+			assert.Empty(t, rec.Ended())
+			continue
+		}
+		require.Len(t, rec.Ended(), n)
+		assert.True(t, attr(rec.Ended()[0], "sluice.sampled_by_ratio").AsBool())
+	}
+}

@@ -51,6 +51,10 @@ type Providers struct {
 	// PrometheusAddr is the scrape endpoint's address, when serving.
 	PrometheusAddr string
 
+	// presample says the record tracer draws records against SampleRatio
+	// itself (see RecordTracer), which Sampler expects.
+	presample bool
+
 	shutdown []func(context.Context) error
 }
 
@@ -115,7 +119,7 @@ func Setup(ctx context.Context, cfg Config, set Settings) (*Providers, error) {
 			sdktrace.WithResource(res),
 			sdktrace.WithSampler(Sampler(r.ratio)),
 		)
-		p.TracerProvider, p.SampleRatio = tp, r.ratio
+		p.TracerProvider, p.SampleRatio, p.presample = tp, r.ratio, true
 		p.shutdown = append(p.shutdown, tp.Shutdown)
 	}
 	var readers []sdkmetric.Option
@@ -213,8 +217,9 @@ func semconvAttrs(name, version string) []attribute.KeyValue {
 
 // Sampler is sluice's sampler: a span with a parent follows its parent's
 // decision (a record carrying a traceparent follows the producer's); a root
-// span is sampled when it links to a sampled span (a round holding a traced
-// record), else with probability ratio.
+// span is sampled when the record tracer drew it already, or when it links
+// to a sampled span (a round holding a traced record), else with
+// probability ratio.
 func Sampler(ratio float64) sdktrace.Sampler {
 	return sdktrace.ParentBased(linkSampler{ratio: sdktrace.TraceIDRatioBased(ratio)})
 }
@@ -225,6 +230,11 @@ func Sampler(ratio float64) sdktrace.Sampler {
 type linkSampler struct{ ratio sdktrace.Sampler }
 
 func (s linkSampler) ShouldSample(p sdktrace.SamplingParameters) sdktrace.SamplingResult {
+	for _, a := range p.Attributes {
+		if a == attrSampledByRatio {
+			return sdktrace.SamplingResult{Decision: sdktrace.RecordAndSample}
+		}
+	}
 	for _, l := range p.Links {
 		if l.SpanContext.IsSampled() {
 			return sdktrace.SamplingResult{Decision: sdktrace.RecordAndSample,
