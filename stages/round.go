@@ -3,6 +3,7 @@ package stages
 import (
 	"fmt"
 	"path/filepath"
+	"time"
 )
 
 // Round is a contiguous range [Start..End] of offsets of one Kafka partition,
@@ -29,6 +30,10 @@ type Round struct {
 	// Trigger says why the round was sealed (size, count, span, idle, open_files,
 	// forced, shutdown).
 	Trigger string `json:"trigger"`
+	// LastTime is the Kafka timestamp of the round's last record (zero for
+	// a round without records): how recent the partition is once the round
+	// is durable.
+	LastTime time.Time `json:"last_time,omitzero"`
 	// Files are the round's files, one per output partition, sorted by Key.
 	Files []RoundFile `json:"files"`
 	// KeepStored is set on a round that completes a pending round of which

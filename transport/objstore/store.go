@@ -91,6 +91,9 @@ type Settings struct {
 	// HTTPClient is the S3 store's HTTP client (for tests and proxies); nil
 	// uses the SDK's default.
 	HTTPClient *http.Client
+	// RequestStats, when set, counts the S3 store's retries and failed
+	// operations (the file store does not retry).
+	RequestStats *RequestStats
 }
 
 // Open returns the store for a destination URL: "s3://bucket[/prefix]" or
