@@ -37,7 +37,7 @@ func (p *Pipeline) routers(sub *wkafka.Subscriber) (ingest, deliver *message.Rou
 	}
 	l := keepOpen{p.link}
 	deliver.AddHandler("upload", topicRounds, l, topicUploaded, l, p.upload.Handle).
-		AddMiddleware(telemetry.RoundSpans(telemetry.SpanUpload, p.set.Telemetry.TracerProvider))
+		AddMiddleware(telemetry.RoundSpans(telemetry.SpanUpload, p.set.Telemetry.TracerProvider), p.uploadTimer)
 	commitHandler := deliver.AddConsumerHandler("commit", topicUploaded, l, p.commit.Handle)
 	commitHandler.AddMiddleware(telemetry.RoundSpans(telemetry.SpanCommit, p.set.Telemetry.TracerProvider))
 	crash, err := crashBeforeCommit()

@@ -1,0 +1,192 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/sluicehq/sluice/stages/commit"
+	"github.com/sluicehq/sluice/transport/kafka"
+)
+
+// tp names a Kafka partition.
+type tp struct {
+	topic     string
+	partition int32
+}
+
+// ownership tracks the partitions this process owns and the brokers'
+// offsets of them, for the partition and lag metrics. Safe for concurrent
+// use.
+type ownership struct {
+	mu sync.Mutex
+	// placed is, per owned partition, the next offset to store as the
+	// bucket's progress record said on assignment (-1: none yet).
+	placed            map[tp]int64
+	assigned, revoked map[string]int64 // partitions, per topic
+	// high and low are the brokers' high watermarks and log start offsets,
+	// as last polled.
+	high, low map[tp]int64
+}
+
+func newOwnership() *ownership {
+	return &ownership{placed: map[tp]int64{}, assigned: map[string]int64{}, revoked: map[string]int64{},
+		high: map[tp]int64{}, low: map[tp]int64{}}
+}
+
+// assign records partitions given to this process, placed at their offsets.
+func (o *ownership) assign(topic string, placed map[int32]int64) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	for part, next := range placed {
+		o.placed[tp{topic, part}] = next
+	}
+	o.assigned[topic] += int64(len(placed))
+}
+
+// revoke records partitions whose consumption stopped here.
+func (o *ownership) revoke(topic string, partitions []int32) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	for _, part := range partitions {
+		delete(o.placed, tp{topic, part})
+	}
+	o.revoked[topic] += int64(len(partitions))
+}
+
+// polled stores the offsets a poll listed.
+func (o *ownership) polled(high, low kadm.ListedOffsets) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	high.Each(func(l kadm.ListedOffset) {
+		if l.Err == nil && l.Offset >= 0 {
+			o.high[tp{l.Topic, l.Partition}] = l.Offset
+		}
+	})
+	low.Each(func(l kadm.ListedOffset) {
+		if l.Err == nil && l.Offset >= 0 {
+			o.low[tp{l.Topic, l.Partition}] = l.Offset
+		}
+	})
+}
+
+// lag is one owned partition's position against its high watermark.
+type lag struct {
+	tp
+	durable, high int64
+	// records is high - durable (never negative); seconds is how old the
+	// newest durable record is while records > 0, 0 once caught up, and
+	// negative when unknown.
+	records int64
+	seconds float64
+	known   bool // high watermark polled
+}
+
+// lags computes the lag of every owned partition: durable is the larger of
+// the offset placed on assignment and what this process committed since
+// (the log start offset when neither is known).
+func (o *ownership) lags(positions []commit.Position, now time.Time) []lag {
+	committed := make(map[tp]commit.Position, len(positions))
+	for _, pos := range positions {
+		committed[tp{pos.Topic, pos.Partition}] = pos
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	out := make([]lag, 0, len(o.placed))
+	for part, placed := range o.placed {
+		l := lag{tp: part, durable: placed, seconds: -1}
+		var newest time.Time
+		if pos, ok := committed[part]; ok && pos.Next >= placed {
+			l.durable, newest = pos.Next, pos.Time
+		}
+		if l.durable < 0 {
+			low, ok := o.low[part]
+			if !ok {
+				continue
+			}
+			l.durable = low
+		}
+		l.high, l.known = o.high[part]
+		if l.known {
+			l.records = max(l.high-max(l.durable, o.low[part]), 0)
+			switch {
+			case l.records == 0:
+				l.seconds = 0
+			case !newest.IsZero():
+				l.seconds = max(now.Sub(newest).Seconds(), 0)
+			}
+		}
+		out = append(out, l)
+	}
+	return out
+}
+
+// pollTimeout bounds one poll of the watermarks at least.
+const pollTimeout = 10 * time.Second
+
+// pollWatermarks lists the topics' high watermarks and log start offsets
+// every interval until ctx is done, the first time at once.
+func (p *Pipeline) pollWatermarks(ctx context.Context, interval time.Duration) {
+	cl, err := watermarkClient(p.cfg.Kafka)
+	if err != nil {
+		p.log.Warn("cannot poll high watermarks; lag metrics are off", "err", err)
+		return
+	}
+	defer cl.Close()
+	adm := kadm.NewClient(cl)
+	topics := p.topicNames()
+	failing := false
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		err := p.pollOnce(ctx, adm, topics, max(interval, pollTimeout))
+		switch {
+		case err != nil && !failing && ctx.Err() == nil:
+			p.log.Warn("polling high watermarks for the lag metrics", "err", err)
+			failing = true
+		case err == nil && failing:
+			p.log.Info("polling high watermarks again")
+			failing = false
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func (p *Pipeline) pollOnce(ctx context.Context, adm *kadm.Client, topics []string, timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	high, herr := adm.ListEndOffsets(ctx, topics...)
+	low, lerr := adm.ListStartOffsets(ctx, topics...)
+	p.owned.polled(high, low)
+	if err := errors.Join(herr, high.Error(), lerr, low.Error()); err != nil {
+		return fmt.Errorf("listing offsets: %w", err)
+	}
+	return nil
+}
+
+// watermarkClient is a franz-go client for listing offsets only: it joins
+// no group and consumes nothing.
+// TODO(merge): use transport/kafka's PartitionWatermarks once it lands.
+func watermarkClient(cfg kafka.Config) (*kgo.Client, error) {
+	opts := []kgo.Opt{kgo.SeedBrokers(cfg.Brokers...)}
+	if cfg.ClientID != "" {
+		opts = append(opts, kgo.ClientID(cfg.ClientID))
+	}
+	if cfg.DialTimeout > 0 {
+		opts = append(opts, kgo.DialTimeout(cfg.DialTimeout))
+	}
+	cl, err := kgo.NewClient(opts...)
+	if err != nil {
+		return nil, fmt.Errorf("creating the offsets client: %w", err)
+	}
+	return cl, nil
+}
