@@ -18,6 +18,8 @@ func (a assigner) Assigned(ctx context.Context, topic string, partitions []int32
 	var (
 		mu  sync.Mutex
 		pos = make(map[int32]int64, len(partitions))
+		// next is where each partition is durable (-1: nothing stored yet).
+		next = make(map[int32]int64, len(partitions))
 	)
 	g, ctx := errgroup.WithContext(ctx)
 	g.SetLimit(8)
@@ -40,7 +42,7 @@ func (a assigner) Assigned(ctx context.Context, topic string, partitions []int32
 			}
 			a.p.buffer.Assign(topic, part, from, cut)
 			mu.Lock()
-			pos[part] = at
+			pos[part], next[part] = at, from
 			mu.Unlock()
 			return nil
 		})
@@ -49,6 +51,7 @@ func (a assigner) Assigned(ctx context.Context, topic string, partitions []int32
 		return nil, err
 	}
 	a.p.assigned.Add(int64(len(partitions)))
+	a.p.owned.assign(topic, next)
 	return pos, nil
 }
 
@@ -58,4 +61,5 @@ func (a assigner) Revoked(topic string, partitions []int32) {
 		a.p.buffer.Revoke(topic, part)
 	}
 	a.p.revoked.Add(int64(len(partitions)))
+	a.p.owned.revoke(topic, partitions)
 }

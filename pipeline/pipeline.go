@@ -66,6 +66,10 @@ type Pipeline struct {
 
 	// assigned and revoked count partitions the group gave and took.
 	assigned, revoked atomic.Int64
+	// owned tracks owned partitions and their offsets for the metrics.
+	owned   *ownership
+	s3Stats *objstore.RequestStats
+	inst    instruments
 
 	released chan struct{} // closed when ingest handlers may give up
 	// ready is set once the stages are built; Stats reads them only then.
@@ -96,12 +100,15 @@ func New(cfg Config, set Settings) (*Pipeline, error) {
 	}
 	if set.Telemetry == nil {
 		set.Telemetry = telemetry.Noop()
+	} else {
+		set.Telemetry.Complete()
 	}
 	if set.Owner == "" {
 		host, _ := os.Hostname()
 		set.Owner = host + "-" + strconv.Itoa(os.Getpid()) + "-" + strconv.FormatInt(time.Now().Unix(), 10)
 	}
-	return &Pipeline{cfg: cfg, set: set, log: set.Logger, topics: map[string]*topicStages{}, released: make(chan struct{})}, nil
+	return &Pipeline{cfg: cfg, set: set, log: set.Logger, topics: map[string]*topicStages{}, released: make(chan struct{}),
+		owned: newOwnership(), s3Stats: &objstore.RequestStats{}}, nil
 }
 
 // Run connects to the store and Kafka, archives until ctx is done, then shuts
@@ -118,6 +125,9 @@ func (p *Pipeline) Run(ctx context.Context) error {
 		p.watermillLogger())
 	if err := p.buildStages(); err != nil {
 		return err
+	}
+	if err := p.registerMetrics(); err != nil {
+		return fmt.Errorf("registering metrics: %w", err)
 	}
 	p.ready.Store(true)
 	if err := p.buffer.Start(); err != nil {
@@ -142,6 +152,12 @@ func (p *Pipeline) Run(ctx context.Context) error {
 	bufCtx, stopBuffer := context.WithCancel(bg)
 	var wg sync.WaitGroup
 	wg.Go(func() { p.buffer.Run(bufCtx) })
+	if p.metricsOn() {
+		pollCtx, stopPoll := context.WithCancel(bg)
+		var poll sync.WaitGroup
+		poll.Go(func() { p.pollWatermarks(pollCtx, p.set.Telemetry.LagInterval) })
+		defer func() { stopPoll(); poll.Wait() }()
+	}
 	routerErrs := make(chan error, 2)
 	wg.Go(func() { routerErrs <- deliver.Run(bg) })
 	select {

@@ -38,7 +38,7 @@ func (p *Pipeline) routers(sub *wkafka.Subscriber) (ingest, deliver *message.Rou
 	}
 	l := keepOpen{p.link}
 	deliver.AddHandler("upload", topicRounds, l, topicUploaded, l, p.upload.Handle).
-		AddMiddleware(p.rounds.Middleware(telemetry.SpanUpload))
+		AddMiddleware(p.rounds.Middleware(telemetry.SpanUpload), p.uploadTimer)
 	commitHandler := deliver.AddConsumerHandler("commit", topicUploaded, l, p.commit.Handle)
 	commitHandler.AddMiddleware(p.rounds.Middleware(telemetry.SpanCommit))
 	crash, err := crashBeforeCommit()

@@ -18,7 +18,8 @@ import (
 func (p *Pipeline) connect(ctx context.Context) error {
 	p.store = p.set.Store
 	if p.store == nil {
-		st, err := objstore.Open(ctx, p.cfg.Destination.URL, p.cfg.Destination.S3, objstore.Settings{Logger: p.log, TracerProvider: p.set.Telemetry.TracerProvider})
+		st, err := objstore.Open(ctx, p.cfg.Destination.URL, p.cfg.Destination.S3, objstore.Settings{
+			Logger: p.log, TracerProvider: p.set.Telemetry.TracerProvider, RequestStats: p.s3Stats})
 		if err != nil {
 			return fmt.Errorf("opening destination: %w", err)
 		}

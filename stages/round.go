@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"time"
 
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
@@ -33,6 +34,10 @@ type Round struct {
 	// Trigger says why the round was sealed (size, count, span, idle, open_files,
 	// forced, shutdown).
 	Trigger string `json:"trigger"`
+	// LastTime is the Kafka timestamp of the round's last record (zero for
+	// a round without records): how recent the partition is once the round
+	// is durable.
+	LastTime time.Time `json:"last_time,omitzero"`
 	// Files are the round's files, one per output partition, sorted by Key.
 	Files []RoundFile `json:"files"`
 	// KeepStored is set on a round that completes a pending round of which

@@ -68,6 +68,9 @@ type Metrics struct {
 	// (/metrics) when the prometheus exporter is on
 	// (OTEL_EXPORTER_PROMETHEUS_HOST and _PORT). Default "localhost:9464".
 	PrometheusListen string `yaml:"prometheus_listen"`
+	// LagInterval is how often the brokers' high watermarks are polled for
+	// the lag gauges (sluice.lag.records, sluice.lag.seconds). Default 15s.
+	LagInterval time.Duration `yaml:"lag_interval"`
 }
 
 // OTLP configures the OTLP exporters. Fields left empty fall back to the
@@ -136,6 +139,9 @@ func (c Config) Validate() error {
 	if c.Metrics.Interval < 0 {
 		errs.Addf("metrics.interval", "must be positive, got %s", c.Metrics.Interval)
 	}
+	if c.Metrics.LagInterval < 0 {
+		errs.Addf("metrics.lag_interval", "must be positive, got %s", c.Metrics.LagInterval)
+	}
 	switch c.OTLP.Protocol {
 	case "", ProtocolGRPC, ProtocolHTTP:
 	default:
@@ -182,6 +188,7 @@ type resolved struct {
 const (
 	defaultSampleRatio = 0.001
 	defaultMaxLinks    = 128
+	defaultLagInterval = 15 * time.Second
 )
 
 // resolve applies the environment (getenv) and the defaults.
@@ -265,6 +272,9 @@ func (c Config) resolve(getenv func(string) string) (resolved, error) {
 	}
 	if r.Metrics.Interval == 0 {
 		r.Metrics.Interval = 30 * time.Second
+	}
+	if r.Metrics.LagInterval == 0 {
+		r.Metrics.LagInterval = defaultLagInterval
 	}
 	if r.Metrics.PrometheusListen == "" {
 		host, port := getenv("OTEL_EXPORTER_PROMETHEUS_HOST"), getenv("OTEL_EXPORTER_PROMETHEUS_PORT")

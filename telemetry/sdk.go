@@ -50,6 +50,9 @@ type Providers struct {
 	MaxLinks int
 	// PrometheusAddr is the scrape endpoint's address, when serving.
 	PrometheusAddr string
+	// LagInterval is how often the pipeline polls the brokers' high
+	// watermarks for the lag gauges.
+	LagInterval time.Duration
 
 	// presample says the record tracer draws records against SampleRatio
 	// itself (see RecordTracer), which Sampler expects.
@@ -65,6 +68,7 @@ func Noop() *Providers {
 		MeterProvider:  metricnoop.NewMeterProvider(),
 		Propagator:     propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{}),
 		MaxLinks:       defaultMaxLinks,
+		LagInterval:    defaultLagInterval,
 	}
 }
 
@@ -84,6 +88,9 @@ func (p *Providers) Complete() *Providers {
 	if p.MaxLinks == 0 {
 		p.MaxLinks = n.MaxLinks
 	}
+	if p.LagInterval == 0 {
+		p.LagInterval = n.LagInterval
+	}
 	return p
 }
 
@@ -101,7 +108,7 @@ func Setup(ctx context.Context, cfg Config, set Settings) (*Providers, error) {
 		return nil, err
 	}
 	p := Noop()
-	p.MaxLinks = r.Traces.MaxLinks
+	p.MaxLinks, p.LagInterval = r.Traces.MaxLinks, r.Metrics.LagInterval
 	if !r.traces && !r.metricsOTLP && !r.prometheus {
 		return p, nil
 	}

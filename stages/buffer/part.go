@@ -47,6 +47,8 @@ type part struct {
 	// partition is assigned again.
 	broken bool
 	round  *round
+	// stats counts the partition's records, across assignments.
+	stats *LaneStats
 }
 
 // round is the open round of a partition.
@@ -54,6 +56,7 @@ type round struct {
 	start, end       int64
 	records, bytes   int64
 	firstEvent, span time.Time // span holds the latest event time seen
+	lastTime         time.Time // Kafka timestamp of the last record
 	lastAppend       time.Time
 	dir              string
 	files            map[string]*openFile // by output partition dir
@@ -137,7 +140,9 @@ func (p *part) append(ctx context.Context, s *Stage, ts TopicSettings, rec *stag
 	}
 	r.end = rec.Offset
 	r.records++
+	p.stats.Buffered.Add(1)
 	r.bytes += int64(rec.Size())
+	r.lastTime = rec.Timestamp
 	r.lastAppend = s.set.Now()
 	if rec.EventTime.After(r.span) {
 		r.span = rec.EventTime
@@ -232,7 +237,7 @@ func (p *part) seal(ctx context.Context, s *Stage, trigger string) error {
 	out := &stages.Round{
 		Topic: p.topic, Partition: p.partition,
 		Start: r.start, End: end, From: p.from,
-		Records: r.records, Bytes: r.bytes, Trigger: trigger,
+		Records: r.records, Bytes: r.bytes, Trigger: trigger, LastTime: r.lastTime,
 		Links: r.links, LinksDropped: r.dropped,
 	}
 	if p.cut != nil && r.records < p.cut.Records {
@@ -268,11 +273,13 @@ func (p *part) handOver(ctx context.Context, s *Stage, out *stages.Round, dir st
 		if dir != "" {
 			os.RemoveAll(dir)
 		}
+		p.stats.Dropped.Add(out.Records)
 		p.breakChain(s, err)
 		return err
 	}
 	s.stats.Rounds.Add(1)
 	s.countTrigger(out.Trigger)
+	p.stats.countRound(out.Trigger, out.Records)
 	return nil
 }
 
@@ -307,6 +314,7 @@ func (p *part) drop(s *Stage) {
 		return
 	}
 	p.round = nil
+	p.stats.Dropped.Add(r.records)
 	for _, f := range r.files {
 		s.buffered.Add(-int64(f.spill.Buffered()))
 		s.openFiles.Add(-1)

@@ -58,8 +58,9 @@ type Stage struct {
 	cfg Config
 	set Settings
 
-	mu       sync.Mutex // guards parts
+	mu       sync.Mutex // guards parts and lanes
 	parts    map[string]*part
+	lanes    map[string]*LaneStats
 	draining atomic.Bool
 
 	buffered  atomic.Int64 // bytes in Arrow builders, all files
@@ -97,7 +98,7 @@ func New(cfg Config, set Settings) (*Stage, error) {
 	if cfg.MaxOpenFiles <= 0 {
 		cfg.MaxOpenFiles = 1000
 	}
-	return &Stage{cfg: cfg, set: set, parts: map[string]*part{}}, nil
+	return &Stage{cfg: cfg, set: set, parts: map[string]*part{}, lanes: map[string]*LaneStats{}}, nil
 }
 
 // Start takes the buffer directory: it locks it against other sluice
@@ -155,6 +156,7 @@ func (s *Stage) part(topic string, partition int32) *part {
 	p := s.parts[key]
 	if p == nil {
 		p = newPart(topic, partition, -1, nil)
+		p.stats = s.lane(topic, partition)
 		s.parts[key] = p
 	}
 	return p
@@ -185,6 +187,7 @@ func (s *Stage) replace(topic string, partition int32, next *part) {
 	s.mu.Lock()
 	old := s.parts[key]
 	if next != nil {
+		next.stats = s.lane(topic, partition)
 		s.parts[key] = next
 	} else {
 		delete(s.parts, key)
@@ -218,12 +221,17 @@ func (s *Stage) Append(ctx context.Context, rec *stages.Record, dir string) erro
 	p := s.part(rec.Topic, rec.Partition)
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	size := int64(rec.Size())
+	p.stats.Consumed.Add(1)
+	p.stats.ConsumedBytes.Add(size)
 	if p.broken {
 		s.stats.Discarded.Add(1)
+		p.stats.Discarded.Add(1)
 		return nil // the chain is broken; the partition is read again on its next assignment
 	}
 	if rec.Offset < p.first {
 		s.stats.Skipped.Add(1)
+		p.stats.Skipped.Add(1)
 		return nil // already in the bucket
 	}
 	ts := s.set.Topic(rec.Topic)
@@ -231,7 +239,7 @@ func (s *Stage) Append(ctx context.Context, rec *stages.Record, dir string) erro
 		return err
 	}
 	s.stats.Records.Add(1)
-	s.stats.Bytes.Add(int64(rec.Size()))
+	s.stats.Bytes.Add(size)
 	return nil
 }
 

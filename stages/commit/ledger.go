@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/sluicehq/sluice/stages"
@@ -36,6 +37,7 @@ type Ledger struct {
 
 // lane is what the ledger knows of one partition.
 type lane struct {
+	topic  string
 	mu     sync.Mutex
 	known  bool // prog and etag hold the bucket's record as last seen
 	exists bool
@@ -45,6 +47,8 @@ type lane struct {
 	// idle is closed when there is none.
 	claimed *stages.Round
 	idle    chan struct{}
+	// conflicts counts conditional writes the bucket refused.
+	conflicts atomic.Int64
 }
 
 // NewLedger returns a ledger over store that signs its writes with owner.
@@ -60,10 +64,24 @@ func (l *Ledger) lane(topic string, partition int32) *lane {
 	if ln == nil {
 		idle := make(chan struct{})
 		close(idle)
-		ln = &lane{idle: idle}
+		ln = &lane{idle: idle, topic: topic}
 		l.lanes[key] = ln
 	}
 	return ln
+}
+
+// Conflicts returns, per topic, how many conditional writes of progress
+// records the bucket refused because another process had changed them.
+func (l *Ledger) Conflicts() map[string]int64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	out := map[string]int64{}
+	for _, ln := range l.lanes {
+		if n := ln.conflicts.Load(); n > 0 {
+			out[ln.topic] += n
+		}
+	}
+	return out
 }
 
 // Load reads a partition's progress record from the bucket, bypassing what
@@ -216,6 +234,7 @@ func (l *Ledger) write(ctx context.Context, ln *lane, p Progress) error {
 	key := ProgressKey(p.Topic, p.Partition)
 	etag, err := l.store.PutIf(ctx, key, data, ln.etag)
 	if errors.Is(err, objstore.ErrPrecondition) {
+		ln.conflicts.Add(1)
 		ln.known = false
 		return fmt.Errorf("%w: %s changed under this process", ErrStale, key)
 	}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/ThreeDotsLabs/watermill/message"
 
@@ -40,7 +41,20 @@ type Stage struct {
 	stats Stats
 
 	mu      sync.Mutex
-	durable map[string]int64 // next offset per lane, as committed by this process
+	durable map[string]Position // by lane, as committed by this process
+}
+
+// Position is how far a partition is durable, as committed by this process.
+type Position struct {
+	Topic     string
+	Partition int32
+	// Next is the next offset to store: every record before it is durable.
+	Next int64
+	// Time is the Kafka timestamp of the newest durable record this process
+	// committed (zero: unknown).
+	Time time.Time
+	// Rounds and Records count what this process committed.
+	Rounds, Records int64
 }
 
 // Stats counts what the stage did.
@@ -63,7 +77,7 @@ func New(set Settings) (*Stage, error) {
 	if set.OnStale == nil {
 		set.OnStale = func(string, int32) {}
 	}
-	return &Stage{set: set, durable: map[string]int64{}}, nil
+	return &Stage{set: set, durable: map[string]Position{}}, nil
 }
 
 // Stats returns the stage's counters.
@@ -75,7 +89,19 @@ func (s *Stage) Durable() map[string]int64 {
 	defer s.mu.Unlock()
 	out := make(map[string]int64, len(s.durable))
 	for k, v := range s.durable {
-		out[k] = v
+		out[k] = v.Next
+	}
+	return out
+}
+
+// Positions returns how far every partition this process committed a round
+// of is durable.
+func (s *Stage) Positions() []Position {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]Position, 0, len(s.durable))
+	for _, v := range s.durable {
+		out = append(out, v)
 	}
 	return out
 }
@@ -106,7 +132,14 @@ func (s *Stage) Handle(msg *message.Message) error {
 	s.stats.Rounds.Add(1)
 	s.stats.Records.Add(r.Records)
 	s.mu.Lock()
-	s.durable[r.Lane()] = r.End + 1
+	pos := s.durable[r.Lane()]
+	pos.Topic, pos.Partition, pos.Next = r.Topic, r.Partition, r.End+1
+	if !r.LastTime.IsZero() {
+		pos.Time = r.LastTime
+	}
+	pos.Rounds++
+	pos.Records += r.Records
+	s.durable[r.Lane()] = pos
 	s.mu.Unlock()
 	if err := s.set.Offsets.Commit(r.Topic, r.Partition, r.End+1); err != nil {
 		s.stats.KafkaErrors.Add(1)

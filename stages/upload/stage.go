@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"sync"
 	"sync/atomic"
 
 	"github.com/ThreeDotsLabs/watermill/message"
@@ -40,9 +41,10 @@ type Settings struct {
 
 // Stage is the upload stage. Handle is safe for concurrent use.
 type Stage struct {
-	cfg   Config
-	set   Settings
-	stats Stats
+	cfg    Config
+	set    Settings
+	stats  Stats
+	topics sync.Map // topic → *TopicStats
 }
 
 // Stats counts what the stage did.
@@ -118,6 +120,9 @@ func (s *Stage) Handle(msg *message.Message) ([]*message.Message, error) {
 		}
 		s.stats.Files.Add(1)
 		s.stats.Bytes.Add(n)
+		ts := s.topic(r.Topic)
+		ts.Files.Add(1)
+		ts.Bytes.Add(n)
 	}
 	s.stats.Rounds.Add(1)
 	s.stats.Records.Add(r.Records)

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"sort"
 	"sync"
+	"sync/atomic"
 
 	"github.com/IBM/sarama"
 
@@ -52,6 +53,8 @@ type Coordinator struct {
 	// unsynced holds offsets the commit stage could not commit to Kafka for
 	// want of a live session; the next session of the partition commits them.
 	unsynced map[string]int64
+	// sessions counts the consumer group sessions set up.
+	sessions atomic.Int64
 }
 
 type claimOwner struct {
@@ -90,6 +93,10 @@ func (c *Coordinator) Commit(topic string, partition int32, next int64) error {
 	return nil
 }
 
+// Sessions returns how many consumer group sessions were set up: one per
+// rebalance this process took part in.
+func (c *Coordinator) Sessions() int64 { return c.sessions.Load() }
+
 // Owned reports whether the partition has a live session here.
 func (c *Coordinator) Owned(topic string, partition int32) bool {
 	c.mu.Lock()
@@ -122,6 +129,7 @@ type groupHandler struct {
 }
 
 func (g *groupHandler) Setup(sess sarama.ConsumerGroupSession) error {
+	g.c.sessions.Add(1)
 	claims := sess.Claims()
 	topics := make([]string, 0, len(claims))
 	for t := range claims {

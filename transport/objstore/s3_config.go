@@ -134,5 +134,8 @@ func newS3Client(ctx context.Context, c S3Config, set Settings) (*s3.Client, err
 		if set.HTTPClient != nil {
 			o.HTTPClient = set.HTTPClient
 		}
+		if set.RequestStats != nil {
+			set.RequestStats.option(o)
+		}
 	}), nil
 }

@@ -96,6 +96,9 @@ type Settings struct {
 	// TracerProvider receives a client span per S3 operation; nil records
 	// none.
 	TracerProvider trace.TracerProvider
+	// RequestStats, when set, counts the S3 store's retries and failed
+	// operations (the file store does not retry).
+	RequestStats *RequestStats
 }
 
 // Open returns the store for a destination URL: "s3://bucket[/prefix]" or
