@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os/signal"
 	"time"
 
@@ -114,7 +115,7 @@ func runLag(cmd *cobra.Command, s streams, o lagOptions) error {
 	defer in.Close()
 	set := lag.Settings{Store: st, Broker: in, Logger: log}
 	if o.otlp {
-		tel, err := lagTelemetry(ctx, cfg)
+		tel, err := lagTelemetry(ctx, cfg, log)
 		if err != nil {
 			return err
 		}
@@ -156,8 +157,8 @@ func runLag(cmd *cobra.Command, s streams, o lagOptions) error {
 
 // lagTelemetry sets up the configuration's metric exporters; it is a usage
 // error when the configuration exports no metrics.
-func lagTelemetry(ctx context.Context, cfg pipeline.Config) (*telemetry.Providers, error) {
-	tel, err := telemetry.Setup(ctx, cfg.Telemetry, telemetry.Settings{Version: version()})
+func lagTelemetry(ctx context.Context, cfg pipeline.Config, log *slog.Logger) (*telemetry.Providers, error) {
+	tel, err := telemetry.Setup(ctx, cfg.Telemetry, telemetry.Settings{Logger: log, Version: version()})
 	if err != nil {
 		return nil, &exitError{code: exitRuntime, err: fmt.Errorf("setting up telemetry: %w", err)}
 	}

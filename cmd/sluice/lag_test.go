@@ -127,7 +127,7 @@ func TestLag(t *testing.T) {
 
 	t.Run("live json", func(t *testing.T) {
 		p := startSluice(t, "lag", "-c", file, "--json", "--interval", "200ms")
-		time.Sleep(1500 * time.Millisecond)
+		time.Sleep(3 * time.Second)
 		require.NoError(t, p.cmd.Process.Signal(syscall.SIGINT))
 		r := p.wait(t, 30*time.Second)
 		require.Equal(t, 0, r.code, "stderr:\n%s", r.stderr)

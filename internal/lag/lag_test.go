@@ -2,6 +2,7 @@ package lag_test
 
 import (
 	"bytes"
+	"fmt"
 	"strconv"
 	"testing"
 	"time"
@@ -15,6 +16,8 @@ import (
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
 	"github.com/sluicehq/sluice/internal/lag"
+	"github.com/sluicehq/sluice/stages"
+	"github.com/sluicehq/sluice/stages/commit"
 	"github.com/sluicehq/sluice/telemetry"
 	"github.com/sluicehq/sluice/testing/kafkatest"
 	"github.com/sluicehq/sluice/transport/kafka"
@@ -206,6 +209,23 @@ func TestMeasure(t *testing.T) {
 			assert.Positive(t, p.LagSeconds)
 		}
 		assert.Equal(t, topic, snap.Partitions[0].Topic)
+	})
+
+	t.Run("pending round", func(t *testing.T) {
+		before := time.Now().Add(-time.Second)
+		r := &stages.Round{Topic: topic, Partition: 0, Start: end[0], End: end2[0] - 1, From: end[0], Records: 10}
+		require.NoError(t, commit.NewLedger(st, "test-claimer").Claim(t.Context(), r))
+		snap := measure(mon, topic)
+		p := snap.Partitions[0]
+		assert.Equal(t, end[0], *p.Durable, "a pending round is not durable")
+		assert.Equal(t, int64(10), p.LagRecords)
+		require.NotNil(t, p.Pending)
+		assert.Equal(t, lag.Round{Start: end[0], End: end2[0] - 1, Records: 10, Since: p.Pending.Since}, *p.Pending)
+		assert.WithinDuration(t, before, p.Pending.Since, time.Minute)
+		assert.Nil(t, p.LastCommit, "the record no longer tells when the last round was committed")
+		var buf bytes.Buffer
+		require.NoError(t, snap.WriteText(&buf))
+		assert.Contains(t, buf.String(), fmt.Sprintf("%s/0: round [%d..%d] (10 records) pending, claimed", topic, end[0], end2[0]-1))
 	})
 
 	t.Run("unknown topic", func(t *testing.T) {

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/sluicehq/sluice/transport/kafka"
 )
 
 // WriteJSON writes the snapshot as one line of JSON.
@@ -23,7 +25,7 @@ func (s *Snapshot) WriteJSON(w io.Writer) error {
 // "OVER LIMIT: ...").
 func (s *Snapshot) WriteText(w io.Writer) error {
 	end := "high watermark"
-	if s.Isolation == "read_committed" {
+	if s.Isolation == kafka.IsolationReadCommitted {
 		end = "last stable offset"
 	}
 	fmt.Fprintf(w, "group %s · %s · end = %s (%s) · %s\n", s.Group, s.Store, end, s.Isolation, s.Time.Format(time.RFC3339))
