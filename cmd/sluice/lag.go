@@ -134,11 +134,12 @@ func runLag(cmd *cobra.Command, s streams, o lagOptions) error {
 	}
 	// The monitor stays open: the telemetry shutdown's last export reads it.
 	measure := func() (*lag.Snapshot, error) {
-		topics := o.topics
-		if len(topics) == 0 {
-			if topics, err = kafka.ResolveTopics(ctx, cfg.Kafka); err != nil {
-				return nil, err
-			}
+		if len(o.topics) > 0 {
+			return mon.Measure(ctx, o.topics)
+		}
+		topics, err := kafka.ResolveTopics(ctx, cfg.Kafka)
+		if err != nil {
+			return nil, err
 		}
 		return mon.Measure(ctx, topics)
 	}
@@ -163,6 +164,7 @@ func lagTelemetry(ctx context.Context, cfg pipeline.Config, log *slog.Logger) (*
 		return nil, &exitError{code: exitRuntime, err: fmt.Errorf("setting up telemetry: %w", err)}
 	}
 	if _, noop := tel.MeterProvider.(metricnoop.MeterProvider); noop {
+		_ = tel.Shutdown(ctx) // a trace exporter, if configured
 		return nil, &exitError{code: exitUsage, err: errors.New(
 			"--otlp: the configuration exports no metrics (set telemetry.otlp.endpoint or OTEL_EXPORTER_OTLP_ENDPOINT)")}
 	}
@@ -170,8 +172,8 @@ func lagTelemetry(ctx context.Context, cfg pipeline.Config, log *slog.Logger) (*
 }
 
 // liveLag measures every interval until ctx is done; the exit code is the
-// last measurement's.
-// A failed measurement is shown as a snapshot with its error.
+// last measurement's. A failed measurement is shown as a snapshot with its
+// error, and the next one is tried all the same.
 func liveLag(ctx context.Context, w io.Writer, o lagOptions, measure func() (*lag.Snapshot, error), failed func(error) *lag.Snapshot) error {
 	tty := !o.asJSON && isTerminal(w)
 	tick := time.NewTicker(o.interval)

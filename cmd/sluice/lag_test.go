@@ -195,8 +195,24 @@ func TestLag(t *testing.T) {
 		yaml, err := os.ReadFile(file)
 		require.NoError(t, err)
 		dead := strings.Replace(string(yaml), kc.Brokers()[0], closedPort(t), 1)
-		r := sluice(t, 60*time.Second, "lag", "-c", writeFile(t, "dead.yaml", dead), "--once")
+		deadFile := writeFile(t, "dead.yaml", dead)
+		r := sluice(t, 60*time.Second, "lag", "-c", deadFile, "--once")
 		assert.Equal(t, 1, r.code, "stderr:\n%s", r.stderr)
+		// Live, it shows the failure and keeps trying; the exit code is the
+		// last measurement's.
+		p := startSluice(t, "lag", "-c", deadFile, "--json", "--interval", "200ms")
+		time.Sleep(2 * time.Second)
+		require.NoError(t, p.cmd.Process.Signal(syscall.SIGINT))
+		r = p.wait(t, 30*time.Second)
+		assert.Equal(t, 1, r.code, "stderr:\n%s", r.stderr)
+		lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
+		require.GreaterOrEqual(t, len(lines), 2, r.stdout)
+		for _, line := range lines {
+			var s lag.Snapshot
+			require.NoError(t, json.Unmarshal([]byte(line), &s), line)
+			assert.False(t, s.OK)
+			assert.Contains(t, s.Error, "connection refused")
+		}
 	})
 }
 
