@@ -30,6 +30,7 @@ archives them into a local directory you can query with DuckDB.`,
 	root.PersistentFlags().String("log-level", "", "log level: debug, info, warn or error (overrides log.level)")
 	root.AddCommand(newRunCommand(s), newValidateCommand(s), newDemoCommand(s))
 	root.AddCommand(newVerifyCommand(s))
+	root.AddCommand(newLagCommand(s))
 	return root
 }
 

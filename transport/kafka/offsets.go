@@ -154,6 +154,74 @@ func (in *Inspector) Watermarks(ctx context.Context, topic string) (map[int32]Wa
 	return out, nil
 }
 
+// Committed returns the offsets group committed for the partitions of
+// topic: the offset of the next record the group reads, what kcat and Burrow
+// report. Partitions without a commit are absent; a group that never
+// committed gives an empty map.
+func (in *Inspector) Committed(ctx context.Context, group, topic string) (map[int32]int64, error) {
+	res, err := in.adm.FetchOffsets(ctx, group)
+	if errors.Is(err, kerr.GroupIDNotFound) {
+		return map[int32]int64{}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("fetching offsets committed by group %q: %w", group, err)
+	}
+	out := map[int32]int64{}
+	for p, o := range res[topic] {
+		if o.Err != nil {
+			return nil, fmt.Errorf("fetching offset of %s/%d committed by group %q: %w", topic, p, group, o.Err)
+		}
+		if o.At >= 0 {
+			out[p] = o.At
+		}
+	}
+	return out, nil
+}
+
+// Stamp is where a record lies and when it was written.
+type Stamp struct {
+	// Offset is the record's offset.
+	Offset int64
+	// Time is the record's Kafka timestamp (CreateTime or LogAppendTime).
+	Time time.Time
+}
+
+// recordTimeBudget bounds the record batch bytes RecordTime fetches.
+const recordTimeBudget = 8 * fetchChunk
+
+// RecordTime returns the offset and timestamp of the first data record at
+// or after offset, read at the Inspector's isolation level; ok is false when
+// there is none before the end of the log. It skips at most about 8 MiB of
+// record batches (control records, aborted transactions) before failing
+// with ErrNoProgress. offset must not be below the log start offset.
+func (in *Inspector) RecordTime(ctx context.Context, topic string, partition int32, offset int64) (s Stamp, ok bool, err error) {
+	pos := offset
+	for spent := int64(0); spent < recordTimeBudget; {
+		fp, next, n, err := in.fetch(ctx, topic, partition, pos)
+		if err != nil {
+			return Stamp{}, false, fmt.Errorf("fetching %s/%d at offset %d: %w", topic, partition, pos, err)
+		}
+		spent += n
+		for _, r := range fp.Records {
+			if r.Offset >= offset {
+				return Stamp{Offset: r.Offset, Time: r.Timestamp}, true, nil
+			}
+		}
+		end := fp.HighWatermark
+		if in.committed {
+			end = fp.LastStableOffset
+		}
+		switch {
+		case next >= end || (next <= pos && pos >= end):
+			return Stamp{}, false, nil // the end of the log: no record
+		case next <= pos:
+			return Stamp{}, false, fmt.Errorf("fetching %s/%d at offset %d below the end %d: %w", topic, partition, pos, end, ErrNoProgress)
+		}
+		pos = next
+	}
+	return Stamp{}, false, fmt.Errorf("finding a record of %s/%d from offset %d within %d bytes: %w", topic, partition, offset, recordTimeBudget, ErrNoProgress)
+}
+
 // PresentOffsets examines the offsets from..to of one partition and returns
 // those holding data records (see Presence). It fetches in chunks of about
 // 1 MiB from the partition's leader and stops once it is past to, at the end

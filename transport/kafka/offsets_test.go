@@ -256,3 +256,92 @@ func TestInspectorChunks(t *testing.T) {
 	assert.LessOrEqual(t, res.Bytes, int64(fetchChunk))
 	assert.Equal(t, clip(ranges(uncommitted), 0, res.Next-1), res.Present)
 }
+
+func TestInspectorCommitted(t *testing.T) {
+	const topic = "committed"
+	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(3, topic, "other"))
+	require.NoError(t, err)
+	t.Cleanup(c.Close)
+	produceSteps(t, c.ListenAddrs(), topic, []txnStep{{n: 10}})
+	in := newInspector(t, c.ListenAddrs())
+
+	got, err := in.Committed(t.Context(), "nobody", topic)
+	require.NoError(t, err)
+	assert.Empty(t, got, "a group that never committed")
+
+	adm := kadm.NewClient(in.cl)
+	off := kadm.Offsets{}
+	off.Add(kadm.Offset{Topic: topic, Partition: 0, At: 7, LeaderEpoch: -1})
+	off.Add(kadm.Offset{Topic: topic, Partition: 2, At: 0, LeaderEpoch: -1})
+	off.Add(kadm.Offset{Topic: "other", Partition: 1, At: 3, LeaderEpoch: -1})
+	res, err := adm.CommitOffsets(t.Context(), "g", off)
+	require.NoError(t, err)
+	require.NoError(t, res.Error())
+
+	got, err = in.Committed(t.Context(), "g", topic)
+	require.NoError(t, err)
+	assert.Equal(t, map[int32]int64{0: 7, 2: 0}, got)
+	got, err = in.Committed(t.Context(), "g", "other")
+	require.NoError(t, err)
+	assert.Equal(t, map[int32]int64{1: 3}, got)
+}
+
+func TestInspectorRecordTime(t *testing.T) {
+	const topic = "stamps"
+	c := startCluster(t, topic)
+	base := time.Date(2026, 11, 22, 1, 0, 0, 0, time.UTC)
+	stamped := func(from, n int) []*kgo.Record {
+		var recs []*kgo.Record
+		for i := from; i < from+n; i++ {
+			recs = append(recs, &kgo.Record{Topic: topic, Value: []byte(strconv.Itoa(i)), Timestamp: base.Add(time.Duration(i) * time.Second)})
+		}
+		return recs
+	}
+	plain, err := kgo.NewClient(kgo.SeedBrokers(c.ListenAddrs()...), kgo.RecordPartitioner(kgo.ManualPartitioner()), kgo.ProducerLinger(0))
+	require.NoError(t, err)
+	defer plain.Close()
+	tx, err := kgo.NewClient(kgo.SeedBrokers(c.ListenAddrs()...), kgo.TransactionalID("stamps"),
+		kgo.RecordPartitioner(kgo.ManualPartitioner()), kgo.ProducerLinger(0))
+	require.NoError(t, err)
+	defer tx.Close()
+	// Offsets 0..2 plain, 3..4 aborted with its marker at 5, 6 plain.
+	require.NoError(t, plain.ProduceSync(t.Context(), stamped(0, 3)...).FirstErr())
+	require.NoError(t, tx.BeginTransaction())
+	require.NoError(t, tx.ProduceSync(t.Context(), stamped(3, 2)...).FirstErr())
+	require.NoError(t, tx.EndTransaction(t.Context(), kgo.TryAbort))
+	require.NoError(t, plain.ProduceSync(t.Context(), stamped(6, 1)...).FirstErr())
+	in := newInspector(t, c.ListenAddrs())
+
+	tests := []struct {
+		name      string
+		committed bool
+		offset    int64
+		want      int64 // -1: none
+	}{
+		{"first", false, 0, 0},
+		{"middle", false, 2, 2},
+		{"aborted record, uncommitted", false, 3, 3},
+		{"aborted record, committed", true, 3, 6},
+		{"marker", false, 5, 6},
+		{"last", true, 6, 6},
+		{"at the end", false, 7, -1},
+		{"at the end, committed", true, 7, -1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in.committed = tt.committed
+			s, ok, err := in.RecordTime(t.Context(), topic, 0, tt.offset)
+			require.NoError(t, err)
+			if tt.want < 0 {
+				assert.False(t, ok)
+				return
+			}
+			require.True(t, ok)
+			assert.Equal(t, tt.want, s.Offset)
+			assert.True(t, base.Add(time.Duration(tt.want)*time.Second).Equal(s.Time), "timestamp %s", s.Time)
+		})
+	}
+	in.committed = false
+	_, _, err = in.RecordTime(t.Context(), topic, 5, 0)
+	require.ErrorIs(t, err, ErrUnknownPartition)
+}
