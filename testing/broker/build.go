@@ -14,7 +14,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/sluicehq/sluice/testing/internal/proc"
+	"github.com/sluicehq/sluice/testing/proc"
 )
 
 // Package is the import path of the command Build compiles.

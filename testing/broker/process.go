@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sluicehq/sluice/testing/internal/proc"
+	"github.com/sluicehq/sluice/testing/proc"
 )
 
 const (

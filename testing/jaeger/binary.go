@@ -8,7 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 
-	"github.com/sluicehq/sluice/testing/internal/proc"
+	"github.com/sluicehq/sluice/testing/proc"
 )
 
 // Module is the Jaeger version Binary builds (Jaeger v2: the binary built

@@ -5,7 +5,7 @@ import (
 	"os"
 	"os/exec"
 
-	"github.com/sluicehq/sluice/testing/internal/proc"
+	"github.com/sluicehq/sluice/testing/proc"
 )
 
 // Module is the MinIO version Binary builds.

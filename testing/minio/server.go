@@ -11,7 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
-	"github.com/sluicehq/sluice/testing/internal/proc"
+	"github.com/sluicehq/sluice/testing/proc"
 	"github.com/sluicehq/sluice/transport/objstore"
 )
 
