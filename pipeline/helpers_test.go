@@ -3,7 +3,6 @@ package pipeline_test
 import (
 	"context"
 	"log/slog"
-	"os"
 	"strconv"
 	"testing"
 	"time"
@@ -15,24 +14,15 @@ import (
 
 	"github.com/sluicehq/sluice/pipeline"
 	"github.com/sluicehq/sluice/telemetry"
+	"github.com/sluicehq/sluice/testing/pipelinetest"
 )
 
-// testConfig archives topics from brokers to destURL with small rounds.
+// testConfig archives topics from brokers to destURL with small rounds
+// (pipelinetest.Config) and a 24h event span, so no round here seals on it.
 func testConfig(t *testing.T, brokers []string, destURL string, topics ...string) pipeline.Config {
-	cfg := pipeline.DefaultConfig()
-	cfg.Kafka.Brokers = brokers
-	cfg.Kafka.Topics = topics
-	cfg.Kafka.Group = "sluice-test"
-	cfg.Kafka.SessionTimeout = 10 * time.Second
-	cfg.Destination.URL = destURL
-	cfg.Buffer.Dir = t.TempDir()
-	cfg.Defaults.Policy.MaxRecords = 700
-	cfg.Defaults.Policy.Idle = 300 * time.Millisecond
+	t.Helper()
+	cfg := pipelinetest.Config(t, brokers, destURL, topics...)
 	cfg.Defaults.Policy.MaxEventSpan = 24 * time.Hour
-	cfg.ShutdownTimeout = 30 * time.Second
-	cfg.Defaults.Parser.Type = "json"
-	cfg.Defaults.Parser.JSON.TimeField = "ts"
-	cfg.Defaults.Parser.JSON.TimeFormat = "unix_ms"
 	return cfg
 }
 
@@ -163,17 +153,4 @@ func partAttr(p int32) attribute.KeyValue {
 	return telemetry.AttrDestinationPartition.String(strconv.Itoa(int(p)))
 }
 
-func testLogger(t *testing.T) *slog.Logger {
-	level := slog.LevelWarn
-	if os.Getenv("SLUICE_TEST_LOG") != "" {
-		level = slog.LevelDebug
-	}
-	return slog.New(slog.NewTextHandler(tWriter{t}, &slog.HandlerOptions{Level: level}))
-}
-
-type tWriter struct{ t *testing.T }
-
-func (w tWriter) Write(p []byte) (int, error) {
-	w.t.Log(string(p))
-	return len(p), nil
-}
+func testLogger(t *testing.T) *slog.Logger { return pipelinetest.Logger(t) }

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/sluicehq/sluice/testing/proc"
 )
 
 // Package is the import path of the command Build compiles.
@@ -55,13 +57,9 @@ func compile() (string, error) {
 	if gomod == "" || gomod == os.DevNull {
 		return "", errors.New("finding the module root: not inside a Go module")
 	}
-	cache, err := os.UserCacheDir()
+	dir, err := proc.BinDir()
 	if err != nil {
-		return "", fmt.Errorf("finding the cache directory: %w", err)
-	}
-	dir := filepath.Join(cache, "sluice", "bin")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", fmt.Errorf("creating %s: %w", dir, err)
+		return "", err
 	}
 	tmp, err := os.CreateTemp(dir, ".kafkabroker-*")
 	if err != nil {

@@ -1,7 +1,6 @@
 package broker
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -14,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/sluicehq/sluice/testing/proc"
 )
 
 const (
@@ -25,8 +26,6 @@ const (
 	// restartAttempts is how often Restart tries to bind the old address,
 	// which a client connection may briefly still hold.
 	restartAttempts = 20
-	// maxOutput caps the broker output kept for the test log.
-	maxOutput = 1 << 20
 )
 
 // ErrNotRunning is returned by Stop and Kill when the broker is not running.
@@ -56,7 +55,7 @@ type Options struct {
 type Process struct {
 	bin  string
 	opts Options
-	out  *output
+	out  *proc.Output
 
 	mu     sync.Mutex
 	cmd    *exec.Cmd
@@ -76,7 +75,7 @@ func Start(t testing.TB, opts Options) *Process {
 	if opts.Addr == "" {
 		opts.Addr = "127.0.0.1:0"
 	}
-	p := &Process{bin: Build(t), opts: opts, out: &output{}}
+	p := &Process{bin: Build(t), opts: opts, out: &proc.Output{}}
 	t.Cleanup(func() {
 		_ = p.Stop()
 		if t.Failed() {
@@ -244,26 +243,4 @@ func topicsFlag(topics map[string]int32) string {
 	}
 	sort.Strings(items)
 	return strings.Join(items, ",")
-}
-
-// output keeps the last maxOutput bytes a process writes.
-type output struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (o *output) Write(b []byte) (int, error) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	o.buf.Write(b)
-	if extra := o.buf.Len() - maxOutput; extra > 0 {
-		o.buf.Next(extra)
-	}
-	return len(b), nil
-}
-
-func (o *output) String() string {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return o.buf.String()
 }

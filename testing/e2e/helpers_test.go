@@ -3,7 +3,6 @@ package e2e
 import (
 	"context"
 	"log/slog"
-	"os"
 	"testing"
 	"time"
 
@@ -12,26 +11,15 @@ import (
 	"github.com/sluicehq/sluice/pipeline"
 	"github.com/sluicehq/sluice/stages/commit"
 	"github.com/sluicehq/sluice/testing/kafkatest"
+	"github.com/sluicehq/sluice/testing/pipelinetest"
 	"github.com/sluicehq/sluice/transport/objstore"
 )
 
 // testConfig is a configuration for a local test: small rounds so a test
 // sees many of them, short idle sealing.
 func testConfig(t *testing.T, brokers []string, destURL string, topics ...string) pipeline.Config {
-	cfg := pipeline.DefaultConfig()
-	cfg.Kafka.Brokers = brokers
-	cfg.Kafka.Topics = topics
-	cfg.Kafka.Group = "sluice-test"
-	cfg.Kafka.SessionTimeout = 10 * time.Second
-	cfg.Destination.URL = destURL
-	cfg.Buffer.Dir = t.TempDir()
-	cfg.Defaults.Policy.MaxRecords = 700
-	cfg.Defaults.Policy.Idle = 300 * time.Millisecond
-	cfg.ShutdownTimeout = 30 * time.Second
-	cfg.Defaults.Parser.Type = "json"
-	cfg.Defaults.Parser.JSON.TimeField = "ts"
-	cfg.Defaults.Parser.JSON.TimeFormat = "unix_ms"
-	return cfg
+	t.Helper()
+	return pipelinetest.Config(t, brokers, destURL, topics...)
 }
 
 // running is a pipeline running in the background.
@@ -69,20 +57,7 @@ func (r *running) stop(t *testing.T) error {
 	}
 }
 
-func testLogger(t *testing.T) *slog.Logger {
-	level := slog.LevelWarn
-	if os.Getenv("SLUICE_TEST_LOG") != "" {
-		level = slog.LevelDebug
-	}
-	return slog.New(slog.NewTextHandler(tWriter{t}, &slog.HandlerOptions{Level: level}))
-}
-
-type tWriter struct{ t *testing.T }
-
-func (w tWriter) Write(p []byte) (int, error) {
-	w.t.Log(string(p))
-	return len(p), nil
-}
+func testLogger(t *testing.T) *slog.Logger { return pipelinetest.Logger(t) }
 
 // requireKafkaCommitted checks the group's committed offsets equal the
 // progress records' next offsets.

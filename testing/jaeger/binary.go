@@ -4,11 +4,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
+
+	"github.com/sluicehq/sluice/testing/proc"
 )
 
 // Module is the Jaeger version Binary builds (Jaeger v2: the binary built
@@ -19,6 +19,9 @@ const Module = "github.com/jaegertracing/jaeger@v1.76.0"
 // binary, which Binary then uses as is.
 const EnvBinary = "SLUICE_JAEGER_BIN"
 
+// tool finds or builds Jaeger.
+var tool = proc.Tool{Name: "Jaeger", File: "jaeger", Env: EnvBinary, Build: build}
+
 // Binary finds the Jaeger v2 binary: $SLUICE_JAEGER_BIN, else
 // <os.UserCacheDir()>/sluice/bin/jaeger. If the cached binary is missing it
 // builds it there (about four minutes on two cores), holding a file lock so
@@ -27,44 +30,7 @@ const EnvBinary = "SLUICE_JAEGER_BIN"
 // "go install" refuses Jaeger's module because its go.mod has a replace
 // directive, so Binary downloads the module, copies it out of the read-only
 // module cache and runs "go build ./cmd/jaeger" in the copy.
-func Binary() (string, error) {
-	if p := os.Getenv(EnvBinary); p != "" {
-		if _, err := os.Stat(p); err != nil {
-			return "", fmt.Errorf("finding Jaeger from $%s: %w", EnvBinary, err)
-		}
-		return p, nil
-	}
-	cache, err := os.UserCacheDir()
-	if err != nil {
-		return "", fmt.Errorf("finding the cache directory: %w", err)
-	}
-	dir := filepath.Join(cache, "sluice", "bin")
-	bin := filepath.Join(dir, "jaeger")
-	if runtime.GOOS == "windows" {
-		bin += ".exe"
-	}
-	if _, err := os.Stat(bin); err == nil {
-		return bin, nil
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", fmt.Errorf("creating %s: %w", dir, err)
-	}
-	unlock, err := lockPath(filepath.Join(dir, ".jaeger.lock"))
-	if err != nil {
-		return "", fmt.Errorf("locking the Jaeger build: %w", err)
-	}
-	defer unlock()
-	// Another process may have built it while we waited for the lock.
-	if _, err := os.Stat(bin); err == nil {
-		return bin, nil
-	} else if !errors.Is(err, fs.ErrNotExist) {
-		return "", fmt.Errorf("finding Jaeger: %w", err)
-	}
-	if err := build(dir, bin); err != nil {
-		return "", fmt.Errorf("building Jaeger (%s): %w", Module, err)
-	}
-	return bin, nil
-}
+func Binary() (string, error) { return tool.Path() }
 
 // build downloads Module, copies it into a scratch directory under dir,
 // builds ./cmd/jaeger there and renames the result to bin.
@@ -85,14 +51,14 @@ func build(dir, bin string) error {
 	download.Dir, download.Env = scratch, env
 	out, err := download.Output()
 	if err != nil {
-		return fmt.Errorf("downloading: %w\n%s", err, stderrOf(err))
+		return fmt.Errorf("downloading %s: %w\n%s", Module, err, stderrOf(err))
 	}
 	var mod struct{ Dir, Error string }
 	if err := json.Unmarshal(out, &mod); err != nil {
 		return fmt.Errorf("reading go mod download output: %w", err)
 	}
 	if mod.Error != "" || mod.Dir == "" {
-		return fmt.Errorf("downloading: %s", mod.Error)
+		return fmt.Errorf("downloading %s: %s", Module, mod.Error)
 	}
 	src := filepath.Join(scratch, "src")
 	// CopyFS creates files writable by us, unlike the module cache's.

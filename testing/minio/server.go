@@ -1,18 +1,9 @@
 package minio
 
 import (
-	"bytes"
 	"context"
-	"errors"
-	"fmt"
-	"net"
-	"net/http"
 	"os"
 	"os/exec"
-	"runtime"
-	"strconv"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -20,21 +11,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/sluicehq/sluice/testing/proc"
 	"github.com/sluicehq/sluice/transport/objstore"
-)
-
-const (
-	// readyTimeout bounds the wait for a started server to answer its
-	// health check (generous: test machines are often busy).
-	readyTimeout = 60 * time.Second
-	// stopTimeout is how long a server has to exit after SIGTERM before it
-	// is killed.
-	stopTimeout = 10 * time.Second
-	// startAttempts is how often Start tries, in case a free port was taken
-	// between choosing it and MinIO binding it.
-	startAttempts = 3
-	// maxOutput caps the server output kept for the test log.
-	maxOutput = 1 << 20
 )
 
 // Server is a running MinIO server.
@@ -43,9 +21,13 @@ type Server struct {
 	Endpoint string
 	// AccessKey and SecretKey are the root credentials.
 	AccessKey, SecretKey string
-
-	out *output
 }
+
+// The root credentials of every started server.
+const (
+	accessKey = "sluice-test"
+	secretKey = "sluice-test-secret"
+)
 
 // Start starts a MinIO server on a free loopback port with a fresh temp data
 // dir, waits until it is ready, and stops it (SIGTERM, then SIGKILL) in
@@ -54,103 +36,23 @@ type Server struct {
 // if the test fails.
 func Start(t testing.TB) *Server {
 	t.Helper()
-	bin, err := Binary()
-	if err != nil {
-		if os.Getenv("CI") == "" {
-			t.Skipf("MinIO is not available (set $%s or allow go install): %v", EnvBinary, err)
-		}
-		t.Fatalf("MinIO is required when CI is set: %v", err)
-	}
-	for attempt := 1; ; attempt++ {
-		s, err := start(t, bin)
-		if err == nil {
-			return s
-		}
-		if attempt == startAttempts {
-			t.Fatalf("starting MinIO: %v", err)
-		}
-		t.Logf("starting MinIO (attempt %d): %v", attempt, err)
-	}
-}
-
-func start(t testing.TB, bin string) (*Server, error) {
-	addr, err := freeAddr()
-	if err != nil {
-		return nil, err
-	}
-	consoleAddr, err := freeAddr()
-	if err != nil {
-		return nil, err
-	}
-	s := &Server{
-		Endpoint:  "http://" + addr,
-		AccessKey: "sluice-test",
-		SecretKey: "sluice-test-secret",
-		out:       &output{},
-	}
-	cmd := exec.Command(bin, "server", "--address", addr, "--console-address", consoleAddr, t.TempDir())
-	cmd.Env = append(os.Environ(),
-		"MINIO_ROOT_USER="+s.AccessKey,
-		"MINIO_ROOT_PASSWORD="+s.SecretKey,
-		"MINIO_BROWSER=off",
-		"MINIO_UPDATE=off",
-	)
-	cmd.Stdout, cmd.Stderr = s.out, s.out
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("running %s: %w", bin, err)
-	}
-	exited := make(chan struct{})
-	go func() {
-		_ = cmd.Wait()
-		close(exited)
-	}()
-	stop := func() {
-		if runtime.GOOS == "windows" || cmd.Process.Signal(syscall.SIGTERM) != nil {
-			_ = cmd.Process.Kill()
-		}
-		select {
-		case <-exited:
-		case <-time.After(stopTimeout):
-			_ = cmd.Process.Kill()
-			<-exited
-		}
-	}
-	if err := s.waitReady(t, exited); err != nil {
-		stop()
-		return nil, fmt.Errorf("%w\nMinIO output:\n%s", err, s.out)
-	}
-	t.Cleanup(func() {
-		stop()
-		if t.Failed() {
-			t.Logf("MinIO output:\n%s", s.out)
-		}
+	bin := tool.Require(t)
+	addrs := proc.Start(t, proc.Server{
+		Name:  "MinIO",
+		Ports: 2, // S3 API, console
+		Command: func(dir string, addrs []string) (*exec.Cmd, error) {
+			cmd := exec.Command(bin, "server", "--address", addrs[0], "--console-address", addrs[1], dir)
+			cmd.Env = append(os.Environ(),
+				"MINIO_ROOT_USER="+accessKey,
+				"MINIO_ROOT_PASSWORD="+secretKey,
+				"MINIO_BROWSER=off",
+				"MINIO_UPDATE=off",
+			)
+			return cmd, nil
+		},
+		ReadyURL: func(addrs []string) string { return "http://" + addrs[0] + "/minio/health/live" },
 	})
-	return s, nil
-}
-
-// waitReady polls the liveness endpoint until it answers 200.
-func (s *Server) waitReady(t testing.TB, exited <-chan struct{}) error {
-	client := &http.Client{Timeout: time.Second}
-	deadline := time.Now().Add(readyTimeout)
-	for time.Now().Before(deadline) {
-		select {
-		case <-exited:
-			return errors.New("MinIO exited before it was ready")
-		default:
-		}
-		req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, s.Endpoint+"/minio/health/live", nil)
-		if err != nil {
-			return err
-		}
-		if resp, err := client.Do(req); err == nil {
-			_ = resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	return fmt.Errorf("MinIO not ready after %s", readyTimeout)
+	return &Server{Endpoint: "http://" + addrs[0], AccessKey: accessKey, SecretKey: secretKey}
 }
 
 // S3Config returns a configuration for objstore that reaches this server:
@@ -181,36 +83,4 @@ func (s *Server) CreateBucket(t testing.TB, name string) {
 	if _, err := client.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(name)}); err != nil {
 		t.Fatalf("creating bucket %q: %v", name, err)
 	}
-}
-
-// freeAddr returns a loopback address with a port that was free a moment ago.
-func freeAddr() (string, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", fmt.Errorf("finding a free port: %w", err)
-	}
-	defer func() { _ = l.Close() }()
-	return "127.0.0.1:" + strconv.Itoa(l.Addr().(*net.TCPAddr).Port), nil
-}
-
-// output keeps the last maxOutput bytes a process writes.
-type output struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (o *output) Write(p []byte) (int, error) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	o.buf.Write(p)
-	if extra := o.buf.Len() - maxOutput; extra > 0 {
-		o.buf.Next(extra)
-	}
-	return len(p), nil
-}
-
-func (o *output) String() string {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return o.buf.String()
 }
