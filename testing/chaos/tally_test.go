@@ -160,7 +160,7 @@ func (h *harness) summary(r *result) []string {
 	lines = append(lines,
 		fmt.Sprintf("S3 requests:           %d, %d hit by a fault", stats.Requests, r.faults),
 		fmt.Sprintf("rebalances seen:       %d (distinct group generations the processes were assigned in; %d assignments)", r.rebalances, r.assignments),
-		fmt.Sprintf("exits with an error:   %d (not by a signal of the suite)", r.errorExits),
+		fmt.Sprintf("exits with an error:   %d (exit status > 0, not killed by a signal; after SIGTERM too)", r.errorExits),
 		fmt.Sprintf("records produced:      %d", r.produced),
 	)
 	if m := h.missing(); len(m) > 0 {
