@@ -28,7 +28,9 @@ func TestChaos(t *testing.T) {
 	dir := t.TempDir()
 	h := &harness{
 		t: t, dir: dir, seed: seed, reaped: map[int]bool{},
-		rng: rand.New(rand.NewPCG(seed, 0x5eed_c4a05)),
+		rng:      rand.New(rand.NewPCG(seed, 0x5eed_c4a05)),
+		duration: *durationFlag,
+		n:        tally{kinds: map[kind]int{}},
 	}
 	h.minio = minio.Start(t)
 	h.minio.CreateBucket(t, bucket)
@@ -39,6 +41,7 @@ func TestChaos(t *testing.T) {
 	brokerDir := filepath.Join(dir, "broker")
 	require.NoError(t, os.MkdirAll(brokerDir, 0o755))
 	h.broker = broker.Start(t, broker.Options{Topics: map[string]int32{topic: partitions}, DataDir: brokerDir})
+	h.adm = admin(t, h.broker.Addr())
 	st, err := objstore.Open(t.Context(), destURL, h.minio.S3Config(), objstore.Settings{})
 	require.NoError(t, err)
 
@@ -52,7 +55,7 @@ func TestChaos(t *testing.T) {
 	prod.run(*rateFlag)
 	h.logf("chaos run: seed=%d duration=%s rate=%d/s", seed, *durationFlag, *rateFlag)
 
-	h.run(*durationFlag)
+	h.run()
 	require.False(t, t.Failed(), "the chaos scheduler failed")
 
 	// Wind down: no more chaos, everything produced acknowledged.
@@ -90,7 +93,7 @@ func TestChaos(t *testing.T) {
 	h.tick(false) // logs the exits
 	require.Empty(t, h.alive(false))
 	final := []*proc{startProc(t, h, false)}
-	h.n.starts++
+	h.n.kinds[kindStart]++
 	h.logf("waiting for sluice #%d to make everything durable", final[0].id)
 	require.True(t, final[0].waitReady(2*time.Minute), "final sluice #%d did not start", final[0].id)
 	archivetest.WaitDurable(t, st, topic, end, 5*time.Minute)
@@ -100,16 +103,25 @@ func TestChaos(t *testing.T) {
 	require.Equal(t, 0, final[0].cmd.ProcessState.ExitCode(), "final sluice #%d exit code", final[0].id)
 
 	h.check(st, acked, end, &r)
+	if *requireKindsFlag {
+		for _, k := range h.missing() {
+			t.Errorf("chaos kind %q did not happen in this run (-chaos.require-kinds)", k)
+		}
+		if h.n.actions < minActions {
+			t.Errorf("the run did %d actions, fewer than %d (-chaos.require-kinds)", h.n.actions, minActions)
+		}
+	}
 }
 
 // result is the outcome the last line reports.
 type result struct {
-	produced            int64
-	duplicates, losses  int64
-	crashWindow, faults int64
-	// rebalances counts partition assignments logged by the processes;
+	produced           int64
+	duplicates, losses int64
+	faults             int64
+	// assignments counts partition assignments logged by the processes,
+	// rebalances the distinct group generations they were assigned in;
 	// errorExits counts processes that exited by themselves with an error.
-	rebalances, errorExits int
+	assignments, rebalances, errorExits int
 }
 
 // report prints what the run did, the tails of the processes' stderr when it
@@ -117,18 +129,13 @@ type result struct {
 func (h *harness) report(r *result) {
 	t := h.t
 	for _, p := range h.procs {
-		out := p.output()
-		if strings.Contains(out, crashLine) {
-			r.crashWindow++
-		}
-		r.rebalances += strings.Count(out, assignedLine)
 		if !p.alive() && p.cmd.ProcessState.ExitCode() > 0 {
 			r.errorExits++
 			t.Logf("sluice #%d exited with an error; last lines:\n%s", p.id, p.tail(5))
 		}
 	}
-	stats := h.proxy.Stats()
-	for _, n := range stats.Injected {
+	r.assignments, r.rebalances = h.rebalances()
+	for _, n := range h.proxy.Stats().Injected {
 		r.faults += n
 	}
 	if t.Failed() {
@@ -139,27 +146,23 @@ func (h *harness) report(r *result) {
 		t.Logf("--- broker output tail:\n%s", out[max(0, len(out)-4000):])
 		t.Logf("--- consumer group: %s", describeGroup(h.broker.Addr()))
 	}
-	n := h.n
-	lines := []string{
-		fmt.Sprintf("actions:               %d", n.actions),
-		fmt.Sprintf("processes started:     %d (%d with the crash hook)", n.starts+n.crashyStarts, n.crashyStarts),
-		fmt.Sprintf("SIGKILLs:              %d", n.kills),
-		fmt.Sprintf("crash-window kills:    %d (the hook fired between upload and commit)", r.crashWindow),
-		fmt.Sprintf("graceful stops:        %d", n.terms),
-		fmt.Sprintf("pauses past timeout:   %d", n.pauses),
-		fmt.Sprintf("S3 fault periods:      %d, requests hit: %v of %d", n.s3Faults, stats.Injected, stats.Requests),
-		fmt.Sprintf("broker restarts:       %d", n.brokerRestarts),
-		fmt.Sprintf("partition assignments: %d (rebalances seen by the processes)", r.rebalances),
-		fmt.Sprintf("exits with an error:   %d (not by a signal of the suite)", r.errorExits),
-		fmt.Sprintf("records produced:      %d", r.produced),
+	if *logDirFlag != "" {
+		h.keepLogs(*logDirFlag)
 	}
-	t.Log("chaos summary:\n  " + strings.Join(lines, "\n  "))
+	t.Log("chaos summary:\n  " + strings.Join(h.summary(r), "\n  "))
 	verdict := "PASS"
 	if t.Failed() {
 		verdict = "FAIL"
 	}
-	line := fmt.Sprintf("CHAOS RESULT: %s seed=%d actions=%d kills=%d crash_window_kills=%d pauses=%d graceful=%d broker_restarts=%d faults=%d produced=%d duplicates=%d losses=%d",
-		verdict, h.seed, n.actions, n.kills, r.crashWindow, n.pauses, n.terms, n.brokerRestarts, r.faults, r.produced, r.duplicates, r.losses)
+	missing := "none"
+	if m := h.missing(); len(m) > 0 {
+		missing = strings.ReplaceAll(strings.ToLower(joinKinds(m)), " ", "_")
+	}
+	n := h.n
+	line := fmt.Sprintf("CHAOS RESULT: %s seed=%d duration=%s actions=%d kills=%d crash_window_kills=%d pauses=%d graceful=%d s3_fault_periods=%d broker_restarts=%d scale_outs=%d scale_ins=%d rebalances=%d faults=%d produced=%d duplicates=%d losses=%d missing_kinds=%s",
+		verdict, h.seed, h.duration, n.actions, n.kinds[kindKill], h.crashWindows(), n.kinds[kindZombie], n.kinds[kindTerm],
+		n.kinds[kindS3Status]+n.kinds[kindS3Delay]+n.kinds[kindS3Reset]+n.kinds[kindS3ResetResp],
+		n.kinds[kindBrokerRestart], n.kinds[kindScaleOut], n.kinds[kindScaleIn], r.rebalances, r.faults, r.produced, r.duplicates, r.losses, missing)
 	t.Log(line)
 	fmt.Println(line)
 }

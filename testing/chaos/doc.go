@@ -9,16 +9,29 @@
 // checks that `sluice verify` finds nothing and that every offset the broker
 // holds is stored in exactly one object.
 //
+// The run starts with one process. Its scale plan, one cycle per three
+// minutes of the run, scales out to three processes one at a time and, half
+// a cycle later, back in to one (SIGTERM and SIGKILL by turns), waiting after
+// each step until the group settled: every active process assigned
+// partitions in one new generation and the broker describing the group as
+// stable with one member per process. Between the scale phases the scheduler
+// draws an action every 1.5 to 4 seconds; during them only S3 faults. After
+// 40% of the run it prefers kinds of chaos that have not happened yet.
+//
 // The suite builds behind the chaos build tag:
 //
-//	go test -tags chaos -v -run TestChaos ./testing/chaos/ -chaos.seed=1 -chaos.duration=90s
+//	go test -tags chaos -v -run TestChaos ./testing/chaos/ -chaos.seed=1 -chaos.duration=3m
+//
+// -chaos.require-kinds fails a run in which a kind of chaos did not happen or
+// that did fewer than 30 actions (CI sets it); -chaos.logdir keeps the
+// processes' logs.
 //
 // A seed fixes the scheduler's choices, the proxy's fault dice and the crash
 // hook's dice; which process a choice hits still depends on timing (a
 // crash-hooked process dies when it dies), so a seed replays a run closely,
 // not exactly. The scheduler's log, stamped with times, tells what happened.
 //
-// It prints what it did and a line CI can read:
+// It prints what it did, per kind, and a line CI can read:
 //
-//	CHAOS RESULT: PASS seed=1 actions=N kills=.. pauses=.. faults=.. duplicates=0 losses=0
+//	CHAOS RESULT: PASS seed=1 duration=3m0s actions=N kills=.. ... scale_outs=.. scale_ins=.. rebalances=.. duplicates=0 losses=0 missing_kinds=none
 package chaos

@@ -5,10 +5,11 @@ package chaos
 import (
 	"fmt"
 	"math/rand/v2"
-	"slices"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/twmb/franz-go/pkg/kadm"
 
 	"github.com/sluicehq/sluice/testing/broker"
 	"github.com/sluicehq/sluice/testing/faults"
@@ -25,11 +26,6 @@ const (
 	maxProcs       = 3
 )
 
-// counts is what the scheduler did.
-type counts struct {
-	actions, starts, crashyStarts, kills, terms, pauses, s3Faults, brokerRestarts int
-}
-
 // harness owns the processes of one chaos run. Only the test goroutine
 // touches it.
 type harness struct {
@@ -41,6 +37,14 @@ type harness struct {
 	broker *broker.Process
 	minio  *minio.Server
 	proxy  *faults.Proxy
+	// adm describes the consumer group to tell when it settled.
+	adm *kadm.Client
+	// duration is how long the scheduler injects chaos.
+	duration time.Duration
+	// next is when the scheduler's next action is due.
+	next time.Time
+	// brokerDowns are the times the broker was killed.
+	brokerDowns []time.Time
 
 	procs  []*proc
 	nextID int
@@ -48,7 +52,7 @@ type harness struct {
 	reaped map[int]bool
 	// faultUntil is when the active S3 fault is cleared (zero: none).
 	faultUntil time.Time
-	n          counts
+	n          tally
 }
 
 // logf logs one line stamped with the time since the run began.
@@ -131,111 +135,7 @@ func (h *harness) tick(keepOne bool) {
 	}
 	if keepOne && len(h.alive(true)) == 0 {
 		p := startProc(h.t, h, false)
-		h.n.starts++
+		h.n.kinds[kindStart]++
 		h.logf("start sluice #%d (none was active)", p.id)
-	}
-}
-
-// action is one kind of chaos.
-type action struct {
-	name   string
-	weight int
-	ok     func(h *harness) bool
-	do     func(h *harness)
-}
-
-var actions = []action{
-	{"start", 3, func(h *harness) bool { return len(h.alive(false)) < maxProcs }, func(h *harness) {
-		p := startProc(h.t, h, false)
-		h.n.starts++
-		h.logf("start sluice #%d", p.id)
-	}},
-	{"start-crashy", 3, func(h *harness) bool { return len(h.alive(false)) < maxProcs }, func(h *harness) {
-		p := startProc(h.t, h, true)
-		h.n.crashyStarts++
-		h.logf("start sluice #%d with the crash-before-commit hook at 0.3", p.id)
-	}},
-	{"kill", 3, func(h *harness) bool { return len(h.alive(false)) > 0 }, func(h *harness) {
-		p := h.pick(h.alive(false))
-		p.signal(h.t, syscall.SIGKILL)
-		p.paused = false
-		h.n.kills++
-		h.logf("SIGKILL sluice #%d", p.id)
-		if !p.waitExit(10 * time.Second) {
-			h.t.Errorf("sluice #%d still running 10s after SIGKILL", p.id)
-		}
-	}},
-	{"term", 2, func(h *harness) bool { return len(h.ready()) > 0 }, func(h *harness) {
-		p := h.pick(h.ready())
-		p.signal(h.t, syscall.SIGTERM)
-		p.stopping = true
-		h.n.terms++
-		h.logf("SIGTERM sluice #%d (graceful stop)", p.id)
-	}},
-	{"pause", 2, func(h *harness) bool { return len(h.alive(true)) > 0 }, func(h *harness) {
-		p := h.pick(h.alive(true))
-		d := sessionTimeout + time.Duration(2000+h.rng.IntN(4000))*time.Millisecond
-		p.signal(h.t, syscall.SIGSTOP)
-		p.paused, p.resume = true, time.Now().Add(d)
-		h.n.pauses++
-		h.logf("SIGSTOP sluice #%d for %s (past the session timeout)", p.id, d.Round(time.Millisecond))
-	}},
-	{"s3-fault", 3, func(h *harness) bool { return h.faultUntil.IsZero() }, func(h *harness) {
-		f := []faults.Fault{
-			{Kind: faults.Status5xx, Rate: 0.3},
-			{Kind: faults.Delay, Rate: 0.5, Delay: time.Duration(500+h.rng.IntN(2000)) * time.Millisecond},
-			{Kind: faults.Reset, Rate: 0.3},
-			{Kind: faults.ResetResponse, Rate: 0.3},
-		}[h.rng.IntN(4)]
-		d := time.Duration(2000+h.rng.IntN(4000)) * time.Millisecond
-		if err := h.proxy.Set(f); err != nil {
-			h.t.Errorf("setting S3 fault: %v", err)
-			return
-		}
-		h.faultUntil = time.Now().Add(d)
-		h.n.s3Faults++
-		h.logf("S3 fault %s rate %.1f (delay %s) for %s", f.Kind, f.Rate, f.Delay, d.Round(time.Millisecond))
-	}},
-	{"broker-restart", 1, func(*harness) bool { return true }, func(h *harness) {
-		h.logf("SIGKILL broker")
-		if err := h.broker.Kill(); err != nil {
-			h.t.Errorf("killing the broker: %v", err)
-		}
-		h.broker.Restart(h.t)
-		h.n.brokerRestarts++
-		h.logf("broker restarted on %s", h.broker.Addr())
-	}},
-}
-
-// pick returns one of ps, chosen by the seeded source.
-func (h *harness) pick(ps []*proc) *proc { return ps[h.rng.IntN(len(ps))] }
-
-// act picks an action that can be done now, weighted, and does it.
-func (h *harness) act() {
-	var ok []action
-	total := 0
-	for _, a := range actions {
-		if a.ok(h) {
-			ok = append(ok, a)
-			total += a.weight
-		}
-	}
-	r := h.rng.IntN(total)
-	i := slices.IndexFunc(ok, func(a action) bool { r -= a.weight; return r < 0 })
-	h.n.actions++
-	ok[i].do(h)
-}
-
-// run drives the chaos until d is over: an action every 1.5 to 4 seconds.
-func (h *harness) run(d time.Duration) {
-	deadline := time.Now().Add(d)
-	next := time.Now().Add(3 * time.Second)
-	for time.Now().Before(deadline) && !h.t.Failed() {
-		h.tick(true)
-		if !time.Now().Before(next) {
-			h.act()
-			next = time.Now().Add(time.Duration(1500+h.rng.IntN(2500)) * time.Millisecond)
-		}
-		time.Sleep(100 * time.Millisecond)
 	}
 }

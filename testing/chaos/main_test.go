@@ -16,6 +16,11 @@ var (
 	seedFlag     = flag.Uint64("chaos.seed", 1, "seed of the chaos scheduler, the fault proxy and the crash hook")
 	durationFlag = flag.Duration("chaos.duration", 90*time.Second, "how long the scheduler injects chaos")
 	rateFlag     = flag.Int("chaos.rate", 300, "records produced per second")
+	// requireKindsFlag makes the run fail unless every kind of chaos
+	// happened and it did at least minActions actions (CI sets it).
+	// logDirFlag names a directory to copy the processes' logs to.
+	logDirFlag       = flag.String("chaos.logdir", "", "copy every process's stderr and the broker's output to this directory at the end")
+	requireKindsFlag = flag.Bool("chaos.require-kinds", false, "fail unless every kind of chaos happened (and at least 30 actions)")
 )
 
 // binary is the sluice binary TestMain builds.

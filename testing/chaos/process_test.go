@@ -161,3 +161,21 @@ func startProc(t *testing.T, h *harness, crashy bool) *proc {
 	h.procs = append(h.procs, p)
 	return p
 }
+
+// keepLogs copies every process's stderr and the broker's output to dir.
+func (h *harness) keepLogs(dir string) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		h.t.Errorf("keeping the logs: %v", err)
+		return
+	}
+	write := func(name, content string) {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+			h.t.Errorf("keeping the logs: %v", err)
+		}
+	}
+	for _, p := range h.procs {
+		write(fmt.Sprintf("sluice-%02d.log", p.id), p.describe()+"\n"+p.output())
+	}
+	write("broker.log", h.broker.Output())
+	h.logf("logs kept in %s", dir)
+}
