@@ -82,7 +82,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.workDir, "work-dir", "", "scratch directory for broker data, outputs and binaries (default: the system temp dir); emptied afterwards")
 	fs.BoolVar(&o.cpuProfile, "cpuprofile", false, "have sluice write pprof CPU and heap (alloc) profiles of each run into the results directory")
 	fs.Int64Var(&o.maxBytes, "max-bytes", 128<<20, "sluice policy.max_bytes: file size at which a round is sealed")
-	fs.DurationVar(&o.idle, "idle", time.Second, "sluice policy.idle: seals the last rounds this long after the last record")
+	fs.DurationVar(&o.idle, "idle", 2*time.Second, "sluice policy.idle (rounds are sealed by count at each partition's last record; idle only seals what a stall leaves open)")
 	fs.BoolVar(&o.skipMinIO, "no-minio", false, "skip the MinIO row")
 	fs.BoolVar(&o.skipTrace, "no-tracing", false, "skip the run with tracing on")
 	fs.BoolVar(&o.sweep, "sweep", false, "run the scaling sweeps instead of the comparison")

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io/fs"
@@ -26,8 +27,12 @@ type sluiceRun struct {
 	// Format is "parquet" or "jsonl" (always zstd).
 	Format string
 	// Dest is "file" or "s3".
-	Dest         string
-	MaxBytes     int64
+	Dest     string
+	MaxBytes int64
+	// MaxRecords seals rounds by count; 0 means the records of one
+	// partition, so that each partition's last round is sealed the moment
+	// its last record arrives instead of Idle later.
+	MaxRecords   int64
 	MaxOpenFiles int
 	// MaxEventSpan must cover the event times of a round; 0 means 10m.
 	MaxEventSpan time.Duration
@@ -69,6 +74,7 @@ defaults:
     compression: zstd
   policy:
     max_bytes: {{.MaxBytes}}
+    max_records: {{.MaxRecords}}
     max_event_span: {{.Span}}
     idle: {{.Idle}}
 log:
@@ -102,7 +108,8 @@ func (h *harness) runSluice(ctx context.Context, data loaded, r sluiceRun) (Resu
 		"Broker": h.broker.addr, "Topic": data.Topic, "Group": group,
 		"BufferDir": filepath.Join(dir, "buffer"), "Format": r.Format,
 		"MaxBytes": r.MaxBytes, "MaxOpenFiles": max(r.MaxOpenFiles, 1000),
-		"Span": durationOr(r.MaxEventSpan, 10*time.Minute).String(), "Idle": r.Idle.String(),
+		"MaxRecords": cmp.Or(r.MaxRecords, (data.Records+int64(data.Partitions)-1)/int64(data.Partitions)),
+		"Span":       durationOr(r.MaxEventSpan, 10*time.Minute).String(), "Idle": r.Idle.String(),
 		"User": minioUser, "Secret": minioSecret, "S3": "", "OTLP": "",
 	}
 	var (

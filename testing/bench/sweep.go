@@ -129,15 +129,15 @@ func (h *harness) sweepPoints() []sweepPoint {
 			},
 		})
 	}
-	sizes := []int64{16 << 20, 128 << 20}
-	if o.sweepFile > sizes[len(sizes)-1] {
-		sizes = append(sizes, o.sweepFile)
+	var sizes []int64
+	for _, size := range []int64{16 << 20, 128 << 20, 1 << 30} {
+		if size < o.sweepFile {
+			sizes = append(sizes, size)
+		}
 	}
+	sizes = append(sizes, o.sweepFile)
 	fileRecords := o.sweepFile*21/20/fileSweepRecordSize + 1
 	for _, size := range sizes {
-		if size > o.sweepFile {
-			continue
-		}
 		pts = append(pts, sweepPoint{
 			sweep: "file size",
 			data:  dataset{Partitions: 1, Records: fileRecords, RecordSize: fileSweepRecordSize},
