@@ -14,7 +14,10 @@ import (
 
 // newRunCommand returns "sluice run".
 func newRunCommand(s streams) *cobra.Command {
-	var path string
+	var (
+		path string
+		prof profileFlags
+	)
 	cmd := &cobra.Command{
 		Use:   "run -c FILE",
 		Short: "Archive the configured topics until SIGINT or SIGTERM",
@@ -26,7 +29,16 @@ was not committed is read again from Kafka on the next start.
 Exit codes: 0 after a clean shutdown, 1 on a runtime error (unreachable broker
 or store, unknown topic), 2 on an invalid configuration.`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		RunE: func(cmd *cobra.Command, _ []string) (err error) {
+			stopProfile, err := prof.start()
+			if err != nil {
+				return err
+			}
+			defer func() {
+				if perr := stopProfile(); perr != nil && err == nil {
+					err = &exitError{code: exitRuntime, err: perr}
+				}
+			}()
 			cfg, err := loadConfig(path, s.stderr)
 			if err != nil {
 				return err
@@ -67,5 +79,6 @@ or store, unknown topic), 2 on an invalid configuration.`,
 		},
 	}
 	addConfigFlag(cmd, &path)
+	addProfileFlags(cmd, &prof)
 	return cmd
 }

@@ -1,0 +1,65 @@
+package buffer_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/sluicehq/sluice/internal/units"
+	"github.com/sluicehq/sluice/stages"
+	"github.com/sluicehq/sluice/stages/buffer"
+)
+
+// BenchmarkAppend measures the buffer's per-record cost for one Kafka
+// partition: in memory, spilling all the time (a 1 MiB budget), and spread
+// over 1000 open files. Sealed rounds are dropped (their spills deleted), so
+// sealing and spilling are in the figures, encoding and uploading are not.
+func BenchmarkAppend(b *testing.B) {
+	for _, bc := range []struct {
+		name   string
+		memory units.ByteSize
+		dirs   int
+	}{
+		{"memory", 64 << 20, 1},
+		{"spill", buffer.MinMemory, 1},
+		{"1000_files", 64 << 20, 1000},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			s, err := buffer.New(buffer.Config{Dir: b.TempDir(), Memory: bc.memory, MaxOpenFiles: 2000}, buffer.Settings{
+				Publish: func(_ context.Context, r *stages.Round) error { return os.RemoveAll(r.SpillDir()) },
+				Topic: func(string) buffer.TopicSettings {
+					return buffer.TopicSettings{Extension: ".parquet", Policy: buffer.Policy{
+						MaxBytes: 128 << 20, MaxRecords: 100_000, MaxEventSpan: time.Hour, Idle: time.Hour,
+					}}
+				},
+			})
+			require.NoError(b, err)
+			require.NoError(b, s.Start())
+			defer func() { require.NoError(b, s.Close()) }()
+			s.Assign("events", 0, 0, nil)
+
+			dirs := make([]string, bc.dirs)
+			for i := range dirs {
+				dirs[i] = fmt.Sprintf("events/dt=2026-11-22/hr=%04d", i)
+			}
+			value := []byte(`{"id":"8f2c1e4a77b14c2e","ts":1795309800000,"event":"page_view","user":{"id":12345,"name":"alice"},` +
+				`"url":"https://example.com/some/path?x=1&y=2","props":{"a":1.5,"b":true,"c":null},"pad":"qwertyuiopasdfghjklzxcvbnm"}`)
+			base := time.Date(2026, 11, 22, 1, 0, 0, 0, time.UTC)
+			rec := stages.Record{Topic: "events", Key: []byte("u12345"), Value: value, Timestamp: base, EventTime: base}
+			b.SetBytes(int64(rec.Size()))
+			b.ReportAllocs()
+			var off int64
+			for b.Loop() {
+				rec.Offset = off
+				if err := s.Append(b.Context(), &rec, dirs[off%int64(len(dirs))]); err != nil {
+					b.Fatal(err)
+				}
+				off++
+			}
+		})
+	}
+}

@@ -1,0 +1,110 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// Row keys, for ratios.
+const (
+	keyKcat        = "kcat"
+	keyCeiling     = "ceiling"
+	keyFileParquet = "file-parquet"
+	keyFileJSONL   = "file-jsonl"
+	keyS3Parquet   = "s3-parquet"
+	keyTraced      = "file-parquet-traced"
+)
+
+// compare is the default run: every row on the same preloaded topic.
+func (h *harness) compare(ctx context.Context) error {
+	o := h.opts
+	h.logf("preloading %d records of %d B over %d partitions", o.records, o.recordSize, o.partitions)
+	t0 := time.Now()
+	data, err := preload(ctx, h.broker, dataset{Topic: "events", Partitions: o.partitions, Records: o.records, RecordSize: o.recordSize, Seed: o.seed})
+	if err != nil {
+		return err
+	}
+	h.logf("preloaded %.1f MB in %s", float64(data.Bytes)/1e6, time.Since(t0).Round(time.Millisecond))
+
+	rep := Report{Kind: "compare", Started: h.started, Machine: h.machine, Options: h.optionMap()}
+	add := func(r Result, err error) error {
+		if err != nil {
+			return fmt.Errorf("measuring: %w", err)
+		}
+		h.logf("%-58s %8.1fs %10.0f rec/s %7.1f MB/s %6.2f CPU s/M %7.1f MiB", r.Name, r.WallSeconds, r.RecordsPerS, r.MBPerS, r.CPUPerMillio, r.PeakRSSMiB)
+		rep.Results = append(rep.Results, r)
+		return nil
+	}
+	h.logf("running kcat")
+	if err := add(runKcat(data, h.broker.addr)); err != nil {
+		return err
+	}
+	h.logf("running the framework ceiling")
+	if err := add(runCeiling(h.bins.consumer, data, h.broker.addr, fmt.Sprintf("bench-ceiling-%d", time.Now().UnixNano()))); err != nil {
+		return err
+	}
+	runs := []sluiceRun{
+		{Name: "sluice → file:// Parquet zstd", Key: keyFileParquet, Format: "parquet", Dest: "file"},
+		{Name: "sluice → file:// JSON lines zstd", Key: keyFileJSONL, Format: "jsonl", Dest: "file"},
+	}
+	if h.minio != nil {
+		runs = append(runs, sluiceRun{Name: "sluice → MinIO (S3) Parquet zstd", Key: keyS3Parquet, Format: "parquet", Dest: "s3"})
+	}
+	if !o.skipTrace {
+		runs = append(runs, sluiceRun{Name: "sluice → file:// Parquet zstd, tracing on (ratio 0.001)", Key: keyTraced, Format: "parquet", Dest: "file", Traced: true})
+	}
+	for _, r := range runs {
+		r.MaxBytes, r.Idle, r.Profile = o.maxBytes, o.idle, h.profileDir()
+		h.logf("running %s", r.Name)
+		if err := add(h.runSluice(ctx, data, r)); err != nil {
+			return err
+		}
+	}
+	rep.Ratios = ratios(rep.Results)
+	rep.Targets = compareTargets(rep.Results, h.otlp.requests.Load())
+	printTable(h.out, rep)
+	return writeReport(h.opts.results, rep)
+}
+
+// ratios are the throughput ratios 3/2, 4/2 and 3/1, and CPU per
+// record of sluice over the ceiling.
+func ratios(rs []Result) []Ratio {
+	by := map[string]Result{}
+	for _, r := range rs {
+		by[r.Key] = r
+	}
+	var out []Ratio
+	for _, q := range []struct{ name, num, den string }{
+		{"sluice file Parquet / framework ceiling (3/2)", keyFileParquet, keyCeiling},
+		{"sluice file JSON lines / framework ceiling (3/2)", keyFileJSONL, keyCeiling},
+		{"sluice MinIO Parquet / framework ceiling (4/2)", keyS3Parquet, keyCeiling},
+		{"sluice file Parquet / kcat (3/1)", keyFileParquet, keyKcat},
+		{"framework ceiling / kcat (2/1)", keyCeiling, keyKcat},
+		{"traced / untraced sluice file Parquet", keyTraced, keyFileParquet},
+	} {
+		n, ok1 := by[q.num]
+		d, ok2 := by[q.den]
+		if ok1 && ok2 && d.RecordsPerS > 0 {
+			out = append(out, Ratio{Name: q.name, Value: round(n.RecordsPerS/d.RecordsPerS, 3)})
+		}
+	}
+	return out
+}
+
+// compareTargets checks the targets the comparison measures (the memory
+// target is the sweep's).
+func compareTargets(rs []Result, otlpRequests int64) []Target {
+	var out []Target
+	for _, r := range ratios(rs) {
+		switch r.Name {
+		case "sluice file Parquet / framework ceiling (3/2)":
+			out = append(out, Target{Name: "sluice → file Parquet ≥ 0.8 × framework ceiling", Measured: fmt.Sprintf("%.2f ×", r.Value), Met: r.Value >= 0.8})
+		case "traced / untraced sluice file Parquet":
+			cost := (1 - r.Value) * 100
+			out = append(out, Target{Name: "tracing at the default ratio costs ≤ 5% throughput",
+				Measured: fmt.Sprintf("%.1f%% (%d OTLP exports received)", cost, otlpRequests), Met: cost <= 5})
+		}
+	}
+	return out
+}
