@@ -17,6 +17,7 @@ import (
 	"github.com/sluicehq/sluice/internal/verify"
 	"github.com/sluicehq/sluice/stages/commit"
 	"github.com/sluicehq/sluice/testing/archivetest"
+	"github.com/sluicehq/sluice/transport/kafka"
 	"github.com/sluicehq/sluice/transport/objstore"
 )
 
@@ -78,9 +79,16 @@ func (h *harness) check(st objstore.Store, acked map[int32][]int64, end map[int3
 	}
 	archivetest.RequireExactlyOnce(t, rows, topic, end)
 
-	// sluice verify finds nothing.
-	rep, err := verify.Run(t.Context(), verify.Config{Topics: []string{topic}}, verify.Settings{Store: st, TempDir: t.TempDir()})
+	// sluice verify, asking the broker about any gap, finds nothing.
+	kcfg := kafka.DefaultConfig()
+	kcfg.Brokers, kcfg.Topics = []string{h.broker.Addr()}, []string{topic}
+	in, err := kafka.NewInspector(kcfg)
 	require.NoError(t, err)
+	defer in.Close()
+	rep, err := verify.Run(t.Context(), verify.Config{Topics: []string{topic}},
+		verify.Settings{Store: st, TempDir: t.TempDir(), Broker: in})
+	require.NoError(t, err)
+	assert.True(t, rep.BrokerConsulted, "verify asked the broker")
 	if !rep.OK {
 		var b strings.Builder
 		_ = rep.WriteText(&b)
