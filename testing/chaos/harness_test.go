@@ -62,12 +62,13 @@ func (h *harness) logf(format string, args ...any) {
 }
 
 // config is the sluice configuration of one process.
-func (h *harness) config(bufferDir string) string {
+func (h *harness) config(bufferDir, clientID string) string {
 	s3 := h.minio.S3Config()
 	return fmt.Sprintf(`kafka:
   brokers: [%s]
   topics: [%s]
   group: %s
+  client_id: %s
   session_timeout: %s
 destination:
   url: %s
@@ -87,7 +88,7 @@ defaults:
 shutdown_timeout: 30s
 log:
   level: info
-`, h.broker.Addr(), topic, group, sessionTimeout, destURL, h.proxy.URL(), s3.AccessKeyID, s3.SecretAccessKey, bufferDir)
+`, h.broker.Addr(), topic, group, clientID, sessionTimeout, destURL, h.proxy.URL(), s3.AccessKeyID, s3.SecretAccessKey, bufferDir)
 }
 
 // ready returns the active processes that are ready for a graceful stop.

@@ -121,6 +121,10 @@ func (p *proc) describe() string {
 	return fmt.Sprintf("sluice #%d (pid %d, %s, %s)", p.id, p.cmd.Process.Pid, kind, state)
 }
 
+// clientID is the Kafka client id of process id: the broker's group
+// description names the process holding each member's partitions.
+func clientID(id int) string { return fmt.Sprintf("sluice-chaos-%02d", id) }
+
 // startProc starts `sluice run` with its own config and buffer directory
 // (written by writeConfig) and stderr file. The process is killed in
 // t.Cleanup if still running.
@@ -131,7 +135,7 @@ func startProc(t *testing.T, h *harness, crashy bool) *proc {
 	dir := filepath.Join(h.dir, fmt.Sprintf("sluice-%02d", id))
 	require.NoError(t, os.MkdirAll(dir, 0o755))
 	cfg := filepath.Join(dir, "sluice.yaml")
-	require.NoError(t, os.WriteFile(cfg, []byte(h.config(filepath.Join(dir, "buffer"))), 0o644))
+	require.NoError(t, os.WriteFile(cfg, []byte(h.config(filepath.Join(dir, "buffer"), clientID(id))), 0o644))
 	errPath := filepath.Join(dir, "stderr.log")
 	errFile, err := os.Create(errPath)
 	require.NoError(t, err)
