@@ -1,8 +1,6 @@
 package verify_test
 
 import (
-	"context"
-	"log/slog"
 	"maps"
 	"os"
 	"path/filepath"
@@ -15,8 +13,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sluicehq/sluice/pipeline"
-	"github.com/sluicehq/sluice/testing/archivetest"
 	"github.com/sluicehq/sluice/testing/kafkatest"
+	"github.com/sluicehq/sluice/testing/pipelinetest"
 	"github.com/sluicehq/sluice/transport/objstore"
 )
 
@@ -61,38 +59,13 @@ func buildArchive(t *testing.T) archive {
 // reaches its end, then stops it. tweak, if set, adjusts the configuration.
 func archiveTopics(t *testing.T, brokers []string, dir string, end map[string]map[int32]int64, tweak func(*pipeline.Config)) {
 	t.Helper()
-	cfg := pipeline.DefaultConfig()
-	cfg.Kafka.Brokers = brokers
-	cfg.Kafka.Topics = slices.Sorted(maps.Keys(end))
+	cfg := pipelinetest.Config(t, brokers, "file://"+dir, slices.Sorted(maps.Keys(end))...)
 	cfg.Kafka.Group = "verify-test"
-	cfg.Kafka.SessionTimeout = 10 * time.Second
-	cfg.Destination.URL = "file://" + dir
-	cfg.Buffer.Dir = t.TempDir()
 	cfg.Defaults.Policy.MaxRecords = 400
-	cfg.Defaults.Policy.Idle = 300 * time.Millisecond
-	cfg.ShutdownTimeout = 30 * time.Second
-	cfg.Defaults.Parser.Type = "json"
-	cfg.Defaults.Parser.JSON.TimeField = "ts"
-	cfg.Defaults.Parser.JSON.TimeFormat = "unix_ms"
 	if tweak != nil {
 		tweak(&cfg)
 	}
-	p, err := pipeline.New(cfg, pipeline.Settings{Logger: slog.New(slog.DiscardHandler)})
-	require.NoError(t, err)
-	ctx, cancel := context.WithCancel(t.Context())
-	done := make(chan error, 1)
-	go func() { done <- p.Run(ctx) }()
-	st := openStore(t, dir)
-	for _, topic := range cfg.Kafka.Topics {
-		archivetest.WaitDurable(t, st, topic, end[topic], 60*time.Second)
-	}
-	cancel()
-	select {
-	case err := <-done:
-		require.NoError(t, err)
-	case <-time.After(60 * time.Second):
-		t.Fatal("pipeline did not stop within 60s")
-	}
+	pipelinetest.Archive(t, cfg, end, nil)
 }
 
 // clone copies the archive into a fresh directory a test may corrupt.

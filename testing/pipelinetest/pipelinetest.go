@@ -1,12 +1,19 @@
 package pipelinetest
 
 import (
+	"context"
 	"log/slog"
+	"maps"
 	"os"
+	"slices"
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/sluicehq/sluice/pipeline"
+	"github.com/sluicehq/sluice/testing/archivetest"
+	"github.com/sluicehq/sluice/transport/objstore"
 )
 
 // EnvLog names the environment variable that, when set, makes Logger log
@@ -52,4 +59,33 @@ type testWriter struct{ t testing.TB }
 func (w testWriter) Write(p []byte) (int, error) {
 	w.t.Log(string(p))
 	return len(p), nil
+}
+
+// Archive runs the pipeline with cfg until every partition of every topic in
+// end has its progress record at end (everything below is durable), calls
+// before (if set) while the pipeline still runs, then stops it gracefully
+// and returns the destination store.
+func Archive(t testing.TB, cfg pipeline.Config, end map[string]map[int32]int64, before func()) objstore.Store {
+	t.Helper()
+	p, err := pipeline.New(cfg, pipeline.Settings{Logger: slog.New(slog.DiscardHandler)})
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- p.Run(ctx) }()
+	st, err := objstore.Open(t.Context(), cfg.Destination.URL, objstore.DefaultS3Config(), objstore.Settings{})
+	require.NoError(t, err)
+	for _, topic := range slices.Sorted(maps.Keys(end)) {
+		archivetest.WaitDurable(t, st, topic, end[topic], 60*time.Second)
+	}
+	if before != nil {
+		before()
+	}
+	cancel()
+	select {
+	case err := <-done:
+		require.NoError(t, err)
+	case <-time.After(60 * time.Second):
+		t.Fatal("pipeline did not stop within 60s")
+	}
+	return st
 }
