@@ -13,6 +13,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/sluicehq/sluice/internal/conf"
+	"github.com/sluicehq/sluice/internal/units"
 
 	"github.com/sluicehq/sluice/stages/buffer"
 	"github.com/sluicehq/sluice/stages/format"
@@ -43,6 +44,12 @@ type Config struct {
 	// ShutdownTimeout bounds the graceful shutdown: sealing, uploading and
 	// committing what is buffered. Default 1m.
 	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
+	// MemoryLimit is the soft limit of the process's memory handed to the Go
+	// runtime (see runtime/debug.SetMemoryLimit): the garbage collector works
+	// harder as the heap nears it instead of letting it grow to twice what is
+	// live. 0 turns it off. GOMEMLIMIT in the environment, when set, wins.
+	// Default 256MiB; at least buffer.memory + MemoryLimitHeadroom.
+	MemoryLimit units.ByteSize `yaml:"memory_limit"`
 	// Log configures sluice's own log.
 	Log Log `yaml:"log"`
 	// Telemetry configures traces and metrics (OpenTelemetry).
@@ -141,6 +148,15 @@ type Log struct {
 	Format string `yaml:"format"`
 }
 
+// DefaultMemoryLimit is the default of Config.MemoryLimit.
+const DefaultMemoryLimit = units.ByteSize(256 << 20)
+
+// MemoryLimitHeadroom is what the process needs besides buffer.memory: the
+// Kafka client's fetch buffers, records in flight, the encoders of the rounds
+// being uploaded. A memory limit below buffer.memory plus this would keep the
+// garbage collector running all the time.
+const MemoryLimitHeadroom = units.ByteSize(96 << 20)
+
 // DefaultConfig returns the configuration a file starts from: every field a
 // file leaves out keeps the value it has here. Brokers, topics and the
 // destination URL have no default.
@@ -152,6 +168,7 @@ func DefaultConfig() Config {
 		Upload:          upload.DefaultConfig(),
 		Defaults:        DefaultTopic(),
 		ShutdownTimeout: time.Minute,
+		MemoryLimit:     DefaultMemoryLimit,
 		Log:             Log{Level: "info", Format: "text"},
 		Telemetry:       telemetry.DefaultConfig(),
 	}
@@ -215,6 +232,10 @@ func (c Config) Validate() error {
 	}
 	if c.ShutdownTimeout <= 0 {
 		errs.Addf("shutdown_timeout", "must be positive, got %s", c.ShutdownTimeout)
+	}
+	if c.MemoryLimit < 0 || (c.MemoryLimit > 0 && c.MemoryLimit < c.Buffer.Memory+MemoryLimitHeadroom) {
+		errs.Addf("memory_limit", "must be 0 (off) or at least buffer.memory + %s (%s), got %s",
+			MemoryLimitHeadroom, c.Buffer.Memory+MemoryLimitHeadroom, c.MemoryLimit)
 	}
 	errs.Nest("log", c.Log.Validate())
 	errs.Nest("telemetry", c.Telemetry.Validate())

@@ -423,6 +423,12 @@ func TestValidate(t *testing.T) {
 		}, []string{`overrides[1].settings.format.compression: unknown compression "lz5" for parquet (want zstd, snappy, gzip, none)`}},
 		{"shutdown timeout", func(c *Config) { c.ShutdownTimeout = 0 },
 			[]string{"shutdown_timeout: must be positive, got 0s"}},
+		{"memory limit off", func(c *Config) { c.MemoryLimit = 0 }, nil},
+		{"memory limit just enough", func(c *Config) { c.MemoryLimit = c.Buffer.Memory + MemoryLimitHeadroom }, nil},
+		{"memory limit below the buffer", func(c *Config) { c.MemoryLimit = 128 << 20 },
+			[]string{"memory_limit: must be 0 (off) or at least buffer.memory + 96 MiB (160 MiB), got 128 MiB"}},
+		{"memory limit follows the buffer", func(c *Config) { c.Buffer.Memory = 512 << 20 },
+			[]string{"memory_limit: must be 0 (off) or at least buffer.memory + 96 MiB (608 MiB), got 256 MiB"}},
 		{"log", func(c *Config) { c.Log = Log{Level: "trace", Format: "logfmt"} },
 			[]string{`log.level: unknown level "trace" (want debug, info, warn, error)`, `log.format: unknown format "logfmt" (want text, json)`}},
 	}

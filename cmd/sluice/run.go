@@ -47,6 +47,7 @@ or store, unknown topic), 2 on an invalid configuration.`,
 			if err != nil {
 				return err
 			}
+			applyMemoryLimit(cfg.MemoryLimit, logger)
 			tel, err := telemetry.Setup(cmd.Context(), cfg.Telemetry, telemetry.Settings{Logger: logger, Version: version()})
 			if err != nil {
 				return &exitError{code: exitUsage, err: fmt.Errorf("setting up telemetry: %w", err)}
