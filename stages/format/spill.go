@@ -53,8 +53,18 @@ type SpillWriter struct {
 
 	buffered int
 	rows     int64
+	// last is the size of the batch last flushed: the next one is reserved
+	// at that size when its first row arrives, so the builders do not grow
+	// by doubling (and copying) from empty again.
+	last batchSize
 	closed   bool
 	err      error // sticky: the first write error, or ErrClosed
+}
+
+// batchSize is what a batch held: rows and the bytes of its variable-width
+// columns.
+type batchSize struct {
+	rows, topic, key, value int
 }
 
 // NewSpillWriter creates (or truncates) the spill file at path. Arrow memory
@@ -90,6 +100,9 @@ func (w *SpillWriter) Append(rec *stages.Record) {
 	if w.closed {
 		return
 	}
+	if w.last.rows > 0 && w.topic.Len() == 0 {
+		w.reserve()
+	}
 	w.topic.Append(validUTF8(rec.Topic))
 	w.part.Append(rec.Partition)
 	w.offset.Append(rec.Offset)
@@ -104,6 +117,14 @@ func (w *SpillWriter) Append(rec *stages.Record) {
 	appendNullable(w.value, rec.Value)
 	w.buffered += rec.Size() + len(rec.Topic) + rowOverhead + 8*len(rec.Headers)
 	w.rows++
+}
+
+// reserve makes room for a batch the size of the last one.
+func (w *SpillWriter) reserve() {
+	w.b.Reserve(w.last.rows)
+	w.topic.ReserveData(w.last.topic)
+	w.key.ReserveData(w.last.key)
+	w.value.ReserveData(w.last.value)
 }
 
 // validUTF8 returns s with invalid UTF-8 replaced by U+FFFD. Kafka requires
@@ -143,6 +164,7 @@ func (w *SpillWriter) Flush() error {
 		return w.err
 	}
 	if w.topic.Len() > 0 {
+		w.last = batchSize{rows: w.topic.Len(), topic: w.topic.DataLen(), key: w.key.DataLen(), value: w.value.DataLen()}
 		rec := w.b.NewRecordBatch()
 		err := w.ipc.Write(rec)
 		rec.Release()

@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
+	"runtime"
 	"sync"
 	"sync/atomic"
 
@@ -37,14 +39,20 @@ type Settings struct {
 	OnStale func(topic string, partition int32)
 	// Tracer makes the span of each file stored (default: none recorded).
 	Tracer *telemetry.RoundTracer
+	// Encoders bounds the files encoded at once, whatever Concurrency (default
+	// GOMAXPROCS). Encoding is CPU-bound and each encoder holds up to a row
+	// group in memory: more encoders than cores only cost memory, while the
+	// uploads themselves (network-bound) still run Concurrency at once.
+	Encoders int
 }
 
 // Stage is the upload stage. Handle is safe for concurrent use.
 type Stage struct {
-	cfg    Config
-	set    Settings
-	stats  Stats
-	topics sync.Map // topic → *TopicStats
+	cfg      Config
+	set      Settings
+	stats    Stats
+	topics   sync.Map      // topic → *TopicStats
+	encoders chan struct{} // one slot per file being encoded
 }
 
 // Stats counts what the stage did.
@@ -74,7 +82,10 @@ func New(cfg Config, set Settings) (*Stage, error) {
 	if set.Tracer == nil {
 		set.Tracer = telemetry.NewRoundTracer(telemetry.Noop(), "")
 	}
-	return &Stage{cfg: cfg, set: set}, nil
+	if set.Encoders <= 0 {
+		set.Encoders = runtime.GOMAXPROCS(0)
+	}
+	return &Stage{cfg: cfg, set: set, encoders: make(chan struct{}, set.Encoders)}, nil
 }
 
 // Stats returns the stage's counters.
@@ -168,6 +179,17 @@ func (s *Stage) stored(ctx context.Context, key string) (bool, error) {
 
 var errStopList = errors.New("stop listing")
 
+// encode encodes a spill file once an encoder slot is free.
+func (s *Stage) encode(ctx context.Context, spill string, out io.Writer, cfg format.Config) (format.Result, error) {
+	select {
+	case s.encoders <- struct{}{}:
+	case <-ctx.Done():
+		return format.Result{}, ctx.Err()
+	}
+	defer func() { <-s.encoders }()
+	return format.Encode(ctx, spill, out, cfg, s.set.Alloc)
+}
+
 // put encodes one file next to its spill and stores it; it returns the bytes stored.
 func (s *Stage) put(ctx context.Context, topic string, f stages.RoundFile) (int64, error) {
 	tmp := f.Spill + ".out"
@@ -176,7 +198,7 @@ func (s *Stage) put(ctx context.Context, topic string, f stages.RoundFile) (int6
 	if err != nil {
 		return 0, fmt.Errorf("creating %s: %w", tmp, err)
 	}
-	res, err := format.Encode(ctx, f.Spill, out, s.set.Format(topic), s.set.Alloc)
+	res, err := s.encode(ctx, f.Spill, out, s.set.Format(topic))
 	if cerr := out.Close(); err == nil {
 		err = cerr
 	}
