@@ -16,7 +16,11 @@ const (
 	keyTraced      = "file-parquet-traced"
 )
 
-// compare is the default run: every row on the same preloaded topic.
+// compare is the default run: every row on the same preloaded topic, the
+// whole sequence of rows -count times (round 1 runs every row, then round
+// 2, ...), so that a slow spell of the machine spreads over the rows
+// instead of falling on one. With more than one round each row reports its
+// median run (see aggregate); the ratios and targets use those.
 func (h *harness) compare(ctx context.Context) error {
 	o := h.opts
 	h.logf("preloading %d records of %d B over %d partitions", o.records, o.recordSize, o.partitions)
@@ -28,21 +32,56 @@ func (h *harness) compare(ctx context.Context) error {
 	h.logf("preloaded %.1f MB in %s", float64(data.Bytes)/1e6, time.Since(t0).Round(time.Millisecond))
 
 	rep := Report{Kind: "compare", Started: h.started, Machine: h.machine, Options: h.optionMap()}
-	add := func(r Result, err error) error {
-		if err != nil {
-			return fmt.Errorf("measuring: %w", err)
+	rows := h.compareRows(data)
+	var runs []Result
+	for round := 1; round <= o.count; round++ {
+		if o.count > 1 {
+			h.logf("round %d/%d", round, o.count)
 		}
-		h.logf("%-58s %8.1fs %10.0f rec/s %7.1f MB/s %6.2f CPU s/M %7.1f MiB", r.Name, r.WallSeconds, r.RecordsPerS, r.MBPerS, r.CPUPerMillio, r.PeakRSSMiB)
-		rep.Results = append(rep.Results, r)
-		return nil
+		for _, row := range rows {
+			h.logf("running %s", row.name)
+			r, err := row.measure(ctx, round)
+			if err != nil {
+				return fmt.Errorf("measuring %s: %w", row.name, err)
+			}
+			h.logf("%-58s %8.1fs %10.0f rec/s %7.1f MB/s %6.2f CPU s/M %7.1f MiB", r.Name, r.WallSeconds, r.RecordsPerS, r.MBPerS, r.CPUPerMillio, r.PeakRSSMiB)
+			if o.count > 1 {
+				r.Round = round
+			}
+			runs = append(runs, r)
+		}
 	}
-	h.logf("running kcat")
-	if err := add(runKcat(data, h.broker.addr)); err != nil {
-		return err
+	if o.count > 1 {
+		rep.Rounds, rep.Runs, rep.Results = o.count, runs, aggregate(runs)
+	} else {
+		rep.Results = runs
 	}
-	h.logf("running the framework ceiling")
-	if err := add(runCeiling(h.bins.consumer, data, h.broker.addr, fmt.Sprintf("bench-ceiling-%d", time.Now().UnixNano()))); err != nil {
-		return err
+	rep.Ratios = ratios(rep.Results)
+	rep.Targets = compareTargets(rep.Results, h.otlp.requests.Load())
+	printTable(h.out, rep)
+	return writeReport(h.opts.results, rep)
+}
+
+// compareRow is one row of the comparison.
+type compareRow struct {
+	// name is what the progress lines call the row.
+	name string
+	// measure runs the row once, in the given round (from 1).
+	measure func(ctx context.Context, round int) (Result, error)
+}
+
+// compareRows lists the rows in the order they run: kcat, the framework
+// ceiling, then sluice to files (Parquet, JSON lines), to MinIO unless
+// skipped and traced unless skipped.
+func (h *harness) compareRows(data loaded) []compareRow {
+	o := h.opts
+	rows := []compareRow{
+		{name: "kcat", measure: func(context.Context, int) (Result, error) {
+			return runKcat(data, h.broker.addr)
+		}},
+		{name: "the framework ceiling", measure: func(context.Context, int) (Result, error) {
+			return runCeiling(h.bins.consumer, data, h.broker.addr, fmt.Sprintf("bench-ceiling-%d", time.Now().UnixNano()))
+		}},
 	}
 	runs := []sluiceRun{
 		{Name: "sluice → file:// Parquet zstd", Key: keyFileParquet, Format: "parquet", Dest: "file"},
@@ -56,15 +95,15 @@ func (h *harness) compare(ctx context.Context) error {
 	}
 	for _, r := range runs {
 		r.MaxBytes, r.Idle, r.Profile = o.maxBytes, o.idle, h.profileDir()
-		h.logf("running %s", r.Name)
-		if err := add(h.runSluice(ctx, data, r)); err != nil {
-			return err
-		}
+		rows = append(rows, compareRow{name: r.Name, measure: func(ctx context.Context, round int) (Result, error) {
+			if o.count > 1 {
+				// Each round's profiles, not only the last one's.
+				r.ProfileName = fmt.Sprintf("%s.round%d", r.Key, round)
+			}
+			return h.runSluice(ctx, data, r)
+		}})
 	}
-	rep.Ratios = ratios(rep.Results)
-	rep.Targets = compareTargets(rep.Results, h.otlp.requests.Load())
-	printTable(h.out, rep)
-	return writeReport(h.opts.results, rep)
+	return rows
 }
 
 // ratios are the throughput ratios 3/2, 4/2 and 3/1, and CPU per

@@ -5,7 +5,7 @@
 //
 // Usage (from the repository root; task bench wraps it):
 //
-//	go run ./testing/bench [-n 2000000] [-partitions 8] [-record-size 300]
+//	go run ./testing/bench [-n 2000000] [-count 1] [-partitions 8] [-record-size 300]
 //	                       [-results DIR] [-cpuprofile] [-sweep] [-sweep-n 300000]
 //
 // The broker (kfake, testing/cmd/kafkabroker), MinIO and every measured
@@ -16,7 +16,9 @@
 // every record. S3 requests are counted by a reverse proxy in front of MinIO.
 //
 // Results go to stdout as a table and to the results directory as
-// results.json and results.md, with a description of the machine. -sweep
+// results.json and results.md, with a description of the machine. -count N
+// runs the comparison's whole sequence of rows N times, interleaved, and
+// reports each row's median run with the spread of its records/s. -sweep
 // runs the scaling sweeps (partitions, record size, open output partitions,
 // file size) instead of the comparison. See docs/benchmarks.md.
 package main

@@ -92,7 +92,7 @@ func (h *harness) profileDir() string {
 func (h *harness) optionMap() map[string]string {
 	o := h.opts
 	return map[string]string{
-		"n": strconv.FormatInt(o.records, 10), "partitions": strconv.Itoa(o.partitions),
+		"n": strconv.FormatInt(o.records, 10), "count": strconv.Itoa(o.count), "partitions": strconv.Itoa(o.partitions),
 		"record_size": strconv.Itoa(o.recordSize), "max_bytes": strconv.FormatInt(o.maxBytes, 10),
 		"idle": o.idle.String(), "sweep_n": strconv.FormatInt(o.sweepN, 10),
 		"sweep_file_max": strconv.FormatInt(o.sweepFile, 10), "seed": strconv.FormatUint(o.seed, 10),

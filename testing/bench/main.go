@@ -23,6 +23,7 @@ const (
 // options are the command line.
 type options struct {
 	records    int64
+	count      int
 	partitions int
 	recordSize int
 	results    string
@@ -76,6 +77,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Int64Var(&o.records, "n", 2_000_000, "records to preload and consume")
+	fs.IntVar(&o.count, "count", 1, "rounds of the comparison: every row runs this many times, interleaved, and reports its median run (odd counts give a true median)")
 	fs.IntVar(&o.partitions, "partitions", 8, "partitions of the topic")
 	fs.IntVar(&o.recordSize, "record-size", 300, "size of each JSON record value, bytes")
 	fs.StringVar(&o.results, "results", "", "results directory (default ./bench-results/<UTC timestamp>)")
@@ -98,6 +100,12 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	var errs []error
 	if o.records < 1 {
 		errs = append(errs, errors.New("-n must be positive"))
+	}
+	if o.count < 1 {
+		errs = append(errs, errors.New("-count must be positive"))
+	}
+	if o.sweep && o.count > 1 {
+		errs = append(errs, errors.New("-count applies to the comparison, not to -sweep"))
 	}
 	if o.partitions < 1 {
 		errs = append(errs, errors.New("-partitions must be positive"))

@@ -14,7 +14,41 @@ import (
 // columns of the results table.
 var columns = []string{"run", "wall s", "records/s", "MB/s", "CPU s / M rec", "peak RSS MiB", "S3 req / GB", "files", "out MB"}
 
-// cells returns a result's table row.
+// spreadColumn follows records/s in the table of a repeated comparison.
+const spreadColumn = "records/s min–max"
+
+// tableColumns are the columns of rep's table: with rounds, the spread of
+// records/s follows them.
+func tableColumns(rep Report) []string {
+	if rep.Rounds == 0 {
+		return columns
+	}
+	return slices.Insert(slices.Clone(columns), 3, spreadColumn)
+}
+
+// tableCells returns a result's row of rep's table.
+func tableCells(rep Report, r Result) []string {
+	c := cells(r)
+	if rep.Rounds == 0 {
+		return c
+	}
+	spread := ""
+	if s := r.Spread; s != nil {
+		spread = fmt.Sprintf("%.0f–%.0f", s.MinRecordsPerS, s.MaxRecordsPerS)
+	}
+	return slices.Insert(c, 3, spread)
+}
+
+// roundsNote explains a repeated comparison's table, "" for a single run.
+func roundsNote(rep Report) string {
+	if rep.Rounds == 0 {
+		return ""
+	}
+	return fmt.Sprintf("Each row is its median run by records/s of %d interleaved rounds (the slower middle run for an even count); "+
+		"min–max is the records/s of its slowest and fastest run. Ratios and targets use the medians.", rep.Rounds)
+}
+
+// cells returns a result's table row without the spread.
 func cells(r Result) []string {
 	s3 := "n/a"
 	if r.S3Requests != nil {
@@ -45,12 +79,15 @@ func cells(r Result) []string {
 func printTable(w io.Writer, rep Report) {
 	_, _ = fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	_, _ = fmt.Fprintln(tw, strings.Join(columns, "\t")+"\t")
+	_, _ = fmt.Fprintln(tw, strings.Join(tableColumns(rep), "\t")+"\t")
 	for _, r := range rep.Results {
-		_, _ = fmt.Fprintln(tw, strings.Join(cells(r), "\t")+"\t")
+		_, _ = fmt.Fprintln(tw, strings.Join(tableCells(rep, r), "\t")+"\t")
 	}
 	_ = tw.Flush()
 	_, _ = fmt.Fprintln(w)
+	if note := roundsNote(rep); note != "" {
+		_, _ = fmt.Fprintf(w, "%s\n\n", note)
+	}
 	for _, r := range rep.Ratios {
 		_, _ = fmt.Fprintf(w, "%-50s %6.3f\n", r.Name, r.Value)
 	}
@@ -99,10 +136,14 @@ func markdown(rep Report) string {
 		opts = append(opts, k+"="+rep.Options[k])
 	}
 	fmt.Fprintf(&b, "Options: %s.\n\n", strings.Join(opts, ", "))
-	b.WriteString("| " + strings.Join(columns, " | ") + " |\n")
-	b.WriteString("|" + strings.Repeat(" --- |", len(columns)) + "\n")
+	if note := roundsNote(rep); note != "" {
+		b.WriteString(note + "\n\n")
+	}
+	cols := tableColumns(rep)
+	b.WriteString("| " + strings.Join(cols, " | ") + " |\n")
+	b.WriteString("|" + strings.Repeat(" --- |", len(cols)) + "\n")
 	for _, r := range rep.Results {
-		b.WriteString("| " + strings.Join(cells(r), " | ") + " |\n")
+		b.WriteString("| " + strings.Join(tableCells(rep, r), " | ") + " |\n")
 	}
 	if len(rep.Ratios) > 0 {
 		b.WriteString("\n| ratio (records/s) | value |\n| --- | --- |\n")

@@ -29,6 +29,13 @@ type Result struct {
 	// Params are the sweep point's parameters.
 	Params map[string]string `json:"params,omitempty"`
 	Note   string            `json:"note,omitempty"`
+	// Round is the round (from 1) of a repeated comparison the run belongs
+	// to; in Report.Results, the round of the median run. 0 for a single
+	// run.
+	Round int `json:"round,omitempty"`
+	// Spread is set on the rows of a repeated comparison: the row holds the
+	// median run, Spread the range of all its runs.
+	Spread *Spread `json:"spread,omitempty"`
 }
 
 // newResult fills the derived figures from the measured ones.
@@ -77,9 +84,16 @@ type Report struct {
 	Started time.Time         `json:"started"`
 	Machine Machine           `json:"machine"`
 	Options map[string]string `json:"options"`
-	Results []Result          `json:"results"`
-	Ratios  []Ratio           `json:"ratios,omitempty"`
-	Targets []Target          `json:"targets,omitempty"`
+	// Rounds is the number of rounds of a repeated comparison (-count), 0
+	// for a single run.
+	Rounds int `json:"rounds,omitempty"`
+	// Results are the rows: with Rounds, each row's median run.
+	Results []Result `json:"results"`
+	// Runs are, with Rounds, every individual run in the order they ran.
+	Runs []Result `json:"runs,omitempty"`
+	// Ratios and Targets are of Results.
+	Ratios  []Ratio  `json:"ratios,omitempty"`
+	Targets []Target `json:"targets,omitempty"`
 }
 
 // Ratio is the throughput of one row over another's.

@@ -39,9 +39,11 @@ type sluiceRun struct {
 	Idle         time.Duration
 	// Traced sends traces (at the default ratio) to the OTLP sink.
 	Traced bool
-	// Profile writes <Key>.cpu.pprof and <Key>.heap.pprof to this directory.
-	Profile string
-	Params  map[string]string
+	// Profile writes <ProfileName>.cpu.pprof and <ProfileName>.heap.pprof
+	// to this directory; ProfileName is Key if empty.
+	Profile     string
+	ProfileName string
+	Params      map[string]string
 }
 
 // config is the YAML sluice runs with.
@@ -154,9 +156,10 @@ func (h *harness) runSluice(ctx context.Context, data loaded, r sluiceRun) (Resu
 	}
 	args := []string{"run", "-c", cfgPath}
 	if r.Profile != "" {
+		name := cmp.Or(r.ProfileName, r.Key)
 		args = append(args,
-			"--cpuprofile", filepath.Join(r.Profile, r.Key+".cpu.pprof"),
-			"--memprofile", filepath.Join(r.Profile, r.Key+".heap.pprof"))
+			"--cpuprofile", filepath.Join(r.Profile, name+".cpu.pprof"),
+			"--memprofile", filepath.Join(r.Profile, name+".heap.pprof"))
 	}
 	if h.minio != nil {
 		s3Before = h.minio.proxy.snapshot()
