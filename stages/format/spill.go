@@ -56,9 +56,9 @@ type SpillWriter struct {
 	// last is the size of the batch last flushed: the next one is reserved
 	// at that size when its first row arrives, so the builders do not grow
 	// by doubling (and copying) from empty again.
-	last batchSize
-	closed   bool
-	err      error // sticky: the first write error, or ErrClosed
+	last   batchSize
+	closed bool
+	err    error // sticky: the first write error, or ErrClosed
 }
 
 // batchSize is what a batch held: rows and the bytes of its variable-width
