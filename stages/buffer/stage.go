@@ -59,7 +59,7 @@ type Stage struct {
 	set Settings
 
 	mu       sync.Mutex // guards parts and lanes
-	parts    map[string]*part
+	parts    map[partKey]*part
 	lanes    map[string]*LaneStats
 	draining atomic.Bool
 
@@ -98,7 +98,7 @@ func New(cfg Config, set Settings) (*Stage, error) {
 	if cfg.MaxOpenFiles <= 0 {
 		cfg.MaxOpenFiles = 1000
 	}
-	return &Stage{cfg: cfg, set: set, parts: map[string]*part{}, lanes: map[string]*LaneStats{}}, nil
+	return &Stage{cfg: cfg, set: set, parts: map[partKey]*part{}, lanes: map[string]*LaneStats{}}, nil
 }
 
 // Start takes the buffer directory: it locks it against other sluice
@@ -134,7 +134,7 @@ func (s *Stage) Close() error {
 	s.draining.Store(true)
 	s.mu.Lock()
 	parts := s.parts
-	s.parts = map[string]*part{}
+	s.parts = map[partKey]*part{}
 	s.mu.Unlock()
 	for _, p := range parts {
 		p.mu.Lock()
@@ -150,7 +150,7 @@ func (s *Stage) Close() error {
 }
 
 func (s *Stage) part(topic string, partition int32) *part {
-	key := stages.LaneOf(topic, partition)
+	key := partKey{topic, partition}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	p := s.parts[key]
@@ -160,6 +160,12 @@ func (s *Stage) part(topic string, partition int32) *part {
 		s.parts[key] = p
 	}
 	return p
+}
+
+// partKey names a Kafka partition without building a string per record.
+type partKey struct {
+	topic     string
+	partition int32
 }
 
 // Cut is a round the buffer must reproduce exactly: records Start..End, of
@@ -183,7 +189,7 @@ func (s *Stage) Revoke(topic string, partition int32) {
 // replace puts next (nil: nothing) in the partition's place and drops what
 // the previous state buffered.
 func (s *Stage) replace(topic string, partition int32, next *part) {
-	key := stages.LaneOf(topic, partition)
+	key := partKey{topic, partition}
 	s.mu.Lock()
 	old := s.parts[key]
 	if next != nil {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -111,6 +112,15 @@ var (
 	events    = []string{"page_view", "click", "add_to_cart", "purchase", "search", "login"}
 	countries = []string{"DE", "US", "IN", "BR", "FR", "JP", "NG", "GB"}
 	names     = []string{"alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi"}
+	// words fill the padding: text that compresses about as event JSON does
+	// (zstd 3-4x), where random letters would make every compressor look
+	// slower and worse than on any real topic.
+	words = strings.Fields(`mozilla chrome safari firefox edge mobile desktop tablet android ios
+		windows linux macos checkout cart product search home account login logout
+		settings orders wishlist promo summer winter sale new returning referral
+		email social direct organic paid campaign banner footer header menu button
+		link image video review rating share like follow subscribe unsubscribe
+		free premium trial monthly yearly basket shipping express standard pickup`)
 )
 
 // next returns record i: partition i mod Partitions, event time advancing
@@ -142,7 +152,11 @@ func (g *generator) next(i int64) *kgo.Record {
 	}
 	b = append(b, `,"pad":"`...)
 	for len(b) < g.ds.RecordSize-2 {
-		b = append(b, byte('a'+r.IntN(26)))
+		if w := words[r.IntN(len(words))]; len(b)+len(w)+1 <= g.ds.RecordSize-2 {
+			b = append(append(b, w...), ' ')
+		} else {
+			b = append(b, byte('a'+r.IntN(26)))
+		}
 	}
 	b = append(b, `"}`...)
 	g.buf = b
