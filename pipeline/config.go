@@ -48,7 +48,7 @@ type Config struct {
 	// runtime (see runtime/debug.SetMemoryLimit): the garbage collector works
 	// harder as the heap nears it instead of letting it grow to twice what is
 	// live. 0 turns it off. GOMEMLIMIT in the environment, when set, wins.
-	// Default 256MiB; at least buffer.memory + MemoryLimitHeadroom.
+	// Default 192MiB; at least buffer.memory + MemoryLimitHeadroom.
 	MemoryLimit units.ByteSize `yaml:"memory_limit"`
 	// Log configures sluice's own log.
 	Log Log `yaml:"log"`
@@ -149,7 +149,7 @@ type Log struct {
 }
 
 // DefaultMemoryLimit is the default of Config.MemoryLimit.
-const DefaultMemoryLimit = units.ByteSize(256 << 20)
+const DefaultMemoryLimit = units.ByteSize(192 << 20)
 
 // MemoryLimitHeadroom is what the process needs besides buffer.memory: the
 // Kafka client's fetch buffers, records in flight, the encoders of the rounds

@@ -428,7 +428,7 @@ func TestValidate(t *testing.T) {
 		{"memory limit below the buffer", func(c *Config) { c.MemoryLimit = 128 << 20 },
 			[]string{"memory_limit: must be 0 (off) or at least buffer.memory + 96 MiB (160 MiB), got 128 MiB"}},
 		{"memory limit follows the buffer", func(c *Config) { c.Buffer.Memory = 512 << 20 },
-			[]string{"memory_limit: must be 0 (off) or at least buffer.memory + 96 MiB (608 MiB), got 256 MiB"}},
+			[]string{"memory_limit: must be 0 (off) or at least buffer.memory + 96 MiB (608 MiB), got 192 MiB"}},
 		{"log", func(c *Config) { c.Log = Log{Level: "trace", Format: "logfmt"} },
 			[]string{`log.level: unknown level "trace" (want debug, info, warn, error)`, `log.format: unknown format "logfmt" (want text, json)`}},
 	}

@@ -19,9 +19,13 @@ import (
 // Row groups are buffered: a row group keeps its encoded, compressed pages in
 // memory until it is closed. It is closed, at a chunk boundary, once it holds
 // rowGroupRows rows or rowGroupBytes bytes of encoded pages. Peak encoder
-// memory is therefore about rowGroupBytes, plus one chunk (chunkBytes of
+// memory is therefore about rowGroupBytes (in a buffer that grows by doubling,
+// so up to three times that while it grows), plus one chunk (chunkBytes of
 // payload, held twice while chunks are concatenated), plus one open data page
-// (1 MiB) and dictionary (1 MiB) per leaf column: about 50 MiB, under 64 MiB.
+// (1 MiB) and dictionary (1 MiB) per leaf column: about 40 MiB. The row group
+// limit is the memory lever: at 32 MiB two encoders alone held 200 MiB.
+// 8 MiB of compressed pages is still about 100,000 records of a few hundred
+// bytes per row group, the size readers such as DuckDB write themselves.
 const (
 	// chunkRows and chunkBytes cut the spill stream into the chunks handed to
 	// the Parquet writer, whatever its batches: at most chunkRows rows, and the
@@ -32,7 +36,7 @@ const (
 	chunkBytes = 4 << 20
 	// rowGroupRows is a multiple of chunkRows.
 	rowGroupRows  = 256 * chunkRows // 1,048,576
-	rowGroupBytes = 32 << 20
+	rowGroupBytes = 8 << 20
 	// createdBy is written into every file's footer instead of the library's
 	// version string, so that it does not vary with the build.
 	createdBy = "sluice"
@@ -63,6 +67,7 @@ func parquetProps(codec compress.Compression, alloc memory.Allocator) *parquet.W
 		parquet.WithDictionaryFor("timestamp", false),
 		parquet.WithEncodingFor("timestamp", parquet.Encodings.DeltaBinaryPacked),
 		parquet.WithDictionaryFor("value", false),
+		parquet.WithStatsFor("value", false),
 	)
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -26,6 +27,41 @@ const rowOverhead = 4 + 8 + 8 + 4*4 + 1
 // spillBufferSize is the write buffer between the IPC writer and the file.
 const spillBufferSize = 64 << 10
 
+// spillBuffers pools the write buffers of spill files. A file needs one only
+// while a batch is written: one per open file would cost spillBufferSize per
+// open file, outside the buffer's memory bound (64 MiB at 1000 open files).
+var spillBuffers = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, spillBufferSize) }}
+
+// spillSink is a spill file as its IPC writer sees it: the writer writes only
+// from within buffered, where a pooled buffer sits in front of the file.
+type spillSink struct {
+	file *os.File
+	buf  *bufio.Writer // nil outside buffered
+}
+
+func (s *spillSink) Write(p []byte) (int, error) {
+	if s.buf == nil {
+		return s.file.Write(p)
+	}
+	return s.buf.Write(p)
+}
+
+// buffered runs write with a pooled buffer in front of the file and flushes
+// it before returning the buffer to the pool.
+func (s *spillSink) buffered(write func() error) error {
+	bw := spillBuffers.Get().(*bufio.Writer)
+	bw.Reset(s.file)
+	s.buf = bw
+	err := write()
+	if ferr := bw.Flush(); err == nil && ferr != nil {
+		err = ferr
+	}
+	s.buf = nil
+	bw.Reset(nil)
+	spillBuffers.Put(bw)
+	return err
+}
+
 // SpillWriter appends records to an Arrow builder and writes them to an Arrow
 // IPC stream file in batches, one batch per Flush. The buffer stage keeps one
 // per open output file and decides when to Flush, so batch boundaries in a
@@ -36,7 +72,7 @@ const spillBufferSize = 64 << 10
 type SpillWriter struct {
 	path string
 	file *os.File
-	buf  *bufio.Writer
+	sink *spillSink
 	ipc  *ipc.Writer
 
 	b        *array.RecordBuilder
@@ -74,8 +110,8 @@ func NewSpillWriter(path string, alloc memory.Allocator) (*SpillWriter, error) {
 	if err != nil {
 		return nil, fmt.Errorf("creating spill file: %w", err)
 	}
-	w := &SpillWriter{path: path, file: f, buf: bufio.NewWriterSize(f, spillBufferSize)}
-	w.ipc = ipc.NewWriter(w.buf, ipc.WithSchema(envelope), ipc.WithAllocator(alloc))
+	w := &SpillWriter{path: path, file: f, sink: &spillSink{file: f}}
+	w.ipc = ipc.NewWriter(w.sink, ipc.WithSchema(envelope), ipc.WithAllocator(alloc))
 	w.b = array.NewRecordBuilder(alloc, envelope)
 	w.topic = w.b.Field(colTopic).(*array.StringBuilder)
 	w.part = w.b.Field(colPartition).(*array.Int32Builder)
@@ -166,16 +202,12 @@ func (w *SpillWriter) Flush() error {
 	if w.topic.Len() > 0 {
 		w.last = batchSize{rows: w.topic.Len(), topic: w.topic.DataLen(), key: w.key.DataLen(), value: w.value.DataLen()}
 		rec := w.b.NewRecordBatch()
-		err := w.ipc.Write(rec)
+		err := w.sink.buffered(func() error { return w.ipc.Write(rec) })
 		rec.Release()
 		w.buffered = 0
 		if err != nil {
 			w.err = fmt.Errorf("writing spill batch to %q: %w", w.path, err)
-			return w.err
 		}
-	}
-	if err := w.buf.Flush(); err != nil {
-		w.err = fmt.Errorf("writing spill file %q: %w", w.path, err)
 	}
 	return w.err
 }
@@ -190,11 +222,8 @@ func (w *SpillWriter) Close() error {
 	err := w.Flush()
 	w.closed = true
 	w.b.Release()
-	if cerr := w.ipc.Close(); cerr != nil && err == nil {
+	if cerr := w.sink.buffered(w.ipc.Close); cerr != nil && err == nil {
 		err = fmt.Errorf("ending spill stream %q: %w", w.path, cerr)
-	}
-	if ferr := w.buf.Flush(); ferr != nil && err == nil {
-		err = fmt.Errorf("writing spill file %q: %w", w.path, ferr)
 	}
 	if cerr := w.file.Close(); cerr != nil && err == nil {
 		err = fmt.Errorf("closing spill file %q: %w", w.path, cerr)
