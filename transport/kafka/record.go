@@ -32,7 +32,7 @@ type Unmarshaler struct{}
 func (Unmarshaler) Unmarshal(m *sarama.ConsumerMessage) (*message.Message, error) {
 	uuid := m.Topic + "-" + strconv.Itoa(int(m.Partition)) + "-" + strconv.FormatInt(m.Offset, 10)
 	msg := message.NewMessage(uuid, m.Value)
-	msg.Metadata = message.Metadata{metaRecord: encodeRecord(m)}
+	msg.Metadata.Set(metaRecord, encodeRecord(m)) // the map NewMessage made
 	return msg, nil
 }
 
