@@ -1,6 +1,7 @@
 package format
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 
@@ -15,7 +16,30 @@ type Config struct {
 	// "none"; for jsonl, "zstd", "gzip" or "none". Empty (the default) means
 	// the format's default, which is "zstd" for both.
 	Compression string `yaml:"compression"`
+	// Level trades CPU for size with zstd and gzip: "fastest", "default",
+	// "better" or "best". Empty (the default) means "default" (zstd level 3,
+	// gzip level 5). snappy and none have no levels.
+	Level string `yaml:"level"`
 }
+
+// Compression levels as written in Config.
+const (
+	LevelFastest = "fastest"
+	LevelDefault = "default"
+	LevelBetter  = "better"
+	LevelBest    = "best"
+)
+
+// levels maps, per codec that has levels, each level name to the codec's
+// numeric level, 0 standing for the codec's default: zstd's levels as
+// klauspost/compress implements them (1, 3, 7, 11), gzip's 1 to 9 (default 5).
+var levels = map[string]map[string]int{
+	CompressionZstd: {LevelFastest: 1, LevelDefault: 0, LevelBetter: 7, LevelBest: 11},
+	CompressionGzip: {LevelFastest: 1, LevelDefault: 0, LevelBetter: 7, LevelBest: 9},
+}
+
+// levelNames lists the level names in order, for messages.
+var levelNames = []string{LevelFastest, LevelDefault, LevelBetter, LevelBest}
 
 // formatCompressions lists, per format type, the compressions it accepts.
 var formatCompressions = map[string][]string{
@@ -54,5 +78,23 @@ func (c Config) Validate() error {
 	case c.Compression != "" && !slices.Contains(codecs, c.Compression):
 		errs.Addf("compression", "unknown compression %q for %s (want %s)", c.Compression, c.Type, strings.Join(codecs, ", "))
 	}
+	if err := checkLevel(c.EffectiveCompression(), c.Level); err != nil {
+		errs.Add("level", err)
+	}
 	return errs.Err()
+}
+
+// checkLevel says what is wrong with level for compression, if anything.
+func checkLevel(compression, level string) error {
+	if level == "" {
+		return nil
+	}
+	byName, ok := levels[compression]
+	if !ok {
+		return fmt.Errorf("compression %s has no levels (levels apply to zstd and gzip)", compression)
+	}
+	if _, ok := byName[level]; !ok {
+		return fmt.Errorf("unknown level %q (want %s)", level, strings.Join(levelNames, ", "))
+	}
+	return nil
 }

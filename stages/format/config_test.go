@@ -24,6 +24,14 @@ func TestConfigValidate(t *testing.T) {
 			[]string{`compression: unknown compression "snappy" for jsonl (want zstd, gzip, none)`}},
 		{Config{Type: "parket", Compression: "zstd"}, []string{`type: unknown format "parket" (want parquet, jsonl)`}},
 		{Config{}, []string{`type: unknown format "" (want parquet, jsonl)`}},
+		{Config{Type: "parquet", Level: "fastest"}, nil},
+		{Config{Type: "jsonl", Compression: "gzip", Level: "best"}, nil},
+		{Config{Type: "parquet", Compression: "snappy", Level: "default"},
+			[]string{"level: compression snappy has no levels (levels apply to zstd and gzip)"}},
+		{Config{Type: "jsonl", Compression: "none", Level: "best"},
+			[]string{"level: compression none has no levels (levels apply to zstd and gzip)"}},
+		{Config{Type: "parquet", Level: "9"},
+			[]string{`level: unknown level "9" (want fastest, default, better, best)`}},
 	}
 	for _, tt := range tests {
 		got := conf.Messages(tt.cfg.Validate())

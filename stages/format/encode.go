@@ -2,6 +2,7 @@ package format
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -39,6 +40,9 @@ type Result struct {
 // resolved is a Config with defaults applied and checked.
 type resolved struct {
 	typ, compression string
+	// level is the codec's numeric level; 0 is its default (and the level
+	// of codecs without levels).
+	level int
 }
 
 // resolve applies the defaults of an empty Type ("parquet") and an empty
@@ -63,6 +67,10 @@ func resolve(cfg Config) (resolved, error) {
 	if !ok {
 		return r, fmt.Errorf("%w: compression %q for %s", ErrUnsupported, cfg.Compression, r.typ)
 	}
+	if err := checkLevel(r.compression, cfg.Level); err != nil {
+		return r, fmt.Errorf("%w: %w", ErrUnsupported, err)
+	}
+	r.level = levels[r.compression][cmp.Or(cfg.Level, LevelDefault)]
 	return r, nil
 }
 
@@ -120,9 +128,9 @@ func Encode(ctx context.Context, spillPath string, w io.Writer, cfg Config, allo
 	bw := bufio.NewWriterSize(cw, outputBufferSize)
 	var rows int64
 	if r.typ == TypeParquet {
-		rows, err = encodeParquet(ctx, sr, bw, r.compression, alloc)
+		rows, err = encodeParquet(ctx, sr, bw, r, alloc)
 	} else {
-		rows, err = encodeJSONL(ctx, sr, bw, r.compression)
+		rows, err = encodeJSONL(ctx, sr, bw, r)
 	}
 	if err != nil {
 		return Result{}, err

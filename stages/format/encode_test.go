@@ -61,12 +61,44 @@ func TestEncodeDefaults(t *testing.T) {
 	assert.Equal(t, jsonZstd, jsonDefault, "jsonl defaults to zstd")
 }
 
+// Levels change what zstd and gzip write, never what reads back; "default"
+// writes what an empty level writes.
+func TestEncodeLevels(t *testing.T) {
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	recs := genRecords(5000, 1, 256)
+	path := writeSpill(t, t.TempDir(), recs, 500, mem)
+	for _, base := range []format.Config{
+		{Type: format.TypeParquet, Compression: format.CompressionZstd},
+		{Type: format.TypeParquet, Compression: format.CompressionGzip},
+		{Type: format.TypeJSONL, Compression: format.CompressionZstd},
+		{Type: format.TypeJSONL, Compression: format.CompressionGzip},
+	} {
+		t.Run(cfgName(base), func(t *testing.T) {
+			sizes := map[string]int{}
+			for _, level := range []string{"", format.LevelFastest, format.LevelDefault, format.LevelBest} {
+				cfg := base
+				cfg.Level = level
+				data := encodeFile(t, path, cfg, mem)
+				require.Equal(t, stored(recs), readBack(t, data, cfg), "level %q", level)
+				sizes[level] = len(data)
+				if level == format.LevelDefault {
+					assert.Equal(t, encodeFile(t, path, base, mem), data, "default is the empty level")
+				}
+			}
+			assert.Less(t, sizes[format.LevelBest], sizes[format.LevelFastest], "best compresses more than fastest")
+		})
+	}
+}
+
 func TestEncodeRejectsConfig(t *testing.T) {
 	tests := []format.Config{
 		{Type: "parket"},
 		{Type: format.TypeJSONL, Compression: format.CompressionSnappy},
 		{Type: format.TypeParquet, Compression: "brotli"},
 		{Type: format.TypeJSONL, Compression: "lz4"},
+		{Type: format.TypeParquet, Compression: format.CompressionSnappy, Level: format.LevelBest},
+		{Type: format.TypeJSONL, Level: "max"},
 	}
 	path := filepath.Join(t.TempDir(), "unused")
 	for _, cfg := range tests {

@@ -1,6 +1,7 @@
 package format
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -12,13 +13,13 @@ import (
 	"github.com/klauspost/compress/zstd"
 )
 
-// newCompressor wraps w in the JSON-lines compression. Both compressors are
-// deterministic: gzip writes no name and a zero modification time, and zstd
-// runs single-threaded with fixed options.
-func newCompressor(w io.Writer, compression string) (io.WriteCloser, error) {
-	switch compression {
+// newCompressor wraps w in the JSON-lines compression at r's level. Both
+// compressors are deterministic: gzip writes no name and a zero modification
+// time, and zstd runs single-threaded with fixed options.
+func newCompressor(w io.Writer, r resolved) (io.WriteCloser, error) {
+	switch r.compression {
 	case CompressionGzip:
-		gz, err := gzip.NewWriterLevel(w, gzip.DefaultCompression)
+		gz, err := gzip.NewWriterLevel(w, cmp.Or(r.level, gzip.DefaultCompression))
 		if err != nil {
 			return nil, err
 		}
@@ -28,7 +29,7 @@ func newCompressor(w io.Writer, compression string) (io.WriteCloser, error) {
 		return gz, nil
 	case CompressionZstd:
 		return zstd.NewWriter(w,
-			zstd.WithEncoderLevel(zstd.SpeedDefault),
+			zstd.WithEncoderLevel(zstdLevel(r.level)),
 			zstd.WithEncoderConcurrency(1),
 			zstd.WithEncoderCRC(true),
 			zstd.WithZeroFrames(true),
@@ -37,16 +38,24 @@ func newCompressor(w io.Writer, compression string) (io.WriteCloser, error) {
 	return nopCloser{w}, nil
 }
 
+// zstdLevel is the encoder level of a numeric zstd level, 0 the default.
+func zstdLevel(level int) zstd.EncoderLevel {
+	if level == 0 {
+		return zstd.SpeedDefault
+	}
+	return zstd.EncoderLevelFromZstd(level)
+}
+
 type nopCloser struct{ io.Writer }
 
 func (nopCloser) Close() error { return nil }
 
 // encodeJSONL writes the spill's records to w as JSON lines (see appendRow)
 // and returns the number of rows.
-func encodeJSONL(ctx context.Context, sr *spillReader, w io.Writer, compression string) (int64, error) {
-	cw, err := newCompressor(w, compression)
+func encodeJSONL(ctx context.Context, sr *spillReader, w io.Writer, r resolved) (int64, error) {
+	cw, err := newCompressor(w, r)
 	if err != nil {
-		return 0, fmt.Errorf("creating %s compressor: %w", compression, err)
+		return 0, fmt.Errorf("creating %s compressor: %w", r.compression, err)
 	}
 	defer cw.Close() // a second Close after the one below is harmless
 	var (
@@ -70,7 +79,7 @@ func encodeJSONL(ctx context.Context, sr *spillReader, w io.Writer, compression 
 		return 0, err
 	}
 	if err := cw.Close(); err != nil {
-		return 0, fmt.Errorf("closing %s stream: %w", compression, err)
+		return 0, fmt.Errorf("closing %s stream: %w", r.compression, err)
 	}
 	return rows, nil
 }

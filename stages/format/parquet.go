@@ -53,10 +53,15 @@ var parquetCodecs = map[string]compress.Compression{
 // a fixed created_by, no row-group cuts by the library (encodeParquet cuts),
 // delta encoding for the monotone integer columns and no dictionary for the
 // columns whose values rarely repeat.
-func parquetProps(codec compress.Compression, alloc memory.Allocator) *parquet.WriterProperties {
+func parquetProps(r resolved, alloc memory.Allocator) *parquet.WriterProperties {
+	level := compress.DefaultCompressionLevel
+	if r.level != 0 {
+		level = r.level
+	}
 	return parquet.NewWriterProperties(
 		parquet.WithAllocator(alloc),
-		parquet.WithCompression(codec),
+		parquet.WithCompression(parquetCodecs[r.compression]),
+		parquet.WithCompressionLevel(level),
 		parquet.WithStats(true),
 		parquet.WithCreatedBy(createdBy),
 		parquet.WithVersion(parquet.V2_6),
@@ -73,8 +78,8 @@ func parquetProps(codec compress.Compression, alloc memory.Allocator) *parquet.W
 
 // encodeParquet writes the spill's records to w as one Parquet file and
 // returns the number of rows.
-func encodeParquet(ctx context.Context, sr *spillReader, w io.Writer, compression string, alloc memory.Allocator) (rows int64, err error) {
-	fw, err := pqarrow.NewFileWriter(envelope, w, parquetProps(parquetCodecs[compression], alloc),
+func encodeParquet(ctx context.Context, sr *spillReader, w io.Writer, r resolved, alloc memory.Allocator) (rows int64, err error) {
+	fw, err := pqarrow.NewFileWriter(envelope, w, parquetProps(r, alloc),
 		pqarrow.NewArrowWriterProperties(pqarrow.WithAllocator(alloc)))
 	if err != nil {
 		return 0, fmt.Errorf("creating parquet writer: %w", err)
