@@ -1,11 +1,15 @@
 package format_test
 
 import (
+	"fmt"
+	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/stretchr/testify/require"
 
+	"github.com/sluicehq/sluice/stages"
 	"github.com/sluicehq/sluice/stages/format"
 )
 
@@ -49,4 +53,51 @@ func BenchmarkEncode(b *testing.B) {
 			b.ReportMetric(float64(out)/float64(bytes), "out/in")
 		})
 	}
+}
+
+// BenchmarkEncodeLevels encodes JSON events that compress like real ones
+// (words from a small vocabulary, not random bytes) at each zstd level: the
+// CPU a level costs against the bytes it saves.
+func BenchmarkEncodeLevels(b *testing.B) {
+	recs := eventRecords(50_000, 300)
+	var bytes int64
+	for _, r := range recs {
+		bytes += int64(r.Size())
+	}
+	path := writeSpill(b, b.TempDir(), recs, 10_000, memory.NewGoAllocator())
+	for _, typ := range []string{format.TypeParquet, format.TypeJSONL} {
+		for _, level := range []string{format.LevelFastest, format.LevelDefault, format.LevelBetter} {
+			cfg := format.Config{Type: typ, Compression: format.CompressionZstd, Level: level}
+			b.Run(cfgName(cfg)+"/"+level, func(b *testing.B) {
+				b.SetBytes(bytes)
+				b.ReportAllocs()
+				var out int64
+				for b.Loop() {
+					res, err := format.Encode(b.Context(), path, nopWriter{}, cfg, memory.NewGoAllocator())
+					require.NoError(b, err)
+					out = res.Bytes
+				}
+				b.ReportMetric(float64(out)/float64(bytes), "out/in")
+			})
+		}
+	}
+}
+
+// eventRecords makes n JSON events of about size bytes, padded with words.
+func eventRecords(n, size int) []stages.Record {
+	rng := rand.New(rand.NewPCG(3, 4))
+	words := strings.Fields("chrome firefox safari mobile desktop checkout cart product search home " +
+		"login settings orders promo sale email social direct organic paid banner button review share")
+	recs := make([]stages.Record, n)
+	for i := range recs {
+		v := fmt.Appendf(nil, `{"id":"%x","ts":%d,"event":"view","user":%d,"pad":"`,
+			rng.Uint64(), 1_790_000_000_000+int64(i), rng.IntN(1_000_000))
+		for len(v) < size-2 {
+			v = append(append(v, words[rng.IntN(len(words))]...), ' ')
+		}
+		recs[i] = stages.Record{Topic: "events", Partition: 1, Offset: int64(i),
+			Timestamp: ts(1_790_000_000_000 + int64(i)),
+			Key:       fmt.Appendf(nil, "u%d", rng.IntN(100_000)), Value: append(v, `"}`...)}
+	}
+	return recs
 }
