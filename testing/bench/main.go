@@ -29,6 +29,7 @@ type options struct {
 	results    string
 	workDir    string
 	cpuProfile bool
+	execTrace  bool
 	maxBytes   int64
 	idle       time.Duration
 	skipMinIO  bool
@@ -83,6 +84,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.results, "results", "", "results directory (default ./bench-results/<UTC timestamp>)")
 	fs.StringVar(&o.workDir, "work-dir", "", "scratch directory for broker data, outputs and binaries (default: the system temp dir); emptied afterwards")
 	fs.BoolVar(&o.cpuProfile, "cpuprofile", false, "have sluice write pprof CPU and heap (alloc) profiles of each run into the results directory")
+	fs.BoolVar(&o.execTrace, "exectrace", false, "have sluice write a Go execution trace of each run into the results directory (<row>.trace, large: keep -n small)")
 	fs.Int64Var(&o.maxBytes, "max-bytes", 128<<20, "sluice policy.max_bytes: file size at which a round is sealed")
 	fs.DurationVar(&o.idle, "idle", 2*time.Second, "sluice policy.idle (rounds are sealed by count at each partition's last record; idle only seals what a stall leaves open)")
 	fs.BoolVar(&o.skipMinIO, "no-minio", false, "skip the MinIO row")

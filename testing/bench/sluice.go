@@ -161,6 +161,9 @@ func (h *harness) runSluice(ctx context.Context, data loaded, r sluiceRun) (Resu
 			"--cpuprofile", filepath.Join(r.Profile, name+".cpu.pprof"),
 			"--memprofile", filepath.Join(r.Profile, name+".heap.pprof"))
 	}
+	if h.opts.execTrace {
+		args = append(args, "--trace", filepath.Join(h.opts.results, cmp.Or(r.ProfileName, r.Key)+".trace"))
+	}
 	if h.minio != nil {
 		s3Before = h.minio.proxy.snapshot()
 	}
