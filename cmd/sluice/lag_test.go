@@ -82,7 +82,7 @@ func TestLag(t *testing.T) {
 	}
 
 	t.Run("kcat agrees on the committed offsets", func(t *testing.T) {
-		kcat := kcatPath(t)
+		kcat := kafkatest.Kcat(t)
 		for _, lp := range snap.Partitions {
 			assert.Equal(t, *lp.Committed, kcatCommitted(t, kcat, kc.Brokers()[0], lagGroup, topic, lp.Partition), "partition %d", lp.Partition)
 		}
@@ -225,19 +225,6 @@ func lagJSON(t *testing.T, code int, args ...string) lag.Snapshot {
 	var s lag.Snapshot
 	require.NoError(t, json.Unmarshal([]byte(r.stdout), &s), r.stdout)
 	return s
-}
-
-// kcatPath finds kcat; without it the test skips locally and fails in CI.
-func kcatPath(t *testing.T) string {
-	t.Helper()
-	p, err := exec.LookPath("kcat")
-	if err != nil {
-		if os.Getenv("CI") == "" {
-			t.Skip("kcat not installed (apt-get install kcat)")
-		}
-		t.Fatal("kcat not installed; .ci/run installs it with apt-get install kcat")
-	}
-	return p
 }
 
 // kcatCommitted returns the group's committed offset of a partition as kcat

@@ -3,7 +3,6 @@ package e2e
 import (
 	"bytes"
 	"fmt"
-	"os"
 	"os/exec"
 	"testing"
 	"time"
@@ -15,24 +14,11 @@ import (
 	"github.com/sluicehq/sluice/testing/kafkatest"
 )
 
-// kcatPath finds kcat; without it the test skips locally and fails in CI.
-func kcatPath(t *testing.T) string {
-	t.Helper()
-	p, err := exec.LookPath("kcat")
-	if err != nil {
-		if os.Getenv("CI") == "" {
-			t.Skip("kcat not installed (apt-get install kcat)")
-		}
-		t.Fatal("kcat not installed; .ci/run installs it with apt-get install kcat")
-	}
-	return p
-}
-
 // TestKcatProducer: records produced by an independent client (kcat, on
 // librdkafka) into the broker are archived exactly once with their keys and
 // values.
 func TestKcatProducer(t *testing.T) {
-	kcat := kcatPath(t)
+	kcat := kafkatest.Kcat(t)
 	const topic, n = "clicks", 500
 	kc := kafkatest.Start(t, 2, topic)
 	url := "file://" + t.TempDir()
