@@ -76,30 +76,34 @@ func encodeRecord(m *sarama.ConsumerMessage) string {
 
 var errCorruptRecord = errors.New("corrupt record encoding")
 
+// decodeRecord reads what encodeRecord wrote. It copies s once: the key and
+// header values alias that copy, and the topic and header keys are cut from s
+// itself, so a record costs one allocation besides its headers slice.
 func decodeRecord(s string) (stages.Record, error) {
 	b := []byte(s)
 	tl, n := binary.Uvarint(b)
 	if n <= 0 || uint64(len(b)-n) < tl {
 		return stages.Record{}, errCorruptRecord
 	}
-	rec := stages.Record{Topic: string(b[n : n+int(tl)])}
-	b = b[n+int(tl):]
+	rec := stages.Record{Topic: s[n : n+int(tl)]}
+	off := n + int(tl)
 	var vals [3]int64
 	for i := range vals {
-		v, n := binary.Varint(b)
+		v, n := binary.Varint(b[off:])
 		if n <= 0 {
 			return stages.Record{}, errCorruptRecord
 		}
-		vals[i], b = v, b[n:]
+		vals[i], off = v, off+n
 	}
 	rec.Partition, rec.Offset = int32(vals[0]), vals[1]
 	rec.Timestamp = time.UnixMilli(vals[2]).UTC()
-	key, rest, ok := readBytes(b)
+	key, rest, ok := readBytes(b[off:])
 	if !ok {
 		return stages.Record{}, errCorruptRecord
 	}
 	rec.Key = key
-	hs, err := decodeHeaders(string(rest))
+	off = len(b) - len(rest)
+	hs, err := headersFrom(s[off:], rest)
 	if err != nil {
 		return stages.Record{}, err
 	}
@@ -146,20 +150,26 @@ func appendHeaders(buf []byte, hs []*sarama.RecordHeader) []byte {
 var errCorruptHeaders = errors.New("corrupt header encoding")
 
 func decodeHeaders(s string) ([]stages.Header, error) {
-	b := []byte(s)
+	return headersFrom(s, []byte(s))
+}
+
+// headersFrom reads the headers encodeHeaders wrote into b, whose bytes are
+// s's: keys are cut from s, values alias b.
+func headersFrom(s string, b []byte) ([]stages.Header, error) {
 	var hs []stages.Header
-	for len(b) > 0 {
-		kl, n := binary.Uvarint(b)
-		if n <= 0 || uint64(len(b)-n) < kl {
+	off := 0
+	for off < len(b) {
+		kl, n := binary.Uvarint(b[off:])
+		if n <= 0 || uint64(len(b)-off-n) < kl {
 			return nil, errCorruptHeaders
 		}
-		key := string(b[n : n+int(kl)])
-		val, rest, ok := readBytes(b[n+int(kl):])
+		key := s[off+n : off+n+int(kl)]
+		val, rest, ok := readBytes(b[off+n+int(kl):])
 		if !ok {
 			return nil, errCorruptHeaders
 		}
 		hs = append(hs, stages.Header{Key: key, Value: val})
-		b = rest
+		off = len(b) - len(rest)
 	}
 	return hs, nil
 }
