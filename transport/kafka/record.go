@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/IBM/sarama"
@@ -59,19 +60,34 @@ func encodeRecord(m *sarama.ConsumerMessage) string {
 	for _, h := range m.Headers {
 		n += len(h.Key) + len(h.Value) + 2*binary.MaxVarintLen32
 	}
-	buf := make([]byte, 0, n)
-	buf = binary.AppendUvarint(buf, uint64(len(m.Topic)))
-	buf = append(buf, m.Topic...)
-	buf = binary.AppendVarint(buf, int64(m.Partition))
-	buf = binary.AppendVarint(buf, m.Offset)
+	// Appended into a strings.Builder, so that the string is the buffer, not
+	// a copy of it.
+	var sb strings.Builder
+	sb.Grow(n)
+	var tmp [binary.MaxVarintLen64]byte
+	sb.Write(binary.AppendUvarint(tmp[:0], uint64(len(m.Topic))))
+	sb.WriteString(m.Topic)
+	sb.Write(binary.AppendVarint(tmp[:0], int64(m.Partition)))
+	sb.Write(binary.AppendVarint(tmp[:0], m.Offset))
 	ts := int64(0)
 	if !m.Timestamp.IsZero() {
 		ts = m.Timestamp.UnixMilli()
 	}
-	buf = binary.AppendVarint(buf, ts)
-	buf = appendBytes(buf, m.Key)
-	buf = appendHeaders(buf, m.Headers)
-	return string(buf)
+	sb.Write(binary.AppendVarint(tmp[:0], ts))
+	writeBytes(&sb, m.Key)
+	writeHeaders(&sb, m.Headers)
+	return sb.String()
+}
+
+// writeBytes writes v as uvarint len+1 and its bytes, or 0 for nil.
+func writeBytes(sb *strings.Builder, v []byte) {
+	var tmp [binary.MaxVarintLen64]byte
+	if v == nil {
+		sb.Write(binary.AppendUvarint(tmp[:0], 0))
+		return
+	}
+	sb.Write(binary.AppendUvarint(tmp[:0], uint64(len(v))+1))
+	sb.Write(v)
 }
 
 var errCorruptRecord = errors.New("corrupt record encoding")
@@ -111,16 +127,7 @@ func decodeRecord(s string) (stages.Record, error) {
 	return rec, nil
 }
 
-// appendBytes writes v as uvarint len+1 and its bytes, or 0 for nil.
-func appendBytes(buf, v []byte) []byte {
-	if v == nil {
-		return binary.AppendUvarint(buf, 0)
-	}
-	buf = binary.AppendUvarint(buf, uint64(len(v))+1)
-	return append(buf, v...)
-}
-
-// readBytes reads what appendBytes wrote.
+// readBytes reads what writeBytes wrote.
 func readBytes(b []byte) (v, rest []byte, ok bool) {
 	l, n := binary.Uvarint(b)
 	if n <= 0 || (l > 0 && uint64(len(b)-n) < l-1) {
@@ -132,19 +139,21 @@ func readBytes(b []byte) (v, rest []byte, ok bool) {
 	return b[n : n+int(l-1)], b[n+int(l-1):], true
 }
 
-// encodeHeaders writes headers as (uvarint len, key, value as appendBytes)
+// encodeHeaders writes headers as (uvarint len, key, value as writeBytes)
 // tuples.
 func encodeHeaders(hs []*sarama.RecordHeader) string {
-	return string(appendHeaders(nil, hs))
+	var sb strings.Builder
+	writeHeaders(&sb, hs)
+	return sb.String()
 }
 
-func appendHeaders(buf []byte, hs []*sarama.RecordHeader) []byte {
+func writeHeaders(sb *strings.Builder, hs []*sarama.RecordHeader) {
+	var tmp [binary.MaxVarintLen64]byte
 	for _, h := range hs {
-		buf = binary.AppendUvarint(buf, uint64(len(h.Key)))
-		buf = append(buf, h.Key...)
-		buf = appendBytes(buf, h.Value)
+		sb.Write(binary.AppendUvarint(tmp[:0], uint64(len(h.Key))))
+		sb.Write(h.Key)
+		writeBytes(sb, h.Value)
 	}
-	return buf
 }
 
 var errCorruptHeaders = errors.New("corrupt header encoding")
