@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"runtime"
 	"runtime/pprof"
@@ -30,47 +31,63 @@ func addProfileFlags(cmd *cobra.Command, p *profileFlags) {
 	_ = cmd.Flags().MarkHidden("trace")
 }
 
-// start starts the CPU profile, if asked for. The returned stop function
-// ends it and writes the heap profile; it must be called once.
+// start starts the CPU profile and the execution trace, if asked for. The
+// returned stop function ends them and writes the heap profile; it must be
+// called once.
 func (p profileFlags) start() (stop func() error, err error) {
-	var cpu, tr *os.File
-	if p.cpu != "" {
-		if cpu, err = os.Create(p.cpu); err != nil {
-			return nil, &exitError{code: exitUsage, err: fmt.Errorf("creating the CPU profile: %w", err)}
-		}
-		if err := pprof.StartCPUProfile(cpu); err != nil {
-			_ = cpu.Close()
-			return nil, &exitError{code: exitRuntime, err: fmt.Errorf("starting the CPU profile: %w", err)}
-		}
+	cpu, err := record(p.cpu, "CPU profile", pprof.StartCPUProfile, pprof.StopCPUProfile)
+	if err != nil {
+		return nil, err
 	}
-	if p.trace != "" {
-		if tr, err = os.Create(p.trace); err != nil {
-			return nil, &exitError{code: exitUsage, err: fmt.Errorf("creating the execution trace: %w", err)}
-		}
-		if err := trace.Start(tr); err != nil {
-			_ = tr.Close()
-			return nil, &exitError{code: exitRuntime, err: fmt.Errorf("starting the execution trace: %w", err)}
-		}
+	tr, err := record(p.trace, "execution trace", trace.Start, trace.Stop)
+	if err != nil {
+		_ = cpu.end()
+		return nil, err
 	}
 	return func() error {
-		var errs []error
-		if tr != nil {
-			trace.Stop()
-			if err := tr.Close(); err != nil {
-				errs = append(errs, fmt.Errorf("writing the execution trace: %w", err))
-			}
-		}
-		if cpu != nil {
-			pprof.StopCPUProfile()
-			if err := cpu.Close(); err != nil {
-				errs = append(errs, fmt.Errorf("writing the CPU profile: %w", err))
-			}
-		}
+		errs := []error{tr.end(), cpu.end()}
 		if p.mem != "" {
 			errs = append(errs, writeHeapProfile(p.mem))
 		}
 		return errors.Join(errs...)
 	}, nil
+}
+
+// recording is a CPU profile or an execution trace being written to a file.
+type recording struct {
+	what string
+	file *os.File
+	stop func()
+}
+
+// record creates path and starts a recording into it with start; stop ends
+// it. An empty path records nothing (a nil *recording).
+func record(path, what string, start func(io.Writer) error, stop func()) (*recording, error) {
+	if path == "" {
+		return nil, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, &exitError{code: exitUsage, err: fmt.Errorf("creating the %s: %w", what, err)}
+	}
+	if err := start(f); err != nil {
+		_ = f.Close()
+		return nil, &exitError{code: exitRuntime, err: fmt.Errorf("starting the %s: %w", what, err)}
+	}
+	return &recording{what: what, file: f, stop: stop}, nil
+}
+
+// end stops the recording and closes its file; on a nil recording it does
+// nothing.
+func (r *recording) end() error {
+	if r == nil {
+		return nil
+	}
+	r.stop()
+	if err := r.file.Close(); err != nil {
+		return fmt.Errorf("writing the %s: %w", r.what, err)
+	}
+	return nil
 }
 
 // writeHeapProfile writes the heap profile (in-use and allocated) to path.

@@ -34,24 +34,9 @@ func BenchmarkSpillAppend(b *testing.B) {
 }
 
 func BenchmarkEncode(b *testing.B) {
-	recs := genRecords(50_000, 22, 200)
-	var bytes int64
-	for _, r := range recs {
-		bytes += int64(r.Size())
-	}
-	path := writeSpill(b, b.TempDir(), recs, 10_000, memory.NewGoAllocator())
+	path, bytes := benchSpill(b, genRecords(50_000, 22, 200))
 	for _, cfg := range allConfigs {
-		b.Run(cfgName(cfg), func(b *testing.B) {
-			b.SetBytes(bytes)
-			b.ReportAllocs()
-			var out int64
-			for b.Loop() {
-				res, err := format.Encode(b.Context(), path, nopWriter{}, cfg, memory.NewGoAllocator())
-				require.NoError(b, err)
-				out = res.Bytes
-			}
-			b.ReportMetric(float64(out)/float64(bytes), "out/in")
-		})
+		b.Run(cfgName(cfg), func(b *testing.B) { benchEncode(b, path, bytes, cfg) })
 	}
 }
 
@@ -59,28 +44,35 @@ func BenchmarkEncode(b *testing.B) {
 // (words from a small vocabulary, not random bytes) at each zstd level: the
 // CPU a level costs against the bytes it saves.
 func BenchmarkEncodeLevels(b *testing.B) {
-	recs := eventRecords(50_000, 300)
-	var bytes int64
-	for _, r := range recs {
-		bytes += int64(r.Size())
-	}
-	path := writeSpill(b, b.TempDir(), recs, 10_000, memory.NewGoAllocator())
+	path, bytes := benchSpill(b, eventRecords(50_000, 300))
 	for _, typ := range []string{format.TypeParquet, format.TypeJSONL} {
 		for _, level := range []string{format.LevelFastest, format.LevelDefault, format.LevelBetter} {
 			cfg := format.Config{Type: typ, Compression: format.CompressionZstd, Level: level}
-			b.Run(cfgName(cfg)+"/"+level, func(b *testing.B) {
-				b.SetBytes(bytes)
-				b.ReportAllocs()
-				var out int64
-				for b.Loop() {
-					res, err := format.Encode(b.Context(), path, nopWriter{}, cfg, memory.NewGoAllocator())
-					require.NoError(b, err)
-					out = res.Bytes
-				}
-				b.ReportMetric(float64(out)/float64(bytes), "out/in")
-			})
+			b.Run(cfgName(cfg)+"/"+level, func(b *testing.B) { benchEncode(b, path, bytes, cfg) })
 		}
 	}
+}
+
+// benchSpill spills recs and returns the spill file and the records' bytes.
+func benchSpill(b *testing.B, recs []stages.Record) (path string, bytes int64) {
+	for _, r := range recs {
+		bytes += int64(r.Size())
+	}
+	return writeSpill(b, b.TempDir(), recs, 10_000, memory.NewGoAllocator()), bytes
+}
+
+// benchEncode encodes the spill at path with cfg, reporting throughput over
+// the records' bytes and the output's size relative to them.
+func benchEncode(b *testing.B, path string, bytes int64, cfg format.Config) {
+	b.SetBytes(bytes)
+	b.ReportAllocs()
+	var out int64
+	for b.Loop() {
+		res, err := format.Encode(b.Context(), path, nopWriter{}, cfg, memory.NewGoAllocator())
+		require.NoError(b, err)
+		out = res.Bytes
+	}
+	b.ReportMetric(float64(out)/float64(bytes), "out/in")
 }
 
 // eventRecords makes n JSON events of about size bytes, padded with words.
