@@ -71,8 +71,7 @@ func (s *spillSink) buffered(write func() error) error {
 // no Arrow memory; using it then returns ErrClosed.
 type SpillWriter struct {
 	path string
-	file *os.File
-	sink *spillSink
+	sink *spillSink // holds the file
 	ipc  *ipc.Writer
 
 	b        *array.RecordBuilder
@@ -110,7 +109,7 @@ func NewSpillWriter(path string, alloc memory.Allocator) (*SpillWriter, error) {
 	if err != nil {
 		return nil, fmt.Errorf("creating spill file: %w", err)
 	}
-	w := &SpillWriter{path: path, file: f, sink: &spillSink{file: f}}
+	w := &SpillWriter{path: path, sink: &spillSink{file: f}}
 	w.ipc = ipc.NewWriter(w.sink, ipc.WithSchema(envelope), ipc.WithAllocator(alloc))
 	w.b = array.NewRecordBuilder(alloc, envelope)
 	w.topic = w.b.Field(colTopic).(*array.StringBuilder)
@@ -225,7 +224,7 @@ func (w *SpillWriter) Close() error {
 	if cerr := w.sink.buffered(w.ipc.Close); cerr != nil && err == nil {
 		err = fmt.Errorf("ending spill stream %q: %w", w.path, cerr)
 	}
-	if cerr := w.file.Close(); cerr != nil && err == nil {
+	if cerr := w.sink.file.Close(); cerr != nil && err == nil {
 		err = fmt.Errorf("closing spill file %q: %w", w.path, cerr)
 	}
 	return err
@@ -238,7 +237,7 @@ func (w *SpillWriter) Abort() {
 		w.closed = true
 		w.b.Release()
 		_ = w.ipc.Close()
-		_ = w.file.Close()
+		_ = w.sink.file.Close()
 	}
 	_ = os.Remove(w.path)
 }
