@@ -70,7 +70,9 @@ func TestS3SecurityValidate(t *testing.T) {
 			[]string{"encryption.customer_key_file: reading the SSE-C key: open " + keys["missing"] + ": no such file or directory"}},
 		{"short raw key", func(c *S3Config) { c.Encryption = S3Encryption{Mode: EncryptionSSEC, CustomerKeyFile: keys["short"]} },
 			[]string{"encryption.customer_key_file: " + keys["short"] + ": an SSE-C key is 32 raw bytes or their base64 (44 characters), got 16 bytes that are neither"}},
-		{"short base64 key", func(c *S3Config) { c.Encryption = S3Encryption{Mode: EncryptionSSEC, CustomerKeyFile: keys["b64 short"]} },
+		{"short base64 key", func(c *S3Config) {
+			c.Encryption = S3Encryption{Mode: EncryptionSSEC, CustomerKeyFile: keys["b64 short"]}
+		},
 			[]string{"encryption.customer_key_file: " + keys["b64 short"] + ": an SSE-C key is 32 raw bytes or their base64 (44 characters), got 24 bytes that are neither"}},
 		{"raw key with a newline", func(c *S3Config) { c.Encryption = S3Encryption{Mode: EncryptionSSEC, CustomerKeyFile: keys["raw+nl"]} },
 			[]string{"encryption.customer_key_file: " + keys["raw+nl"] + ": an SSE-C key is 32 raw bytes or their base64 (44 characters), got 33 bytes that are neither"}},
