@@ -84,9 +84,13 @@ func (s *s3Store) classifySSEC(code, msg string, status int, wrap func(error, st
 	case strings.Contains(lower, "encryption parameters did not match"),
 		strings.Contains(lower, "md5 hash of the key did not match"):
 		return wrap(ErrAccessDenied, "the object was written with another SSE-C key than %s", ssecSetting)
-	case s.obj.sseC != nil && status == http.StatusForbidden && code != "AccessDenied" && code != "SignatureDoesNotMatch" && code != "InvalidAccessKeyId":
-		// AWS answers a HEAD or GET with the wrong key 403 without a body.
-		return wrap(ErrAccessDenied, "access denied (%s): check credentials, the bucket policy and %s", code, ssecSetting)
+	case s.obj.sseC != nil && status == http.StatusForbidden && code != "SignatureDoesNotMatch" && code != "InvalidAccessKeyId":
+		// S3 and MinIO answer a read with the wrong key 403 Access Denied,
+		// like a policy refusal.
+		if code == "" {
+			code = "Forbidden"
+		}
+		return wrap(ErrAccessDenied, "access denied (%s): check credentials, the bucket policy, and that %s is the key the object was written with", code, ssecSetting)
 	}
 	return nil
 }
