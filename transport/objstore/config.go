@@ -52,7 +52,7 @@ type S3Config struct {
 	ACL string `yaml:"acl"`
 	// Tags are object tags set on every data file (at most 10; keys up to
 	// 128 characters, values up to 256). Progress records get none.
-	Tags map[string]string `yaml:"tags"`
+	Tags map[string]string `yaml:"tags,omitempty"`
 	// Role is an IAM role to assume on top of the base credentials.
 	Role S3Role `yaml:"role"`
 }

@@ -30,7 +30,7 @@ type S3Encryption struct {
 	KMSKeyID string `yaml:"kms_key_id"`
 	// Context is the KMS encryption context for sse-kms: extra
 	// authenticated data that key policies and CloudTrail can see.
-	Context map[string]string `yaml:"context"`
+	Context map[string]string `yaml:"context,omitempty"`
 	// BucketKey enables an S3 Bucket Key for sse-kms, which cuts KMS
 	// requests (and their cost) by using a bucket-level data key.
 	BucketKey bool `yaml:"bucket_key"`
