@@ -156,6 +156,14 @@ func TestS3AssumeRoleMoto(t *testing.T) {
 	cfg.Role = objstore.S3Role{ARN: role.ARN, ExternalID: "sluice-ext-1", SessionName: "sluice-test",
 		Duration: 15 * time.Minute, STSEndpoint: ep}
 	require.NoError(t, cfg.Validate())
+
+	// Wrong base credentials: STS refuses, and the error says so.
+	wrong := cfg
+	wrong.SecretAccessKey = "wrong"
+	_, err = objstore.Open(t.Context(), "s3://cross-account", wrong, objstore.Settings{})
+	require.ErrorIs(t, err, objstore.ErrAccessDenied)
+	require.ErrorContains(t, err, "assuming role "+role.ARN+" refused (")
+
 	rec := &recordingTransport{}
 	st, err := objstore.Open(t.Context(), "s3://cross-account", cfg, objstore.Settings{HTTPClient: &http.Client{Transport: rec}})
 	require.NoError(t, err)

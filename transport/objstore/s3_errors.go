@@ -44,6 +44,13 @@ func (s *s3Store) classify(err error) error {
 	wrap := func(sentinel error, format string, args ...any) error {
 		return &s3Error{msg: s.String() + ": " + fmt.Sprintf(format, args...), sentinel: sentinel, cause: err}
 	}
+	var role *roleError
+	if errors.As(err, &role) {
+		if code == "" {
+			return err // not STS's answer (a network error): may pass
+		}
+		return wrap(ErrAccessDenied, "assuming role %s refused (%s): check the base credentials, their sts:AssumeRole permission and the role's trust policy (external_id)", role.arn, code)
+	}
 	if e := s.classifySSEC(code, msg, status, wrap); e != nil {
 		return e
 	}

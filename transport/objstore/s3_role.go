@@ -1,6 +1,8 @@
 package objstore
 
 import (
+	"context"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
@@ -26,5 +28,29 @@ func assumeRole(awsCfg *aws.Config, r S3Role, set Settings) {
 			o.ExternalID = aws.String(r.ExternalID)
 		}
 	})
-	awsCfg.Credentials = aws.NewCredentialsCache(provider)
+	awsCfg.Credentials = aws.NewCredentialsCache(roleProvider{arn: r.ARN, inner: provider})
 }
+
+// roleProvider marks the errors of assuming the role, so that classify can
+// tell them from S3's refusals.
+type roleProvider struct {
+	arn   string
+	inner aws.CredentialsProvider
+}
+
+func (p roleProvider) Retrieve(ctx context.Context) (aws.Credentials, error) {
+	c, err := p.inner.Retrieve(ctx)
+	if err != nil {
+		return c, &roleError{arn: p.arn, err: err}
+	}
+	return c, nil
+}
+
+// roleError is a failure to assume the configured role.
+type roleError struct {
+	arn string
+	err error
+}
+
+func (e *roleError) Error() string { return "assuming role " + e.arn + ": " + e.err.Error() }
+func (e *roleError) Unwrap() error { return e.err }
