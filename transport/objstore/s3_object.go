@@ -62,7 +62,7 @@ func newObjectSettings(c S3Config) (objectSettings, error) {
 			o.bucketKey = aws.Bool(true)
 		}
 	case EncryptionSSEC:
-		key, err := ReadCustomerKey(e.CustomerKeyFile)
+		key, err := readCustomerKey(e.CustomerKeyFile)
 		if err != nil {
 			return o, fmt.Errorf("encryption.customer_key_file: %w", err)
 		}

@@ -143,17 +143,17 @@ func (e S3Encryption) validate() error {
 	case e.Mode != EncryptionSSEC && e.CustomerKeyFile != "":
 		errs.Addf("customer_key_file", "only with mode %s", EncryptionSSEC)
 	case e.CustomerKeyFile != "":
-		if _, err := ReadCustomerKey(e.CustomerKeyFile); err != nil {
+		if _, err := readCustomerKey(e.CustomerKeyFile); err != nil {
 			errs.Add("customer_key_file", err)
 		}
 	}
 	return errs.Err()
 }
 
-// ReadCustomerKey reads an SSE-C key file: exactly 32 bytes are the key
+// readCustomerKey reads an SSE-C key file: exactly 32 bytes are the key
 // itself; anything else must be the standard base64 encoding of 32 bytes,
 // surrounding whitespace ignored.
-func ReadCustomerKey(path string) ([]byte, error) {
+func readCustomerKey(path string) ([]byte, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("reading the SSE-C key: %w", err)

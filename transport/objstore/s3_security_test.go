@@ -141,7 +141,7 @@ func TestStorageClassesComeFromTheSDK(t *testing.T) {
 func TestReadCustomerKey(t *testing.T) {
 	keys := keyFiles(t)
 	for _, name := range []string{"raw", "base64"} {
-		key, err := ReadCustomerKey(keys[name])
+		key, err := readCustomerKey(keys[name])
 		require.NoError(t, err, name)
 		assert.Equal(t, "0123456789abcdef0123456789ABCDEF", string(key), name)
 	}
