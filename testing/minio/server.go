@@ -2,8 +2,10 @@ package minio
 
 import (
 	"context"
+	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -17,10 +19,29 @@ import (
 
 // Server is a running MinIO server.
 type Server struct {
-	// Endpoint is the server's S3 endpoint ("http://127.0.0.1:PORT").
+	// Endpoint is the server's S3 endpoint ("http://127.0.0.1:PORT", or
+	// https:// with Options.TLS).
 	Endpoint string
 	// AccessKey and SecretKey are the root credentials.
 	AccessKey, SecretKey string
+	// HTTPClient trusts the server's certificate (with Options.TLS; nil
+	// otherwise): pass it as objstore.Settings.HTTPClient.
+	HTTPClient *http.Client
+	// CAFile is the server's self-signed certificate in PEM (with
+	// Options.TLS), for $AWS_CA_BUNDLE.
+	CAFile string
+}
+
+// Options changes how StartWith runs the server.
+type Options struct {
+	// Env adds variables to the server's environment, such as
+	// "MINIO_KMS_SECRET_KEY=name:base64-of-32-bytes" for a static KMS key
+	// (which SSE-S3 and SSE-KMS need).
+	Env []string
+	// TLS serves HTTPS with a self-signed certificate for 127.0.0.1 that
+	// the harness writes into the server's --certs-dir (MinIO refuses SSE-C
+	// over plain HTTP).
+	TLS bool
 }
 
 // The root credentials of every started server.
@@ -36,23 +57,45 @@ const (
 // if the test fails.
 func Start(t testing.TB) *Server {
 	t.Helper()
+	return StartWith(t, Options{})
+}
+
+// StartWith is Start with options: extra environment, TLS.
+func StartWith(t testing.TB, opts Options) *Server {
+	t.Helper()
 	bin := tool.Require(t)
+	srv := &Server{AccessKey: accessKey, SecretKey: secretKey}
+	scheme := "http://"
+	args := []string{"server"}
+	if opts.TLS {
+		scheme = "https://"
+		certs := t.TempDir()
+		client, err := writeCerts(certs)
+		if err != nil {
+			t.Fatalf("writing MinIO's certificate: %v", err)
+		}
+		srv.HTTPClient, srv.CAFile = client, filepath.Join(certs, "public.crt")
+		args = append(args, "--certs-dir", certs)
+	}
 	addrs := proc.Start(t, proc.Server{
 		Name:  "MinIO",
 		Ports: 2, // S3 API, console
 		Command: func(dir string, addrs []string) (*exec.Cmd, error) {
-			cmd := exec.Command(bin, "server", "--address", addrs[0], "--console-address", addrs[1], dir)
+			cmd := exec.Command(bin, append(args, "--address", addrs[0], "--console-address", addrs[1], dir)...)
 			cmd.Env = append(os.Environ(),
 				"MINIO_ROOT_USER="+accessKey,
 				"MINIO_ROOT_PASSWORD="+secretKey,
 				"MINIO_BROWSER=off",
 				"MINIO_UPDATE=off",
 			)
+			cmd.Env = append(cmd.Env, opts.Env...)
 			return cmd, nil
 		},
-		ReadyURL: func(addrs []string) string { return "http://" + addrs[0] + "/minio/health/live" },
+		ReadyURL:    func(addrs []string) string { return scheme + addrs[0] + "/minio/health/live" },
+		ReadyClient: srv.HTTPClient,
 	})
-	return &Server{Endpoint: "http://" + addrs[0], AccessKey: accessKey, SecretKey: secretKey}
+	srv.Endpoint = scheme + addrs[0]
+	return srv
 }
 
 // S3Config returns a configuration for objstore that reaches this server:
@@ -68,6 +111,14 @@ func (s *Server) S3Config() objstore.S3Config {
 	return c
 }
 
+// httpClient is the client that reaches the server.
+func (s *Server) httpClient() *http.Client {
+	if s.HTTPClient != nil {
+		return s.HTTPClient
+	}
+	return http.DefaultClient
+}
+
 // CreateBucket creates a bucket (names need 3 or more characters) and fails
 // the test if that does not work.
 func (s *Server) CreateBucket(t testing.TB, name string) {
@@ -77,6 +128,7 @@ func (s *Server) CreateBucket(t testing.TB, name string) {
 		BaseEndpoint: aws.String(s.Endpoint),
 		UsePathStyle: true,
 		Credentials:  credentials.NewStaticCredentialsProvider(s.AccessKey, s.SecretKey, ""),
+		HTTPClient:   s.httpClient(),
 	})
 	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 	defer cancel()

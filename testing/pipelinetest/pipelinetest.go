@@ -72,7 +72,7 @@ func Archive(t testing.TB, cfg pipeline.Config, end map[string]map[int32]int64, 
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
 	go func() { done <- p.Run(ctx) }()
-	st, err := objstore.Open(t.Context(), cfg.Destination.URL, objstore.DefaultS3Config(), objstore.Settings{})
+	st, err := objstore.Open(t.Context(), cfg.Destination.URL, cfg.Destination.S3, objstore.Settings{})
 	require.NoError(t, err)
 	for _, topic := range slices.Sorted(maps.Keys(end)) {
 		archivetest.WaitDurable(t, st, topic, end[topic], 60*time.Second)

@@ -40,6 +40,9 @@ type Server struct {
 	// ReadyURL returns the URL that answers 200 OK once the server on
 	// addrs is ready.
 	ReadyURL func(addrs []string) string
+	// ReadyClient asks ReadyURL (one that trusts the server's certificate,
+	// for HTTPS); nil uses a plain client.
+	ReadyClient *http.Client
 }
 
 // Start runs the server on free loopback ports, waits (up to a minute)
@@ -94,7 +97,7 @@ func start(t testing.TB, s Server) ([]string, error) {
 			<-exited
 		}
 	}
-	if err := waitReady(t, s.Name, s.ReadyURL(addrs), exited); err != nil {
+	if err := waitReady(t, s.Name, s.ReadyURL(addrs), s.ReadyClient, exited); err != nil {
 		stop()
 		return nil, fmt.Errorf("%w\n%s output:\n%s", err, s.Name, out)
 	}
@@ -107,10 +110,13 @@ func start(t testing.TB, s Server) ([]string, error) {
 	return addrs, nil
 }
 
-// waitReady polls url until it answers 200, the process exits, or
+// waitReady polls url (with base's transport, if set) until it answers 200, the process exits, or
 // readyTimeout passes.
-func waitReady(t testing.TB, name, url string, exited <-chan struct{}) error {
+func waitReady(t testing.TB, name, url string, base *http.Client, exited <-chan struct{}) error {
 	client := &http.Client{Timeout: time.Second}
+	if base != nil {
+		client.Transport = base.Transport
+	}
 	deadline := time.Now().Add(readyTimeout)
 	for time.Now().Before(deadline) {
 		req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, url, nil)

@@ -39,6 +39,22 @@ type S3Config struct {
 	MaxAttempts int `yaml:"max_attempts"`
 	// MaxBackoff caps the wait between attempts. Default 20s.
 	MaxBackoff time.Duration `yaml:"max_backoff"`
+	// Encryption is the server-side encryption of every object sluice
+	// writes (data files and progress records). See docs/s3-security.md.
+	Encryption S3Encryption `yaml:"encryption"`
+	// StorageClass is the storage class of data files ("STANDARD_IA");
+	// empty uses the bucket's default (STANDARD). Progress records, small
+	// and rewritten often, always use the default.
+	StorageClass string `yaml:"storage_class"`
+	// ACL is the canned ACL of every object sluice writes
+	// ("bucket-owner-full-control" for a bucket in another account); empty
+	// sends none.
+	ACL string `yaml:"acl"`
+	// Tags are object tags set on every data file (at most 10; keys up to
+	// 128 characters, values up to 256). Progress records get none.
+	Tags map[string]string `yaml:"tags,omitempty"`
+	// Role is an IAM role to assume on top of the base credentials.
+	Role S3Role `yaml:"role"`
 }
 
 // maxPartSize is S3's largest multipart part.
@@ -53,6 +69,8 @@ func DefaultS3Config() S3Config {
 		PartConcurrency: DefaultPartConcurrency,
 		MaxAttempts:     DefaultMaxAttempts,
 		MaxBackoff:      DefaultMaxBackoff,
+		Encryption:      S3Encryption{Mode: EncryptionNone},
+		Role:            S3Role{SessionName: DefaultRoleSessionName, Duration: DefaultRoleDuration},
 	}
 }
 
@@ -91,6 +109,7 @@ func (c S3Config) Validate() error {
 	if c.MaxBackoff <= 0 {
 		errs.Addf("max_backoff", "must be positive, got %s", c.MaxBackoff)
 	}
+	c.validateSecurity(&errs)
 	return errs.Err()
 }
 

@@ -20,10 +20,10 @@ import (
 	"github.com/sluicehq/sluice/transport/objstore"
 )
 
-// startMoto runs moto_server (pip install "moto[server]") on a free port and
-// returns a configuration that reaches it. Without moto_server the test is
-// skipped, unless $CI is set.
-func startMoto(t *testing.T) objstore.S3Config {
+// startMoto runs moto_server (pip install "moto[server]") on a free port,
+// with env added to its environment, and returns a configuration that
+// reaches it. Without moto_server the test is skipped, unless $CI is set.
+func startMoto(t *testing.T, env ...string) objstore.S3Config {
 	bin, err := exec.LookPath("moto_server")
 	if err != nil {
 		if os.Getenv("CI") == "" {
@@ -38,6 +38,7 @@ func startMoto(t *testing.T) objstore.S3Config {
 
 	var out lockedBuffer
 	cmd := exec.Command(bin, "-H", "127.0.0.1", "-p", port)
+	cmd.Env = append(os.Environ(), env...)
 	cmd.Stdout, cmd.Stderr = &out, &out
 	require.NoError(t, cmd.Start())
 	exited := make(chan struct{})
@@ -80,7 +81,7 @@ func TestS3StoreContractMoto(t *testing.T) {
 	})
 	_, err := client.CreateBucket(t.Context(), &s3.CreateBucketInput{Bucket: aws.String("contract")})
 	require.NoError(t, err)
-	s3Contract(t, "contract", cfg)
+	s3Contract(t, "contract", cfg, objstore.Settings{})
 }
 
 // lockedBuffer collects a process's output from its copying goroutines.

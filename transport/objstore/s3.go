@@ -22,6 +22,7 @@ type s3Store struct {
 	bucket string
 	root   string // key prefix, "" or ending in "/"
 	cfg    S3Config
+	obj    objectSettings
 	log    *slog.Logger
 }
 
@@ -30,6 +31,10 @@ func openS3(ctx context.Context, u *url.URL, c S3Config, set Settings) (*s3Store
 		return nil, fmt.Errorf("destination %q: no bucket (want s3://bucket[/prefix])", u.String())
 	}
 	c, err := c.withDefaults()
+	if err != nil {
+		return nil, fmt.Errorf("configuring S3: %w", err)
+	}
+	obj, err := newObjectSettings(c)
 	if err != nil {
 		return nil, fmt.Errorf("configuring S3: %w", err)
 	}
@@ -44,7 +49,7 @@ func openS3(ctx context.Context, u *url.URL, c S3Config, set Settings) (*s3Store
 		}
 		root += "/"
 	}
-	s := &s3Store{client: client, bucket: u.Host, root: root, cfg: c, log: set.Logger}
+	s := &s3Store{client: client, bucket: u.Host, root: root, cfg: c, obj: obj, log: set.Logger}
 	// Fail now, with a clear message, if the credentials, the bucket or the
 	// endpoint are wrong.
 	_, err = client.ListObjectsV2(ctx, &s3.ListObjectsV2Input{
@@ -80,10 +85,12 @@ func (s *s3Store) Put(ctx context.Context, key, path string) (Object, error) {
 	if size > int64(s.cfg.PartSize) {
 		return s.putMultipart(ctx, key, f, size)
 	}
-	out, err := s.client.PutObject(ctx, &s3.PutObjectInput{
+	in := &s3.PutObjectInput{
 		Bucket: &s.bucket, Key: aws.String(s.root + key),
 		Body: io.NewSectionReader(f, 0, size), ContentLength: aws.Int64(size),
-	})
+	}
+	s.obj.put(in, true)
+	out, err := s.client.PutObject(ctx, in)
 	if err != nil {
 		return Object{}, fmt.Errorf("putting %q: %w", key, s.classify(err))
 	}
@@ -94,7 +101,7 @@ func (s *s3Store) Get(ctx context.Context, key string) ([]byte, string, error) {
 	if err := checkKey(key); err != nil {
 		return nil, "", err
 	}
-	out, err := s.client.GetObject(ctx, &s3.GetObjectInput{Bucket: &s.bucket, Key: aws.String(s.root + key)})
+	out, err := s.getObject(ctx, key)
 	if err != nil {
 		return nil, "", fmt.Errorf("reading %q: %w", key, s.classify(err))
 	}
@@ -117,6 +124,7 @@ func (s *s3Store) PutIf(ctx context.Context, key string, data []byte, ifMatch st
 		Bucket: &s.bucket, Key: aws.String(s.root + key),
 		Body: bytes.NewReader(data), ContentLength: aws.Int64(int64(len(data))),
 	}
+	s.obj.put(in, false)
 	if ifMatch == "" {
 		in.IfNoneMatch = aws.String("*")
 	} else {
@@ -147,11 +155,18 @@ func (s *s3Store) Open(ctx context.Context, key string) (io.ReadCloser, error) {
 	if err := checkKey(key); err != nil {
 		return nil, err
 	}
-	out, err := s.client.GetObject(ctx, &s3.GetObjectInput{Bucket: &s.bucket, Key: aws.String(s.root + key)})
+	out, err := s.getObject(ctx, key)
 	if err != nil {
 		return nil, fmt.Errorf("opening %q: %w", key, s.classify(err))
 	}
 	return out.Body, nil
+}
+
+// getObject starts reading key, with the SSE-C key when one is configured.
+func (s *s3Store) getObject(ctx context.Context, key string) (*s3.GetObjectOutput, error) {
+	in := &s3.GetObjectInput{Bucket: &s.bucket, Key: aws.String(s.root + key)}
+	s.obj.get(in)
+	return s.client.GetObject(ctx, in)
 }
 
 func (s *s3Store) List(ctx context.Context, prefix string, fn func(Object) error) error {

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/sluicehq/sluice/internal/conf"
 	"github.com/sluicehq/sluice/internal/units"
 )
 
@@ -66,6 +67,15 @@ func (c S3Config) withDefaults() (S3Config, error) {
 	if c.MaxBackoff == 0 {
 		c.MaxBackoff = DefaultMaxBackoff
 	}
+	if c.Encryption.Mode == "" {
+		c.Encryption.Mode = EncryptionNone
+	}
+	if c.Role.SessionName == "" {
+		c.Role.SessionName = DefaultRoleSessionName
+	}
+	if c.Role.Duration == 0 {
+		c.Role.Duration = DefaultRoleDuration
+	}
 	var errs []error
 	if c.Checksum != ChecksumWhenSupported && c.Checksum != ChecksumWhenRequired {
 		errs = append(errs, fmt.Errorf("checksum: unknown value %q (want %s or %s)", c.Checksum, ChecksumWhenSupported, ChecksumWhenRequired))
@@ -85,10 +95,14 @@ func (c S3Config) withDefaults() (S3Config, error) {
 	if (c.AccessKeyID == "") != (c.SecretAccessKey == "") {
 		errs = append(errs, errors.New("access_key_id and secret_access_key go together"))
 	}
+	var sec conf.Errors
+	c.validateSecurity(&sec)
+	errs = append(errs, sec.Err())
 	return c, errors.Join(errs...)
 }
 
-// newS3Client builds the SDK client: static or default-chain credentials,
+// newS3Client builds the SDK client: static or default-chain credentials
+// (under an assumed role if one is configured),
 // the standard retryer bounded by MaxAttempts and MaxBackoff, and the
 // configured endpoint, addressing style and checksum policy. c has its
 // defaults applied.
@@ -122,6 +136,9 @@ func newS3Client(ctx context.Context, c S3Config, set Settings) (*s3.Client, err
 	}
 	if awsCfg.Region == "" {
 		awsCfg.Region = DefaultRegion
+	}
+	if c.Role.ARN != "" {
+		assumeRole(&awsCfg, c.Role, set)
 	}
 	traceOptions(&awsCfg.APIOptions, set.TracerProvider)
 	return s3.NewFromConfig(awsCfg, func(o *s3.Options) {

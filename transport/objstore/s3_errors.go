@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"sync/atomic"
 
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
@@ -31,10 +32,10 @@ func (s *s3Store) classify(err error) error {
 	if err == nil {
 		return nil
 	}
-	code, status := "", 0
+	code, msg, status := "", "", 0
 	var ae smithy.APIError
 	if errors.As(err, &ae) {
-		code = ae.ErrorCode()
+		code, msg = ae.ErrorCode(), ae.ErrorMessage()
 	}
 	var re *awshttp.ResponseError
 	if errors.As(err, &re) {
@@ -42,6 +43,16 @@ func (s *s3Store) classify(err error) error {
 	}
 	wrap := func(sentinel error, format string, args ...any) error {
 		return &s3Error{msg: s.String() + ": " + fmt.Sprintf(format, args...), sentinel: sentinel, cause: err}
+	}
+	var role *roleError
+	if errors.As(err, &role) {
+		if code == "" {
+			return err // not STS's answer (a network error): may pass
+		}
+		return wrap(ErrAccessDenied, "assuming role %s refused (%s): check the base credentials, their sts:AssumeRole permission and the role's trust policy (external_id)", role.arn, code)
+	}
+	if e := s.classifySSEC(code, msg, status, wrap); e != nil {
+		return e
 	}
 	switch {
 	case code == "NoSuchBucket":
@@ -62,6 +73,33 @@ func (s *s3Store) classify(err error) error {
 		return wrap(ErrAccessDenied, "access denied (%s): check credentials and the bucket policy", code)
 	}
 	return err
+}
+
+// ssecSetting names the setting an SSE-C error points at.
+const ssecSetting = "destination.s3.encryption.customer_key_file"
+
+// classifySSEC explains the errors of SSE-C objects read without their key
+// or with another one, and of SSE-C over plain HTTP: ErrAccessDenied,
+// since retrying does not help.
+func (s *s3Store) classifySSEC(code, msg string, status int, wrap func(error, string, ...any) error) error {
+	lower := strings.ToLower(msg)
+	switch {
+	case strings.Contains(lower, "secure connection") || strings.Contains(lower, "over https"):
+		return wrap(ErrAccessDenied, "SSE-C needs an https:// endpoint (%s)", code)
+	case strings.Contains(lower, "stored using a form of server side encryption"):
+		return wrap(ErrAccessDenied, "the object is encrypted with a customer key (SSE-C): set %s to the key it was written with", ssecSetting)
+	case strings.Contains(lower, "encryption parameters did not match"),
+		strings.Contains(lower, "md5 hash of the key did not match"):
+		return wrap(ErrAccessDenied, "the object was written with another SSE-C key than %s", ssecSetting)
+	case s.obj.sseC != nil && status == http.StatusForbidden && code != "SignatureDoesNotMatch" && code != "InvalidAccessKeyId":
+		// S3 and MinIO answer a read with the wrong key 403 Access Denied,
+		// like a policy refusal.
+		if code == "" {
+			code = "Forbidden"
+		}
+		return wrap(ErrAccessDenied, "access denied (%s): check credentials, the bucket policy, and that %s is the key the object was written with", code, ssecSetting)
+	}
+	return nil
 }
 
 // attemptCounter counts the HTTP attempts of one operation, so PutIf can

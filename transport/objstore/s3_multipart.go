@@ -32,9 +32,9 @@ func (s *s3Store) putMultipart(ctx context.Context, key string, f *os.File, size
 	algo := s.checksumAlgorithm()
 	full := aws.String(s.root + key)
 
-	created, err := s.client.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{
-		Bucket: &s.bucket, Key: full, ChecksumAlgorithm: algo,
-	})
+	create := &s3.CreateMultipartUploadInput{Bucket: &s.bucket, Key: full, ChecksumAlgorithm: algo}
+	s.obj.create(create)
+	created, err := s.client.CreateMultipartUpload(ctx, create)
 	if err != nil {
 		return Object{}, fmt.Errorf("putting %q: starting multipart upload: %w", key, s.classify(err))
 	}
@@ -54,11 +54,13 @@ func (s *s3Store) putMultipart(ctx context.Context, key string, f *os.File, size
 			for i := next.Add(1) - 1; i < nParts && partCtx.Err() == nil; i = next.Add(1) - 1 {
 				off := i * partSize
 				n := min(partSize, size-off)
-				out, err := s.client.UploadPart(partCtx, &s3.UploadPartInput{
+				in := &s3.UploadPartInput{
 					Bucket: &s.bucket, Key: full, UploadId: uploadID,
 					PartNumber: aws.Int32(int32(i + 1)), ChecksumAlgorithm: algo,
 					Body: io.NewSectionReader(f, off, n), ContentLength: aws.Int64(n),
-				})
+				}
+				s.obj.part(in)
+				out, err := s.client.UploadPart(partCtx, in)
 				if err != nil {
 					errOnce.Do(func() {
 						firstErr = fmt.Errorf("uploading part %d of %d: %w", i+1, nParts, s.classify(err))
@@ -81,10 +83,12 @@ func (s *s3Store) putMultipart(ctx context.Context, key string, f *os.File, size
 		return Object{}, fmt.Errorf("putting %q: %w", key, firstErr)
 	}
 
-	done, err := s.client.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{
+	complete := &s3.CompleteMultipartUploadInput{
 		Bucket: &s.bucket, Key: full, UploadId: uploadID,
 		MultipartUpload: &types.CompletedMultipartUpload{Parts: parts},
-	})
+	}
+	s.obj.complete(complete)
+	done, err := s.client.CompleteMultipartUpload(ctx, complete)
 	if err != nil {
 		s.abort(ctx, key, uploadID)
 		return Object{}, fmt.Errorf("putting %q: completing multipart upload: %w", key, s.classify(err))

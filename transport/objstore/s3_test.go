@@ -18,11 +18,11 @@ import (
 
 // s3Contract runs the contract on fresh prefixes of one bucket, with 5 MiB
 // parts so the multipart test uploads four parts.
-func s3Contract(t *testing.T, bucket string, cfg objstore.S3Config) {
+func s3Contract(t *testing.T, bucket string, cfg objstore.S3Config, set objstore.Settings) {
 	cfg.PartSize = objstore.MinPartSize
 	objstoretest.Contract(t, func(t *testing.T) objstore.Store {
 		url := "s3://" + bucket + "/" + strings.ReplaceAll(t.Name(), "/", "_")
-		s, err := objstore.Open(t.Context(), url, cfg, objstore.Settings{})
+		s, err := objstore.Open(t.Context(), url, cfg, set)
 		require.NoError(t, err)
 		require.Equal(t, url, s.String())
 		return s
@@ -36,7 +36,7 @@ func TestS3StoreContractMinIO(t *testing.T) {
 		t.Run(checksum, func(t *testing.T) {
 			cfg := srv.S3Config()
 			cfg.Checksum = checksum
-			s3Contract(t, "contract", cfg)
+			s3Contract(t, "contract", cfg, objstore.Settings{})
 		})
 	}
 }
