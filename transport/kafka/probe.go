@@ -165,7 +165,9 @@ func tlsReason(err error) string {
 		}
 		return "the broker refused the handshake: " + msg
 	case closedByPeer(err):
-		return "the broker closed the connection during the handshake: " + err.Error()
+		return "the broker closed the connection during the handshake (does it speak TLS on this port?): " + err.Error()
+	case errors.As(err, &oe) && oe.Timeout():
+		return "no answer to the handshake within kafka.dial_timeout (does the broker speak TLS on this port?)"
 	default:
 		return err.Error()
 	}
