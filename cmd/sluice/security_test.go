@@ -93,6 +93,14 @@ func TestSecureRunVerifyLag(t *testing.T) {
 		assert.Zero(t, lp.LagRecords)
 	}
 
+	// insecure_skip_verify: no CA needed, and a warning at start.
+	insecure := strings.Replace(mustRead(t, file), "    ca_file: "+certs.CAFile+"\n", "    insecure_skip_verify: true\n", 1)
+	require.Contains(t, insecure, "insecure_skip_verify")
+	r = sluice(t, 60*time.Second, "lag", "-c", writeFile(t, "insecure.yaml", insecure), "--once", "--json")
+	require.Equal(t, 0, r.code, "stderr:\n%s", r.stderr)
+	assert.Contains(t, r.stderr, "WARN")
+	assert.Contains(t, r.stderr, "kafka.tls.insecure_skip_verify is set: the brokers' certificates are NOT verified")
+
 	// More records, then the wrong password: every command fails fast,
 	// with one line; run commits nothing.
 	kc.ProduceJSON(t, topic, parts, 100, time.Now().Add(-time.Hour))
@@ -113,4 +121,11 @@ func TestSecureRunVerifyLag(t *testing.T) {
 		assert.NotContains(t, r.stderr, "wrong-password")
 	}
 	assert.Equal(t, end, kc.Committed(t, lagGroup, topic), "nothing committed with the wrong password")
+}
+
+func mustRead(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	require.NoError(t, err)
+	return string(b)
 }
