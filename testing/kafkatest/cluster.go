@@ -58,18 +58,16 @@ type Security struct {
 func StartSecure(t testing.TB, sec Security, partitions int32, topics ...string) *Cluster {
 	t.Helper()
 	opts := []kfake.Opt{kfake.NumBrokers(1), kfake.SeedTopics(partitions, topics...)}
-	var copts []kgo.Opt
 	if sec.ServerTLS != nil {
 		opts = append(opts, kfake.TLS(sec.ServerTLS))
-		copts = append(copts, kgo.DialTLSConfig(sec.ClientTLS))
 	}
 	if len(sec.Users) > 0 {
 		opts = append(opts, kfake.EnableSASL())
 		for _, u := range sec.Users {
 			opts = append(opts, kfake.Superuser(u.Mechanism, u.User, u.Pass))
 		}
-		copts = append(copts, kgo.SASL(mechanism(t, sec.Users[0])))
 	}
+	copts := sec.ClientOpts(t)
 	kc, err := kfake.NewCluster(opts...)
 	require.NoError(t, err)
 	t.Cleanup(kc.Close)
@@ -81,6 +79,21 @@ func StartSecure(t testing.TB, sec Security, partitions int32, topics ...string)
 	require.NoError(t, err)
 	t.Cleanup(cl.Close)
 	return &Cluster{Cluster: kc, client: cl, admin: kadm.NewClient(cl), security: copts}
+}
+
+// ClientOpts are the franz-go options of a client that reaches a broker
+// secured as sec says: ClientTLS when the broker speaks TLS, and the first
+// user's credentials when it has users.
+func (sec Security) ClientOpts(t testing.TB) []kgo.Opt {
+	t.Helper()
+	var opts []kgo.Opt
+	if sec.ServerTLS != nil {
+		opts = append(opts, kgo.DialTLSConfig(sec.ClientTLS))
+	}
+	if len(sec.Users) > 0 {
+		opts = append(opts, kgo.SASL(mechanism(t, sec.Users[0])))
+	}
+	return opts
 }
 
 // mechanism is u as a franz-go SASL mechanism.
