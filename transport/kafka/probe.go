@@ -24,7 +24,9 @@ import (
 type SecurityError struct {
 	// Broker is the address of the broker that refused.
 	Broker string
-	// Mechanism is the SASL mechanism, or empty for a TLS handshake.
+	// Mechanism is the SASL mechanism, empty for a TLS handshake, or "none"
+	// when no SASL is configured and the broker closed the connection on
+	// a request before authentication.
 	Mechanism string
 	// Reason says what went wrong, in a few words.
 	Reason string
@@ -33,13 +35,21 @@ type SecurityError struct {
 }
 
 // Error is one line: "kafka: authenticating to HOST:PORT with MECHANISM:
-// reason" or "kafka: TLS handshake with HOST:PORT: reason".
+// reason", "kafka: TLS handshake with HOST:PORT: reason", or, when no SASL
+// is configured but the broker wants it, "kafka: HOST:PORT: reason".
 func (e *SecurityError) Error() string {
-	if e.Mechanism == "" {
+	switch e.Mechanism {
+	case "":
 		return fmt.Sprintf("kafka: TLS handshake with %s: %s", e.Broker, e.Reason)
+	case noMechanism:
+		return fmt.Sprintf("kafka: %s: %s", e.Broker, e.Reason)
 	}
 	return fmt.Sprintf("kafka: authenticating to %s with %s: %s", e.Broker, e.Mechanism, e.Reason)
 }
+
+// noMechanism is SecurityError.Mechanism when sluice sent no credentials
+// and the broker wanted some.
+const noMechanism = "none"
 
 // Unwrap returns the client library's error.
 func (e *SecurityError) Unwrap() error { return e.Err }
@@ -83,19 +93,25 @@ func Probe(ctx context.Context, cfg Config) error {
 
 func probeBrokers(cfg Config, bare, full *sarama.Config) error {
 	var errs []error
+	sasl := cfg.SASL.Enabled()
 	for _, addr := range cfg.Brokers {
-		err := connectOnce(addr, bare)
-		if err != nil {
-			if isDialError(err) || !cfg.TLS.Enabled {
-				errs = append(errs, fmt.Errorf("%s: %w%s", addr, err, plaintextHint(cfg, err)))
-				continue
-			}
+		// Without SASL the first connection is the whole probe: it also
+		// asks for metadata, which a broker that wants SASL refuses.
+		err := connectOnce(addr, bare, !sasl)
+		var unauth *unauthenticatedError
+		switch {
+		case errors.As(err, &unauth):
+			return &SecurityError{Broker: addr, Mechanism: noMechanism, Err: unauth.err,
+				Reason: "the broker closed the connection on a request without authentication: does it require SASL? (see kafka.sasl)"}
+		case err != nil && (isDialError(err) || !cfg.TLS.Enabled):
+			errs = append(errs, fmt.Errorf("%s: %w%s", addr, err, plaintextHint(cfg, err)))
+			continue
+		case err != nil:
 			return &SecurityError{Broker: addr, Reason: tlsReason(err), Err: err}
-		}
-		if !cfg.SASL.Enabled() {
+		case !sasl:
 			return nil
 		}
-		if err := connectOnce(addr, full); err != nil {
+		if err := connectOnce(addr, full, true); err != nil {
 			return &SecurityError{Broker: addr, Mechanism: cfg.SASL.Mechanism, Reason: saslReason(err), Err: err}
 		}
 		return nil
@@ -104,8 +120,10 @@ func probeBrokers(cfg Config, bare, full *sarama.Config) error {
 }
 
 // connectOnce opens one connection to addr (TLS handshake and SASL
-// included, as sc says), asks for the API versions and closes it.
-func connectOnce(addr string, sc *sarama.Config) error {
+// included, as sc says), asks for the API versions and, with metadata, for
+// the cluster's metadata (no topics), and closes it. A connection closed on
+// the metadata request is an *unauthenticatedError.
+func connectOnce(addr string, sc *sarama.Config, metadata bool) error {
 	b := sarama.NewBroker(addr)
 	if err := b.Open(sc); err != nil {
 		return err
@@ -114,9 +132,21 @@ func connectOnce(addr string, sc *sarama.Config) error {
 	if _, err := b.Connected(); err != nil {
 		return err
 	}
-	_, err := b.ApiVersions(&sarama.ApiVersionsRequest{})
+	if _, err := b.ApiVersions(&sarama.ApiVersionsRequest{}); err != nil || !metadata {
+		return err
+	}
+	_, err := b.GetMetadata(&sarama.MetadataRequest{Version: 1, Topics: []string{}})
+	if err != nil && closedByPeer(err) && !sc.Net.SASL.Enable {
+		return &unauthenticatedError{err: err}
+	}
 	return err
 }
+
+// unauthenticatedError is a broker closing the connection on a request
+// that needs authentication, when sluice sent none.
+type unauthenticatedError struct{ err error }
+
+func (e *unauthenticatedError) Error() string { return e.err.Error() }
 
 // isDialError reports an error of the TCP connect itself: the broker is
 // unreachable, which may pass.

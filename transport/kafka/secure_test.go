@@ -162,3 +162,22 @@ func TestTLSMistakes(t *testing.T) {
 	assert.False(t, IsSecurityError(err))
 	assert.Contains(t, err.Error(), "does it expect TLS?")
 }
+
+// TestSASLMistakes: no SASL against a broker that wants it, and a mechanism
+// the user has no credentials for, are SecurityErrors saying so.
+func TestSASLMistakes(t *testing.T) {
+	const topic = "events"
+	kc := kafkatest.StartSecure(t, kafkatest.Security{Users: users[:1]}, 1, topic)
+	cfg := secureConfig(kc, topic)
+	began := time.Now()
+	_, err := ResolveTopics(t.Context(), cfg)
+	assert.Less(t, time.Since(began), 5*time.Second)
+	require.True(t, IsSecurityError(err), "%v", err)
+	assert.Equal(t, "kafka: "+kc.Brokers()[0]+": the broker closed the connection on a request without authentication: "+
+		"does it require SASL? (see kafka.sasl)", err.Error())
+
+	cfg.SASL = SASLConfig{Mechanism: MechanismSCRAMSHA256, Username: "sluice", Password: users[0].Pass}
+	err = Probe(t.Context(), cfg)
+	require.True(t, IsSecurityError(err), "%v", err)
+	assert.Contains(t, err.Error(), "with SCRAM-SHA-256: invalid credentials")
+}
