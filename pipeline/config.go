@@ -276,8 +276,10 @@ func wholeMatch(expr string) (*regexp.Regexp, error) {
 }
 
 // Redacted returns a copy of c with secrets (destination.s3.secret_access_key
-// and session_token) replaced by "[REDACTED]", safe to log or print.
+// and session_token, kafka.sasl.password) replaced by "[REDACTED]", safe to
+// log or print.
 func (c Config) Redacted() Config {
+	c.Kafka = c.Kafka.Redacted()
 	c.Destination.S3 = c.Destination.S3.Redacted()
 	c.Telemetry = c.Telemetry.Redacted()
 	return c

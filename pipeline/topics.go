@@ -28,6 +28,12 @@ func (p *Pipeline) connect(ctx context.Context) error {
 	if _, _, err := p.store.Get(ctx, "_sluice/probe"); err != nil && !errors.Is(err, objstore.ErrNotExist) {
 		return fmt.Errorf("checking destination %s: %w", p.store, err)
 	}
+	for _, w := range p.cfg.Kafka.Warnings() {
+		p.log.Warn(w)
+	}
+	// ResolveTopics probes the brokers first: a refused certificate or
+	// password stops sluice here, with one line naming the broker and the
+	// mechanism, before watermill-kafka's subscriber would retry it forever.
 	topics, err := kafka.ResolveTopics(ctx, p.cfg.Kafka)
 	if err != nil {
 		return err

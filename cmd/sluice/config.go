@@ -1,13 +1,16 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"strconv"
 
 	"github.com/spf13/cobra"
 
 	"github.com/sluicehq/sluice/pipeline"
+	"github.com/sluicehq/sluice/transport/kafka"
 )
 
 // addConfigFlag adds the required -c/--config flag to cmd.
@@ -42,4 +45,18 @@ func formatProblem(file string, fe *pipeline.FieldError) string {
 		prefix += ": " + fe.Path
 	}
 	return prefix + ": " + fe.Err.Error()
+}
+
+// checkKafka logs the risky settings of the kafka section and probes the
+// brokers: a broker refusing the TLS handshake or the credentials is an
+// exitRuntime error of one line naming the broker and the mechanism.
+// Unreachable brokers are left to the command to report.
+func checkKafka(ctx context.Context, cfg kafka.Config, log *slog.Logger) error {
+	for _, w := range cfg.Warnings() {
+		log.Warn(w)
+	}
+	if err := kafka.Probe(ctx, cfg); kafka.IsSecurityError(err) {
+		return &exitError{code: exitRuntime, err: err}
+	}
+	return nil
 }

@@ -108,6 +108,9 @@ func runLag(cmd *cobra.Command, s streams, o lagOptions) error {
 	if err != nil {
 		return &exitError{code: exitRuntime, err: fmt.Errorf("opening destination: %w", err)}
 	}
+	if err := checkKafka(ctx, cfg.Kafka, log); err != nil {
+		return err
+	}
 	in, err := kafka.NewInspector(cfg.Kafka)
 	if err != nil {
 		return &exitError{code: exitRuntime, err: fmt.Errorf("creating kafka client: %w", err)}

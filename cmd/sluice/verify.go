@@ -64,6 +64,12 @@ violation (or when the store cannot be read), 2 on an invalid configuration.`,
 			}
 			set := verify.Settings{Store: st, Logger: log}
 			if !noBroker {
+				// An unreachable broker is a warning of the report; a
+				// refused certificate or password is a configuration
+				// mistake, said in one line.
+				if err := checkKafka(ctx, cfg.Kafka, log); err != nil {
+					return err
+				}
 				in, err := kafka.NewInspector(cfg.Kafka)
 				if err != nil {
 					return &exitError{code: exitRuntime, err: fmt.Errorf("creating kafka client: %w", err)}

@@ -2,6 +2,7 @@ package kafkatest
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"strconv"
@@ -13,6 +14,9 @@ import (
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/sasl"
+	"github.com/twmb/franz-go/pkg/sasl/plain"
+	"github.com/twmb/franz-go/pkg/sasl/scram"
 )
 
 // Cluster is an in-process Kafka broker with a client to drive it.
@@ -20,23 +24,91 @@ type Cluster struct {
 	*kfake.Cluster
 	client *kgo.Client
 	admin  *kadm.Client
+	// security are the options the harness's own clients connect with.
+	security []kgo.Opt
 }
 
 // Start starts a one-broker cluster with topics of the given partition
 // count and closes it in t.Cleanup.
 func Start(t testing.TB, partitions int32, topics ...string) *Cluster {
 	t.Helper()
-	kc, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(partitions, topics...))
+	return StartSecure(t, Security{}, partitions, topics...)
+}
+
+// User is a SASL user of a secure cluster.
+type User struct {
+	// Mechanism is PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512.
+	Mechanism string
+	User      string
+	Pass      string
+}
+
+// Security is how a cluster started by StartSecure is reached.
+type Security struct {
+	// ServerTLS turns TLS on for the broker's listener (see Certs.ServerTLS).
+	ServerTLS *tls.Config
+	// ClientTLS is what the harness's own client dials with.
+	ClientTLS *tls.Config
+	// Users turns SASL on with these superusers; the harness's own client
+	// authenticates as the first.
+	Users []User
+}
+
+// StartSecure is Start with TLS and SASL as sec says.
+func StartSecure(t testing.TB, sec Security, partitions int32, topics ...string) *Cluster {
+	t.Helper()
+	opts := []kfake.Opt{kfake.NumBrokers(1), kfake.SeedTopics(partitions, topics...)}
+	if sec.ServerTLS != nil {
+		opts = append(opts, kfake.TLS(sec.ServerTLS))
+	}
+	if len(sec.Users) > 0 {
+		opts = append(opts, kfake.EnableSASL())
+		for _, u := range sec.Users {
+			opts = append(opts, kfake.Superuser(u.Mechanism, u.User, u.Pass))
+		}
+	}
+	copts := sec.ClientOpts(t)
+	kc, err := kfake.NewCluster(opts...)
 	require.NoError(t, err)
 	t.Cleanup(kc.Close)
-	cl, err := kgo.NewClient(
+	cl, err := kgo.NewClient(append([]kgo.Opt{
 		kgo.SeedBrokers(kc.ListenAddrs()...),
 		kgo.RecordPartitioner(kgo.ManualPartitioner()),
 		kgo.ProducerLinger(0),
-	)
+	}, copts...)...)
 	require.NoError(t, err)
 	t.Cleanup(cl.Close)
-	return &Cluster{Cluster: kc, client: cl, admin: kadm.NewClient(cl)}
+	return &Cluster{Cluster: kc, client: cl, admin: kadm.NewClient(cl), security: copts}
+}
+
+// ClientOpts are the franz-go options of a client that reaches a broker
+// secured as sec says: ClientTLS when the broker speaks TLS, and the first
+// user's credentials when it has users.
+func (sec Security) ClientOpts(t testing.TB) []kgo.Opt {
+	t.Helper()
+	var opts []kgo.Opt
+	if sec.ServerTLS != nil {
+		opts = append(opts, kgo.DialTLSConfig(sec.ClientTLS))
+	}
+	if len(sec.Users) > 0 {
+		opts = append(opts, kgo.SASL(mechanism(t, sec.Users[0])))
+	}
+	return opts
+}
+
+// mechanism is u as a franz-go SASL mechanism.
+func mechanism(t testing.TB, u User) sasl.Mechanism {
+	t.Helper()
+	switch u.Mechanism {
+	case "PLAIN":
+		return plain.Auth{User: u.User, Pass: u.Pass}.AsMechanism()
+	case "SCRAM-SHA-256":
+		return scram.Auth{User: u.User, Pass: u.Pass}.AsSha256Mechanism()
+	case "SCRAM-SHA-512":
+		return scram.Auth{User: u.User, Pass: u.Pass}.AsSha512Mechanism()
+	}
+	t.Fatalf("kafkatest: unknown SASL mechanism %q", u.Mechanism)
+	return nil
 }
 
 // Brokers returns the broker addresses.
@@ -118,12 +190,12 @@ func (c *Cluster) Committed(t testing.TB, group, topic string) map[int32]int64 {
 // records, so offsets have gaps a read_committed consumer never sees.
 func (c *Cluster) ProduceTransaction(t testing.TB, topic string, commit bool, recs ...Record) {
 	t.Helper()
-	cl, err := kgo.NewClient(
+	cl, err := kgo.NewClient(append([]kgo.Opt{
 		kgo.SeedBrokers(c.ListenAddrs()...),
 		kgo.RecordPartitioner(kgo.ManualPartitioner()),
-		kgo.TransactionalID("kafkatest-"+topic),
+		kgo.TransactionalID("kafkatest-" + topic),
 		kgo.ProducerLinger(0),
-	)
+	}, c.security...)...)
 	require.NoError(t, err)
 	defer cl.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)

@@ -47,6 +47,11 @@ type Config struct {
 	SessionTimeout time.Duration `yaml:"session_timeout"`
 	// DialTimeout bounds connecting to a broker. Default 10s.
 	DialTimeout time.Duration `yaml:"dial_timeout"`
+	// TLS encrypts the connections to the brokers (and authenticates sluice
+	// with a client certificate, mTLS).
+	TLS TLSConfig `yaml:"tls"`
+	// SASL authenticates sluice to the brokers.
+	SASL SASLConfig `yaml:"sasl"`
 }
 
 // Isolation levels.
@@ -93,6 +98,7 @@ func DefaultConfig() Config {
 		Isolation:      IsolationReadCommitted,
 		SessionTimeout: 30 * time.Second,
 		DialTimeout:    10 * time.Second,
+		TLS:            TLSConfig{MinVersion: TLSVersion12},
 	}
 }
 
@@ -151,7 +157,30 @@ func (c Config) Validate() error {
 	if c.DialTimeout <= 0 {
 		errs.Addf("dial_timeout", "must be positive, got %s", c.DialTimeout)
 	}
+	errs.Nest("tls", c.TLS.Validate())
+	errs.Nest("sasl", c.SASL.Validate())
 	return errs.Err()
+}
+
+// Redacted returns a copy of c with its secret (sasl.password) replaced by
+// RedactedValue, safe to log or print.
+func (c Config) Redacted() Config {
+	c.SASL = c.SASL.Redacted()
+	return c
+}
+
+// Warnings lists what in a valid configuration is risky, for the log at
+// start: TLS that verifies no certificate, a password sent in clear.
+func (c Config) Warnings() []string {
+	var out []string
+	if c.TLS.Enabled && c.TLS.InsecureSkipVerify {
+		out = append(out, "kafka.tls.insecure_skip_verify is set: the brokers' certificates are NOT verified, "+
+			"anyone on the network path can impersonate them (use it for tests only)")
+	}
+	if !c.TLS.Enabled && c.SASL.Mechanism == MechanismPlain {
+		out = append(out, "kafka.sasl.mechanism PLAIN without kafka.tls: the password crosses the network in clear")
+	}
+	return out
 }
 
 // checkHostPort reports what is wrong with a broker address.

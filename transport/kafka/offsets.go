@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"sync"
 
-	"github.com/IBM/sarama"
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -56,16 +55,17 @@ type Inspector struct {
 // connect: an unreachable broker shows as an error of the first call. Close
 // it when done.
 func NewInspector(cfg Config) (*Inspector, error) {
-	sc, err := SaramaConfig(cfg)
-	if err != nil {
-		return nil, err
-	}
 	opts := []kgo.Opt{kgo.SeedBrokers(cfg.Brokers...), kgo.ClientID(cfg.ClientID)}
 	if cfg.DialTimeout > 0 {
 		// A request retries (reconnecting) for at most the retry timeout,
 		// so an unreachable broker fails a call in bounded time.
 		opts = append(opts, kgo.DialTimeout(cfg.DialTimeout), kgo.RetryTimeout(2*cfg.DialTimeout))
 	}
+	sec, err := kgoSecurity(cfg)
+	if err != nil {
+		return nil, err
+	}
+	opts = append(opts, sec...)
 	cl, err := kgo.NewClient(opts...)
 	if err != nil {
 		return nil, fmt.Errorf("creating kafka client: %w", err)
@@ -73,7 +73,7 @@ func NewInspector(cfg Config) (*Inspector, error) {
 	return &Inspector{
 		cl:        cl,
 		adm:       kadm.NewClient(cl),
-		committed: sc.Consumer.IsolationLevel == sarama.ReadCommitted,
+		committed: cfg.Isolation != IsolationReadUncommitted,
 		decomp:    kgo.DefaultDecompressor(),
 		topics:    map[string]kadm.TopicDetail{},
 	}, nil

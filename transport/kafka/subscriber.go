@@ -23,7 +23,8 @@ var ErrUnknownTopic = errors.New("topic does not exist")
 // SaramaConfig is the sarama configuration sluice consumes with: start at the
 // oldest offset when nothing is committed (an archiver wants everything), no
 // auto-commit (only the commit stage commits), the configured assignor
-// (cooperative-sticky unless told otherwise).
+// (cooperative-sticky unless told otherwise), and the TLS and SASL of
+// kafka.tls and kafka.sasl.
 func SaramaConfig(cfg Config) (*sarama.Config, error) {
 	sc := wkafka.DefaultSaramaSubscriberConfig()
 	sc.ClientID = cfg.ClientID
@@ -62,6 +63,9 @@ func SaramaConfig(cfg Config) (*sarama.Config, error) {
 	}
 	sc.Metadata.Retry.Max = 3
 	sc.Metadata.Retry.Backoff = 250 * time.Millisecond
+	if err := applySecurity(sc, cfg); err != nil {
+		return nil, err
+	}
 	return sc, nil
 }
 
@@ -88,8 +92,13 @@ func NewSubscriber(cfg Config, coord *Coordinator, logger *slog.Logger) (*wkafka
 
 // ResolveTopics connects to the brokers and returns the topics to archive:
 // the listed ones (each must exist) and every topic matching TopicRegex,
-// sorted. It fails with a clear error when no broker answers.
+// sorted. It first probes the brokers (Probe): it fails with a clear error
+// when no broker answers, and with a *SecurityError when a broker refuses
+// the TLS handshake or the credentials.
 func ResolveTopics(ctx context.Context, cfg Config) ([]string, error) {
+	if err := Probe(ctx, cfg); err != nil {
+		return nil, err
+	}
 	sc, err := SaramaConfig(cfg)
 	if err != nil {
 		return nil, err

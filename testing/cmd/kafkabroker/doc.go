@@ -13,4 +13,11 @@
 // alone loses nothing written, since the kernel keeps the page cache.
 // Once listening, the broker writes its address to -ready-file (atomically,
 // by rename). SIGTERM or SIGINT closes it cleanly, saving its state.
+//
+// -tls-cert and -tls-key make the listener speak TLS only; -tls-client-ca
+// also requires a client certificate signed by that CA (mutual TLS).
+// -sasl-user MECHANISM:USER:PASSWORD (repeatable; PLAIN, SCRAM-SHA-256,
+// SCRAM-SHA-512) turns SASL on with that superuser: for example
+//
+//	kafkabroker -tls-cert server.pem -tls-key server.key -sasl-user SCRAM-SHA-512:sluice:secret
 package main

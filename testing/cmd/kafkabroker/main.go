@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"flag"
 	"fmt"
@@ -39,7 +41,14 @@ type options struct {
 	autoCreate     bool
 	minSession     time.Duration
 	defaultPartits int
+	// tls is the listener's TLS configuration, nil for plaintext.
+	tls *tls.Config
+	// users are the SASL superusers; SASL is on when there is one.
+	users []saslUser
 }
+
+// saslUser is one -sasl-user.
+type saslUser struct{ mechanism, user, pass string }
 
 // run starts the broker, waits for SIGTERM or SIGINT and closes it,
 // returning the exit code.
@@ -78,8 +87,9 @@ func run(args []string, stderr io.Writer) int {
 // parseFlags parses and checks the command line.
 func parseFlags(args []string, stderr io.Writer) (options, error) {
 	var (
-		opts   options
-		topics string
+		opts                      options
+		topics                    string
+		certFile, keyFile, caFile string
 	)
 	fs := flag.NewFlagSet("kafkabroker", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -91,6 +101,20 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.BoolVar(&opts.autoCreate, "auto-create-topics", false, "create topics a client asks metadata for")
 	fs.DurationVar(&opts.minSession, "group-min-session-timeout", time.Second, "smallest session timeout a group member may ask for")
 	fs.IntVar(&opts.defaultPartits, "default-partitions", 1, "partitions of auto-created topics")
+	fs.StringVar(&certFile, "tls-cert", "", "PEM certificate of the listener: serve TLS (needs -tls-key)")
+	fs.StringVar(&keyFile, "tls-key", "", "PEM private key of -tls-cert")
+	fs.StringVar(&caFile, "tls-client-ca", "", "PEM CA file: require client certificates it signed (mutual TLS; needs -tls-cert)")
+	var userErrs []error
+	fs.Func("sasl-user", "MECHANISM:USER:PASSWORD, a SASL superuser (repeatable; PLAIN, SCRAM-SHA-256, SCRAM-SHA-512): turns SASL on",
+		func(v string) error {
+			u, err := parseUser(v)
+			if err != nil {
+				userErrs = append(userErrs, fmt.Errorf("-sasl-user: %w", err))
+				return nil
+			}
+			opts.users = append(opts.users, u)
+			return nil
+		})
 	if err := fs.Parse(args); err != nil {
 		return opts, err
 	}
@@ -109,7 +133,52 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	if opts.defaultPartits < 1 {
 		errs = append(errs, fmt.Errorf("-default-partitions: %d is below 1", opts.defaultPartits))
 	}
+	errs = append(errs, userErrs...)
+	tc, err := serverTLS(certFile, keyFile, caFile)
+	errs = append(errs, err)
+	opts.tls = tc
 	return opts, errors.Join(errs...)
+}
+
+// parseUser parses "MECHANISM:USER:PASSWORD" (the password may hold ':').
+func parseUser(v string) (saslUser, error) {
+	parts := strings.SplitN(v, ":", 3)
+	if len(parts) != 3 || parts[1] == "" || parts[2] == "" {
+		return saslUser{}, fmt.Errorf("%q: want MECHANISM:USER:PASSWORD", v)
+	}
+	switch parts[0] {
+	case "PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512":
+	default:
+		return saslUser{}, fmt.Errorf("%q: unknown mechanism %q (want PLAIN, SCRAM-SHA-256, SCRAM-SHA-512)", v, parts[0])
+	}
+	return saslUser{mechanism: parts[0], user: parts[1], pass: parts[2]}, nil
+}
+
+// serverTLS loads the listener's TLS configuration; nil without -tls-cert.
+func serverTLS(certFile, keyFile, caFile string) (*tls.Config, error) {
+	switch {
+	case certFile == "" && keyFile == "" && caFile == "":
+		return nil, nil
+	case certFile == "" || keyFile == "":
+		return nil, errors.New("-tls-cert and -tls-key go together (-tls-client-ca needs them too)")
+	}
+	cert, err := tls.LoadX509KeyPair(certFile, keyFile)
+	if err != nil {
+		return nil, fmt.Errorf("-tls-cert, -tls-key: %w", err)
+	}
+	tc := &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	if caFile != "" {
+		pem, err := os.ReadFile(caFile)
+		if err != nil {
+			return nil, fmt.Errorf("-tls-client-ca: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("-tls-client-ca: %s holds no PEM certificate", caFile)
+		}
+		tc.ClientAuth, tc.ClientCAs = tls.RequireAndVerifyClientCert, pool
+	}
+	return tc, nil
 }
 
 // parseTopics parses "name:partitions,...".
@@ -177,6 +246,15 @@ func clusterOpts(o options, stderr io.Writer) []kfake.Opt {
 	}
 	if o.autoCreate {
 		opts = append(opts, kfake.AllowAutoTopicCreation())
+	}
+	if o.tls != nil {
+		opts = append(opts, kfake.TLS(o.tls))
+	}
+	if len(o.users) > 0 {
+		opts = append(opts, kfake.EnableSASL())
+		for _, u := range o.users {
+			opts = append(opts, kfake.Superuser(u.mechanism, u.user, u.pass))
+		}
 	}
 	return opts
 }
