@@ -15,6 +15,7 @@ import (
 	"github.com/sluicehq/sluice/internal/conf"
 	"github.com/sluicehq/sluice/internal/units"
 
+	"github.com/sluicehq/sluice/pipeline/health"
 	"github.com/sluicehq/sluice/stages/buffer"
 	"github.com/sluicehq/sluice/stages/format"
 	"github.com/sluicehq/sluice/stages/parse"
@@ -54,6 +55,9 @@ type Config struct {
 	Log Log `yaml:"log"`
 	// Telemetry configures traces and metrics (OpenTelemetry).
 	Telemetry telemetry.Config `yaml:"telemetry"`
+	// Health configures the health endpoints (/healthz, /readyz) that
+	// sluice run serves for Kubernetes probes.
+	Health health.Config `yaml:"health"`
 }
 
 // Destination is where sluice writes.
@@ -171,6 +175,7 @@ func DefaultConfig() Config {
 		MemoryLimit:     DefaultMemoryLimit,
 		Log:             Log{Level: "info", Format: "text"},
 		Telemetry:       telemetry.DefaultConfig(),
+		Health:          health.DefaultConfig(),
 	}
 }
 
@@ -239,6 +244,7 @@ func (c Config) Validate() error {
 	}
 	errs.Nest("log", c.Log.Validate())
 	errs.Nest("telemetry", c.Telemetry.Validate())
+	errs.Nest("health", c.Health.Validate())
 	return errs.Err()
 }
 

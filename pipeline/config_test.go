@@ -112,6 +112,7 @@ func TestFull(t *testing.T) {
 	want.Telemetry.Metrics.Exporters = []string{"otlp", "prometheus"}
 	want.Telemetry.OTLP.Endpoint = "http://otel-collector:4317"
 	want.Telemetry.OTLP.Headers = map[string]string{"x-api-key": "none"}
+	want.Health.Listen = ":8080"
 	assert.Equal(t, want, cfg)
 }
 

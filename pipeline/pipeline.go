@@ -73,8 +73,12 @@ type Pipeline struct {
 
 	released chan struct{} // closed when ingest handlers may give up
 	// ready is set once the stages are built; Stats reads them only then.
-	ready   atomic.Bool
-	started time.Time
+	ready atomic.Bool
+	// running holds the routers once both run, for the health checks.
+	running atomic.Pointer[routerPair]
+	// stopping is set when the shutdown begins.
+	stopping atomic.Bool
+	started  time.Time
 	// deliverCtx is the context of every sealed round: cancelled when the
 	// shutdown deadline passes, so uploads stuck on an unreachable store
 	// give up.
@@ -118,6 +122,7 @@ func New(cfg Config, set Settings) (*Pipeline, error) {
 // shutdown in time.
 func (p *Pipeline) Run(ctx context.Context) error {
 	p.started = time.Now()
+	defer p.stopping.Store(true)
 	if err := p.connect(ctx); err != nil {
 		return err
 	}
@@ -168,6 +173,7 @@ func (p *Pipeline) Run(ctx context.Context) error {
 		return fmt.Errorf("starting deliver router: %w", err)
 	}
 	wg.Go(func() { routerErrs <- ingest.Run(bg) })
+	p.running.Store(&routerPair{ingest: ingest, deliver: deliver})
 	p.log.Info("sluice running", "topics", p.topicNames(), "destination", p.store.String(), "owner", p.set.Owner)
 
 	var runErr error
@@ -186,6 +192,7 @@ func (p *Pipeline) Run(ctx context.Context) error {
 func (p *Pipeline) shutdown(ctx context.Context, ingest, deliver *message.Router) error {
 	ctx, cancel := context.WithTimeout(ctx, p.cfg.ShutdownTimeout)
 	defer cancel()
+	p.stopping.Store(true)
 	// Past the deadline, rounds still waiting or uploading give up: they are
 	// not committed and will be read again from Kafka.
 	defer context.AfterFunc(ctx, p.cancelDeliver)()

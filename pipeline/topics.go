@@ -2,7 +2,6 @@ package pipeline
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/sluicehq/sluice/stages/buffer"
@@ -25,8 +24,8 @@ func (p *Pipeline) connect(ctx context.Context) error {
 		}
 		p.store = st
 	}
-	if _, _, err := p.store.Get(ctx, "_sluice/probe"); err != nil && !errors.Is(err, objstore.ErrNotExist) {
-		return fmt.Errorf("checking destination %s: %w", p.store, err)
+	if err := probeStore(ctx, p.store); err != nil {
+		return err
 	}
 	for _, w := range p.cfg.Kafka.Warnings() {
 		p.log.Warn(w)

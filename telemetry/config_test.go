@@ -140,6 +140,18 @@ func TestSetupPrometheus(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, string(body), "sluice_test_things_total")
 	assert.Contains(t, string(body), `service_name="sluice"`)
+
+	// Other endpoints share the listener.
+	assert.Equal(t, "127.0.0.1:0", p.PrometheusListen)
+	require.True(t, p.Handle("/extra", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		_, _ = io.WriteString(w, "shared")
+	})))
+	resp2, err := http.Get("http://" + p.PrometheusAddr + "/extra")
+	require.NoError(t, err)
+	defer resp2.Body.Close()
+	body, err = io.ReadAll(resp2.Body)
+	require.NoError(t, err)
+	assert.Equal(t, "shared", string(body))
 }
 
 // TestSetupOff gives no-op providers when nothing is configured.
@@ -149,5 +161,6 @@ func TestSetupOff(t *testing.T) {
 	_, span := p.TracerProvider.Tracer(Scope).Start(t.Context(), "x")
 	assert.False(t, span.IsRecording())
 	assert.Zero(t, p.SampleRatio)
+	assert.False(t, p.Handle("/extra", http.NotFoundHandler()), "no endpoint to share")
 	require.NoError(t, p.Shutdown(t.Context()))
 }

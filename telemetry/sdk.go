@@ -50,6 +50,9 @@ type Providers struct {
 	MaxLinks int
 	// PrometheusAddr is the scrape endpoint's address, when serving.
 	PrometheusAddr string
+	// PrometheusListen is the address the scrape endpoint was asked to
+	// listen on (metrics.prometheus_listen, resolved), when serving.
+	PrometheusListen string
 	// LagInterval is how often the pipeline polls the brokers' high
 	// watermarks for the lag gauges.
 	LagInterval time.Duration
@@ -59,6 +62,20 @@ type Providers struct {
 	presample bool
 
 	shutdown []func(context.Context) error
+	// promMux is the scrape endpoint's mux, when serving.
+	promMux *http.ServeMux
+}
+
+// Handle serves handler at pattern (see http.ServeMux) beside /metrics on
+// the Prometheus scrape endpoint, so that other endpoints (health probes)
+// can share its listener. It reports false, and does nothing, when the
+// endpoint is not serving.
+func (p *Providers) Handle(pattern string, handler http.Handler) bool {
+	if p.promMux == nil {
+		return false
+	}
+	p.promMux.Handle(pattern, handler)
+	return true
 }
 
 // Noop returns providers that record nothing.
@@ -204,7 +221,7 @@ func (p *Providers) servePrometheus(addr string, logger *slog.Logger) (sdkmetric
 			logger.Error("Prometheus scrape endpoint stopped", "addr", ln.Addr().String(), "err", err)
 		}
 	}()
-	p.PrometheusAddr = ln.Addr().String()
+	p.PrometheusAddr, p.PrometheusListen, p.promMux = ln.Addr().String(), addr, mux
 	p.shutdown = append(p.shutdown, func(ctx context.Context) error {
 		err := srv.Shutdown(ctx)
 		<-done

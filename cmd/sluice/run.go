@@ -26,6 +26,10 @@ func newRunCommand(s streams) *cobra.Command {
 uploaded and committed before it exits 0. A second signal quits at once; what
 was not committed is read again from Kafka on the next start.
 
+With health.listen set it serves /healthz (liveness: the routers run) and
+/readyz (readiness: joined the consumer group, the store answers, not
+shutting down) for Kubernetes probes.
+
 Exit codes: 0 after a clean shutdown, 1 on a runtime error (unreachable broker
 or store, unknown topic), 2 on an invalid configuration.`,
 		Args: cobra.NoArgs,
@@ -65,6 +69,11 @@ or store, unknown topic), 2 on an invalid configuration.`,
 			if err != nil {
 				return &exitError{code: exitRuntime, err: fmt.Errorf("creating pipeline: %w", err)}
 			}
+			stopHealth, err := serveHealth(cfg.Health, p, tel, logger)
+			if err != nil {
+				return &exitError{code: exitRuntime, err: err}
+			}
+			defer stopHealth()
 			ctx, stop := notifyContext(cmd.Context(), s)
 			defer stop()
 			err = p.Run(ctx)

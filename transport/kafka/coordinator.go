@@ -55,6 +55,8 @@ type Coordinator struct {
 	unsynced map[string]int64
 	// sessions counts the consumer group sessions set up.
 	sessions atomic.Int64
+	// joined is set once a session's Setup succeeded.
+	joined atomic.Bool
 }
 
 type claimOwner struct {
@@ -96,6 +98,11 @@ func (c *Coordinator) Commit(topic string, partition int32, next int64) error {
 // Sessions returns how many consumer group sessions were set up: one per
 // rebalance this process took part in.
 func (c *Coordinator) Sessions() int64 { return c.sessions.Load() }
+
+// Joined reports whether this process has joined the consumer group: a
+// session was set up and its partitions (possibly none) placed. It stays
+// true through later rebalances.
+func (c *Coordinator) Joined() bool { return c.joined.Load() }
 
 // Owned reports whether the partition has a live session here.
 func (c *Coordinator) Owned(topic string, partition int32) bool {
@@ -164,7 +171,11 @@ func (g *groupHandler) Setup(sess sarama.ConsumerGroupSession) error {
 		g.c.logger.Info("partitions assigned", "topic", topic, "partitions", parts,
 			"generation", sess.GenerationID(), "positions", pos)
 	}
-	return g.inner.Setup(sess)
+	if err := g.inner.Setup(sess); err != nil {
+		return err
+	}
+	g.c.joined.Store(true)
+	return nil
 }
 
 func (g *groupHandler) Cleanup(sess sarama.ConsumerGroupSession) error {

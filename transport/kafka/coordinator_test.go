@@ -134,6 +134,7 @@ func TestCoordinator(t *testing.T) {
 	cfg := testConfig(kc.Brokers(), topic)
 	assign := &assignments{}
 	coord := NewCoordinator(assign, nil)
+	assert.False(t, coord.Joined(), "joined before any session")
 
 	// Session 1: partition 0 placed at 5, partition 1 where Kafka says
 	// (nothing committed: the oldest offset).
@@ -142,6 +143,7 @@ func TestCoordinator(t *testing.T) {
 	assert.Equal(t, int64(5), got[0][0].Offset, "starts exactly at the durable position")
 	assert.Equal(t, int64(0), got[1][0].Offset)
 	assert.True(t, coord.Owned(topic, 0))
+	assert.True(t, coord.Joined())
 	// Setup committed the placement; acking 10+ records per partition
 	// committed nothing more.
 	assert.Equal(t, map[int32]int64{0: 5}, kc.Committed(t, group, topic), "acks commit nothing")
