@@ -33,7 +33,7 @@ import (
 //     readmeSkips. Any other command fails the test.
 //   - yaml: a sluice config; one with kafka and destination must pass sluice
 //     validate as it is, any other (a fragment) appended to the README's first
-//     full config.
+//     full config. A ${NAME} the environment lacks is set to "example".
 //   - no language: output shown to the reader; a "duckdb -c" line in it is run.
 //
 // A block preceded by an HTML comment "<!-- not-checked: REASON -->" is not
@@ -210,8 +210,27 @@ func (r *readmeRun) validateYAML(t *testing.T, text, base string) {
 	}
 	path := filepath.Join(t.TempDir(), "sluice.yaml")
 	require.NoError(t, os.WriteFile(path, []byte(text), 0o644))
+	for _, kv := range exampleEnv(text) {
+		name, value, _ := strings.Cut(kv, "=")
+		t.Setenv(name, value)
+	}
 	res := sluice(t, time.Minute, "validate", "-c", path)
 	assert.Equal(t, 0, res.code, "sluice validate of:\n%s\nstdout:\n%s\nstderr:\n%s", text, res.stdout, res.stderr)
+}
+
+// envRef matches a ${NAME} reference without a default.
+var envRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
+
+// exampleEnv returns NAME=value for each ${NAME} of text that is not set:
+// an example config's secrets come from the environment of whoever runs it.
+func exampleEnv(text string) []string {
+	var out []string
+	for _, m := range envRef.FindAllStringSubmatch(text, -1) {
+		if _, ok := os.LookupEnv(m[1]); !ok && !slices.Contains(out, m[1]+"=example") {
+			out = append(out, m[1]+"=example")
+		}
+	}
+	return out
 }
 
 // runShell runs script in the scratch directory with a shell interpreter
@@ -226,7 +245,7 @@ func (r *readmeRun) runShell(t *testing.T, script string) {
 	var out bytes.Buffer
 	runner, err := interp.New(
 		interp.Dir(r.dir),
-		interp.Env(expand.ListEnviron(os.Environ()...)),
+		interp.Env(expand.ListEnviron(append(os.Environ(), exampleEnv(script)...)...)),
 		interp.StdIO(nil, &out, &out),
 		interp.ExecHandlers(func(next interp.ExecHandlerFunc) interp.ExecHandlerFunc {
 			return func(ctx context.Context, args []string) error { return r.exec(t, ctx, next, args) }
@@ -374,4 +393,5 @@ func TestReadmeBlocks(t *testing.T) {
 	assert.Contains(t, prose, "`duckdb -c \"select 1\"`")
 	assert.NotContains(t, prose, "aws s3 ls")
 	assert.Equal(t, []string{`duckdb -c "select count(*) from x"`}, duckdbCommands("Query:\n  duckdb -c \"select count(*) from x\"\n"))
+	assert.Equal(t, []string{"README_TEST_UNSET=example"}, exampleEnv("a: ${README_TEST_UNSET}\nb: ${README_TEST_UNSET}\nc: ${D:-x}\nd: ${PATH}\n"))
 }
