@@ -6,6 +6,9 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
+	"github.com/sluicehq/sluice/internal/lag"
 	"github.com/sluicehq/sluice/stages/commit"
 	"github.com/sluicehq/sluice/transport/kafka"
 )
@@ -16,23 +19,21 @@ type tp struct {
 	partition int32
 }
 
-// ownership tracks the partitions this process owns and the brokers'
-// offsets of them, for the partition and lag metrics. Safe for concurrent
-// use.
+// ownership tracks the partitions this process owns and their lag as last
+// measured, for the partition and lag metrics. Safe for concurrent use.
 type ownership struct {
 	mu sync.Mutex
 	// placed is, per owned partition, the next offset to store as the
 	// bucket's progress record said on assignment (-1: none yet).
 	placed            map[tp]int64
 	assigned, revoked map[string]int64 // partitions, per topic
-	// high and low are the brokers' high watermarks and log start offsets,
-	// as last polled.
-	high, low map[tp]int64
+	// measured is each owned partition's lag as last polled.
+	measured map[tp]lag.Partition
 }
 
 func newOwnership() *ownership {
 	return &ownership{placed: map[tp]int64{}, assigned: map[string]int64{}, revoked: map[string]int64{},
-		high: map[tp]int64{}, low: map[tp]int64{}}
+		measured: map[tp]lag.Partition{}}
 }
 
 // assign records partitions given to this process, placed at their offsets.
@@ -41,6 +42,7 @@ func (o *ownership) assign(topic string, placed map[int32]int64) {
 	defer o.mu.Unlock()
 	for part, next := range placed {
 		o.placed[tp{topic, part}] = next
+		delete(o.measured, tp{topic, part})
 	}
 	o.assigned[topic] += int64(len(placed))
 }
@@ -51,71 +53,46 @@ func (o *ownership) revoke(topic string, partitions []int32) {
 	defer o.mu.Unlock()
 	for _, part := range partitions {
 		delete(o.placed, tp{topic, part})
+		delete(o.measured, tp{topic, part})
 	}
 	o.revoked[topic] += int64(len(partitions))
 }
 
-// polled stores the watermarks a poll listed for topic.
-func (o *ownership) polled(topic string, marks map[int32]kafka.Watermarks) {
+// durable returns, per owned partition of topic, the larger of the offset
+// placed on assignment and what this process committed since (-1: neither).
+func (o *ownership) durable(topic string, positions []commit.Position) map[int32]int64 {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	for part, w := range marks {
-		if w.End >= 0 {
-			o.high[tp{topic, part}] = w.End
-		}
-		if w.Start >= 0 {
-			o.low[tp{topic, part}] = w.Start
-		}
-	}
-}
-
-// lag is one owned partition's position against its high watermark.
-type lag struct {
-	tp
-	durable, high int64
-	// records is high - durable (never negative); seconds is how old the
-	// newest durable record is while records > 0, 0 once caught up, and
-	// negative when unknown.
-	records int64
-	seconds float64
-	known   bool // high watermark polled
-}
-
-// lags computes the lag of every owned partition: durable is the larger of
-// the offset placed on assignment and what this process committed since
-// (the log start offset when neither is known).
-func (o *ownership) lags(positions []commit.Position, now time.Time) []lag {
-	committed := make(map[tp]commit.Position, len(positions))
-	for _, pos := range positions {
-		committed[tp{pos.Topic, pos.Partition}] = pos
-	}
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	out := make([]lag, 0, len(o.placed))
+	out := map[int32]int64{}
 	for part, placed := range o.placed {
-		l := lag{tp: part, durable: placed, seconds: -1}
-		var newest time.Time
-		if pos, ok := committed[part]; ok && pos.Next >= placed {
-			l.durable, newest = pos.Next, pos.Time
+		if part.topic == topic {
+			out[part.partition] = placed
 		}
-		if l.durable < 0 {
-			low, ok := o.low[part]
-			if !ok {
-				continue
-			}
-			l.durable = low
+	}
+	for _, pos := range positions {
+		if at, ok := out[pos.Partition]; ok && pos.Topic == topic {
+			out[pos.Partition] = max(at, pos.Next)
 		}
-		l.high, l.known = o.high[part]
-		if l.known {
-			l.records = max(l.high-max(l.durable, o.low[part]), 0)
-			switch {
-			case l.records == 0:
-				l.seconds = 0
-			case !newest.IsZero():
-				l.seconds = max(now.Sub(newest).Seconds(), 0)
-			}
-		}
-		out = append(out, l)
+	}
+	return out
+}
+
+// store keeps the lag measured for a partition, if it is still owned.
+func (o *ownership) store(p lag.Partition) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if _, ok := o.placed[tp{p.Topic, p.Partition}]; ok {
+		o.measured[tp{p.Topic, p.Partition}] = p
+	}
+}
+
+// lags returns the lag of every owned partition as last measured.
+func (o *ownership) lags() []lag.Partition {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	out := make([]lag.Partition, 0, len(o.measured))
+	for _, p := range o.measured {
+		out = append(out, p)
 	}
 	return out
 }
@@ -123,8 +100,11 @@ func (o *ownership) lags(positions []commit.Position, now time.Time) []lag {
 // pollTimeout bounds one poll of the watermarks at least.
 const pollTimeout = 10 * time.Second
 
-// pollWatermarks lists the topics' high watermarks and log start offsets
-// every interval until ctx is done, the first time at once.
+// measureConcurrency is how many partitions a poll measures at once.
+const measureConcurrency = 8
+
+// pollWatermarks measures the lag of the owned partitions every interval
+// until ctx is done, the first time at once.
 func (p *Pipeline) pollWatermarks(ctx context.Context, interval time.Duration) {
 	in, err := kafka.NewInspector(p.cfg.Kafka)
 	if err != nil {
@@ -154,6 +134,8 @@ func (p *Pipeline) pollWatermarks(ctx context.Context, interval time.Duration) {
 	}
 }
 
+// pollOnce measures the owned partitions of topics as "sluice lag" does
+// (lag.Partition.Measure), from the durable offsets this process knows.
 func (p *Pipeline) pollOnce(ctx context.Context, in *kafka.Inspector, topics []string, timeout time.Duration) error {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
@@ -164,7 +146,27 @@ func (p *Pipeline) pollOnce(ctx context.Context, in *kafka.Inspector, topics []s
 			errs = append(errs, err)
 			continue
 		}
-		p.owned.polled(topic, marks)
+		now := time.Now()
+		g, gctx := errgroup.WithContext(ctx)
+		g.SetLimit(measureConcurrency)
+		for part, durable := range p.owned.durable(topic, p.commit.Positions()) {
+			w, ok := marks[part]
+			if !ok {
+				continue
+			}
+			g.Go(func() error {
+				m := lag.NewPartition(topic, part, w, in.ReadCommitted())
+				if durable >= 0 {
+					m.Durable = &durable
+				}
+				if err := m.Measure(gctx, in, now); err != nil {
+					return err
+				}
+				p.owned.store(m)
+				return nil
+			})
+		}
+		errs = append(errs, g.Wait())
 	}
 	return errors.Join(errs...)
 }

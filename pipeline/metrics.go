@@ -160,17 +160,16 @@ func (p *Pipeline) observe(_ context.Context, o metric.Observer) error {
 		o.ObserveInt64(in.s3Errors, n, metric.WithAttributes(telemetry.AttrRPCMethod.String(e.Operation),
 			telemetry.AttrErrorType.String(e.Code)))
 	}
-	for _, l := range p.owned.lags(positions, time.Now()) {
-		attrs := partitionSet(l.topic, l.partition)
-		o.ObserveInt64(in.durable, l.durable, attrs)
-		if !l.known {
-			continue
+	for _, l := range p.owned.lags() {
+		attrs := partitionSet(l.Topic, l.Partition)
+		durable := l.LogStart // nothing archived yet: lag counts from the log start
+		if l.Durable != nil {
+			durable = *l.Durable
 		}
-		o.ObserveInt64(in.highWatermark, l.high, attrs)
-		o.ObserveInt64(in.lagRecords, l.records, attrs)
-		if l.seconds >= 0 {
-			o.ObserveFloat64(in.lagSeconds, l.seconds, attrs)
-		}
+		o.ObserveInt64(in.durable, durable, attrs)
+		o.ObserveInt64(in.highWatermark, l.HighWatermark, attrs)
+		o.ObserveInt64(in.lagRecords, l.LagRecords, attrs)
+		o.ObserveFloat64(in.lagSeconds, l.LagSeconds, attrs)
 	}
 	return nil
 }

@@ -9,12 +9,16 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+
+	"github.com/sluicehq/sluice/internal/lag"
 	"github.com/sluicehq/sluice/pipeline"
 	"github.com/sluicehq/sluice/stages/buffer"
 	"github.com/sluicehq/sluice/telemetry"
 	"github.com/sluicehq/sluice/testing/archivetest"
 	"github.com/sluicehq/sluice/testing/kafkatest"
 	"github.com/sluicehq/sluice/testing/otlpmetrics"
+	"github.com/sluicehq/sluice/transport/kafka"
 	"github.com/sluicehq/sluice/transport/objstore"
 )
 
@@ -129,16 +133,21 @@ func TestMetricsMatchWhatThePipelineDid(t *testing.T) {
 }
 
 // TestLagWhileBehind keeps part of a partition buffered (never sealed) and
-// checks the lag in records and seconds, then lets it catch up.
+// checks the lag in records and seconds, the same "sluice lag" reports for
+// the same state, then lets it catch up.
 func TestLagWhileBehind(t *testing.T) {
 	const topic = "events"
 	kc := kafkatest.Start(t, 1, topic)
-	cfg := testConfig(t, kc.Brokers(), "file://"+t.TempDir(), topic)
+	dest := "file://" + t.TempDir()
+	cfg := testConfig(t, kc.Brokers(), dest, topic)
 	cfg.Defaults.Policy.Idle = time.Hour
-	// On an hour boundary, so the 300 buffered records (700s..999s) fall in
+	// On an hour boundary, so the 300 buffered records (1500s..1799s) fall in
 	// one hourly output partition: one open file.
 	base := time.Now().Add(-time.Hour).Truncate(time.Hour)
-	produce(t, kc, topic, 0, 1000, 1000, base)
+	// 700 records from base on, then 300 from base+1500s: the newest
+	// durable record and the oldest one not archived are 801s apart.
+	produce(t, kc, topic, 0, 700, 700, base)
+	produce(t, kc, topic, 0, 300, 300, base.Add(1500*time.Second))
 	tel, reader := metered()
 	runPipeline(t, cfg, pipeline.Settings{Logger: testLogger(t), Telemetry: tel})
 
@@ -151,11 +160,12 @@ func TestLagWhileBehind(t *testing.T) {
 	}
 	// One round of 700 is durable; 300 records wait in the buffer.
 	s := waitFor(t, reader, 60*time.Second, "a lag of 300 records", lagged(300))
-	newest := base.Add(699 * time.Second) // Kafka timestamp of the newest durable record
+	oldest := base.Add(1500 * time.Second) // Kafka timestamp of the oldest record not archived
 	sec, ok := s.float(telemetry.MetricLagSeconds.Name, at)
 	require.True(t, ok)
-	assert.InDelta(t, time.Since(newest).Seconds(), sec, 5)
-	assert.Greater(t, sec, 2800.0, "at least an hour minus 699s")
+	assert.InDelta(t, time.Since(oldest).Seconds(), sec, 5, "the age of the oldest record not archived")
+	assert.Greater(t, sec, 2000.0, "at least an hour minus 1500s")
+	requireLagAgrees(t, kc, cfg, dest, s)
 	assert.EqualValues(t, 700, s.n(telemetry.MetricOffsetDurable.Name, at))
 	assert.EqualValues(t, 1000, s.n(telemetry.MetricOffsetHigh.Name, at))
 	assert.EqualValues(t, 300, s.n(telemetry.MetricBufferRecords.Name, at))
@@ -217,4 +227,37 @@ func TestMetricsOverOTLP(t *testing.T) {
 	dur, ok := recv.Latest(telemetry.MetricUploadDuration.Name, topicAttr(topic))
 	require.True(t, ok)
 	assert.Positive(t, dur.Count, "upload latency histogram")
+}
+
+// requireLagAgrees measures the topic as "sluice lag --otlp" does and checks
+// its gauges equal the pipeline's in s: the same lag in records and offsets,
+// the same lag in seconds up to the time between the two measurements.
+func requireLagAgrees(t *testing.T, kc *kafkatest.Cluster, cfg pipeline.Config, dest string, s snapshot) {
+	t.Helper()
+	st, err := objstore.Open(t.Context(), dest, cfg.Destination.S3, objstore.Settings{})
+	require.NoError(t, err)
+	in, err := kafka.NewInspector(cfg.Kafka)
+	require.NoError(t, err)
+	defer in.Close()
+	reader := sdkmetric.NewManualReader()
+	mon, err := lag.New(lag.Config{Group: cfg.Kafka.Group}, lag.Settings{Store: st, Broker: in,
+		Meter: sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader)).Meter(telemetry.Scope)})
+	require.NoError(t, err)
+	defer mon.Close()
+	measuredAt := time.Now()
+	_, err = mon.Measure(t.Context(), cfg.Kafka.Topics)
+	require.NoError(t, err)
+	ls := collect(t, reader)
+	for part := range kc.EndOffsets(t, cfg.Kafka.Topics[0]) {
+		at := partAttr(part)
+		for _, name := range []string{telemetry.MetricLagRecords.Name, telemetry.MetricOffsetDurable.Name, telemetry.MetricOffsetHigh.Name} {
+			assert.Equal(t, s.n(name, at), ls.n(name, at), "%s of partition %d: sluice run vs sluice lag", name, part)
+		}
+		run, ok := s.float(telemetry.MetricLagSeconds.Name, at)
+		require.True(t, ok)
+		lagged, ok := ls.float(telemetry.MetricLagSeconds.Name, at)
+		require.True(t, ok)
+		assert.InDelta(t, lagged, run, time.Since(measuredAt).Seconds()+1,
+			"%s of partition %d: sluice run vs sluice lag", telemetry.MetricLagSeconds.Name, part)
+	}
 }

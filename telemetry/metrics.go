@@ -129,12 +129,16 @@ var (
 	MetricOffsetHigh = Metric{Name: "sluice.offset.high_watermark", Unit: "{offset}", Kind: KindGauge,
 		Attributes:  partitionAttrs,
 		Description: "The broker's high watermark of each partition this process owns, as last polled."}
+	// MetricLagRecords and MetricLagSeconds are what "sluice lag" shows as
+	// LAG and LAG_TIME; internal/lag computes them for "sluice lag --otlp"
+	// and "sluice run" alike.
 	MetricLagRecords = Metric{Name: "sluice.lag.records", Unit: "{record}", Kind: KindGauge,
-		Attributes:  partitionAttrs,
-		Description: "High watermark minus durable offset: records in Kafka not yet durable in the bucket."}
+		Attributes: partitionAttrs,
+		Description: "End of the readable log (last stable offset under read_committed, else high watermark) " +
+			"minus the durable offset: records in Kafka not yet durable in the bucket."}
 	MetricLagSeconds = Metric{Name: "sluice.lag.seconds", Unit: "s", Kind: KindGauge,
 		Attributes: partitionAttrs,
-		Description: "While records are behind, now minus the Kafka timestamp of the newest durable record; " +
+		Description: "Age of the oldest record not yet durable in the bucket, by its Kafka timestamp; " +
 			"0 when caught up."}
 )
 

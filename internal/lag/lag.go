@@ -38,9 +38,7 @@ type Broker interface {
 	// Committed returns group's committed offset per partition of topic,
 	// without the partitions it has none for.
 	Committed(ctx context.Context, group, topic string) (map[int32]int64, error)
-	// RecordTime returns the first data record at or after offset; ok is
-	// false when there is none before the end of the log.
-	RecordTime(ctx context.Context, topic string, partition int32, offset int64) (s kafka.Stamp, ok bool, err error)
+	RecordTimer
 	// ReadCommitted reports whether records are read with isolation
 	// read_committed, as sluice's consumer reads them.
 	ReadCommitted() bool
@@ -208,11 +206,7 @@ func (m *Monitor) topic(ctx context.Context, topic string, now time.Time) ([]Par
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(m.cfg.Concurrency)
 	for i, p := range parts {
-		w := wm[p]
-		out[i] = Partition{Topic: topic, Partition: p, LogStart: w.Start, HighWatermark: w.End, LastStable: w.Stable, End: w.End}
-		if m.set.Broker.ReadCommitted() {
-			out[i].End = w.Stable
-		}
+		out[i] = NewPartition(topic, p, wm[p], m.set.Broker.ReadCommitted())
 		if c, ok := committed[p]; ok {
 			out[i].Committed = &c
 		}
@@ -241,16 +235,8 @@ func (m *Monitor) partition(ctx context.Context, p *Partition, now time.Time) er
 			p.LastCommit = &t
 		}
 	}
-	from := p.compare()
-	if p.LagRecords > 0 {
-		s, found, err := m.set.Broker.RecordTime(ctx, p.Topic, p.Partition, from)
-		if err != nil {
-			return fmt.Errorf("measuring %s/%d: %w", p.Topic, p.Partition, err)
-		}
-		if found {
-			p.Oldest = &Record{Offset: s.Offset, Timestamp: s.Time.UTC()}
-			p.LagSeconds = max(0, now.Sub(s.Time).Seconds())
-		}
+	if err := p.Measure(ctx, m.set.Broker, now); err != nil {
+		return err
 	}
 	p.limit(m.cfg.MaxLagRecords, m.cfg.MaxLagTime)
 	m.set.Logger.Debug("measured lag", "topic", p.Topic, "partition", p.Partition,

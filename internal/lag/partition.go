@@ -1,8 +1,12 @@
 package lag
 
 import (
+	"context"
+	"fmt"
 	"slices"
 	"time"
+
+	"github.com/sluicehq/sluice/transport/kafka"
 )
 
 // Flags of a partition.
@@ -134,4 +138,50 @@ func (p *Partition) limit(records int64, age time.Duration) {
 		p.OverLimit = true
 		p.Flags = append(p.Flags, FlagOverLimit)
 	}
+}
+
+// RecordTimer finds the Kafka timestamps of a partition's records.
+// *kafka.Inspector implements it. It must be safe for concurrent use and
+// honour ctx.
+type RecordTimer interface {
+	// RecordTime returns the first data record at or after offset; ok is
+	// false when there is none before the end of the log.
+	RecordTime(ctx context.Context, topic string, partition int32, offset int64) (s kafka.Stamp, ok bool, err error)
+}
+
+// NewPartition returns the partition's lag record with the broker's side
+// filled in: its watermarks, and End where a consumer reading at the
+// isolation sluice reads at (readCommitted or not) sees the log end.
+func NewPartition(topic string, partition int32, w kafka.Watermarks, readCommitted bool) Partition {
+	p := Partition{Topic: topic, Partition: partition, LogStart: w.Start, HighWatermark: w.End, LastStable: w.Stable, End: w.End}
+	if readCommitted {
+		p.End = w.Stable
+	}
+	return p
+}
+
+// Measure computes the lag of p (made by NewPartition, with Durable and
+// Committed set as known) and its flags. LagRecords is End minus the
+// durable offset, or minus the log start offset when that is higher or
+// nothing is archived; LagSeconds is how old, at now, the oldest record not
+// archived yet is by its Kafka timestamp (asked of rt), and 0 when there is
+// none.
+//
+// This is the one definition of the sluice.lag.records and
+// sluice.lag.seconds gauges: "sluice lag --otlp" and "sluice run" both
+// report what Measure computes.
+func (p *Partition) Measure(ctx context.Context, rt RecordTimer, now time.Time) error {
+	from := p.compare()
+	if p.LagRecords == 0 {
+		return nil
+	}
+	s, found, err := rt.RecordTime(ctx, p.Topic, p.Partition, from)
+	if err != nil {
+		return fmt.Errorf("measuring %s/%d: %w", p.Topic, p.Partition, err)
+	}
+	if found {
+		p.Oldest = &Record{Offset: s.Offset, Timestamp: s.Time.UTC()}
+		p.LagSeconds = max(0, now.Sub(s.Time).Seconds())
+	}
+	return nil
 }

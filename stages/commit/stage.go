@@ -8,7 +8,6 @@ import (
 	"os"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/ThreeDotsLabs/watermill/message"
 
@@ -50,9 +49,6 @@ type Position struct {
 	Partition int32
 	// Next is the next offset to store: every record before it is durable.
 	Next int64
-	// Time is the Kafka timestamp of the newest durable record this process
-	// committed (zero: unknown).
-	Time time.Time
 	// Rounds and Records count what this process committed.
 	Rounds, Records int64
 }
@@ -134,9 +130,6 @@ func (s *Stage) Handle(msg *message.Message) error {
 	s.mu.Lock()
 	pos := s.durable[r.Lane()]
 	pos.Topic, pos.Partition, pos.Next = r.Topic, r.Partition, r.End+1
-	if !r.LastTime.IsZero() {
-		pos.Time = r.LastTime
-	}
 	pos.Rounds++
 	pos.Records += r.Records
 	s.durable[r.Lane()] = pos

@@ -94,6 +94,14 @@ func install(d string) error {
 // variable is unset, and fails it otherwise. A query error fails the test.
 func Query(t testing.TB, sql string) []map[string]any {
 	t.Helper()
+	return QueryIn(t, "", sql)
+}
+
+// QueryIn is Query run from the directory workDir, so that relative paths in
+// sql resolve against it as they would for the duckdb command run there. An
+// empty workDir is Query's own directory.
+func QueryIn(t testing.TB, workDir, sql string) []map[string]any {
+	t.Helper()
 	if err := Available(); err != nil {
 		if os.Getenv("CI") == "" {
 			t.Skipf("%v; CI is unset, skipping", err)
@@ -108,6 +116,9 @@ func Query(t testing.TB, sql string) []map[string]any {
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "node", filepath.Join(d, "query.mjs"))
 	cmd.Dir = d
+	if workDir != "" {
+		cmd.Dir = workDir
+	}
 	cmd.Stdin = strings.NewReader(sql)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr

@@ -43,6 +43,13 @@ type Config struct {
 	// what a read_committed consumer of the topic sees) or
 	// "read_uncommitted" (every record, aborted ones too, as soon as written).
 	Isolation string `yaml:"isolation"`
+	// InitialOffset is where a partition starts when the bucket has no
+	// progress record for it and the group no committed offset (Secor's
+	// auto.offset.reset): "earliest" (default: every record Kafka still
+	// holds) or "latest" (the end of the log when sluice first gets the
+	// partition; records produced before are not archived). From then on the
+	// progress record decides, exactly once.
+	InitialOffset string `yaml:"initial_offset"`
 	// SessionTimeout is the consumer group session timeout. Default 30s.
 	SessionTimeout time.Duration `yaml:"session_timeout"`
 	// DialTimeout bounds connecting to a broker. Default 10s.
@@ -58,6 +65,12 @@ type Config struct {
 const (
 	IsolationReadCommitted   = "read_committed"
 	IsolationReadUncommitted = "read_uncommitted"
+)
+
+// Initial offsets.
+const (
+	InitialOffsetEarliest = "earliest"
+	InitialOffsetLatest   = "latest"
 )
 
 // Assignor names.
@@ -96,6 +109,7 @@ func DefaultConfig() Config {
 		Version:        "2.4.0",
 		Assignor:       AssignorCooperativeSticky,
 		Isolation:      IsolationReadCommitted,
+		InitialOffset:  InitialOffsetEarliest,
 		SessionTimeout: 30 * time.Second,
 		DialTimeout:    10 * time.Second,
 		TLS:            TLSConfig{MinVersion: TLSVersion12},
@@ -150,6 +164,9 @@ func (c Config) Validate() error {
 	}
 	if c.Isolation != IsolationReadCommitted && c.Isolation != IsolationReadUncommitted {
 		errs.Addf("isolation", "unknown isolation %q (want %s, %s)", c.Isolation, IsolationReadCommitted, IsolationReadUncommitted)
+	}
+	if c.InitialOffset != InitialOffsetEarliest && c.InitialOffset != InitialOffsetLatest {
+		errs.Addf("initial_offset", "unknown initial offset %q (want %s, %s)", c.InitialOffset, InitialOffsetEarliest, InitialOffsetLatest)
 	}
 	if c.SessionTimeout <= 0 {
 		errs.Addf("session_timeout", "must be positive, got %s", c.SessionTimeout)

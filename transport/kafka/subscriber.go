@@ -21,7 +21,10 @@ import (
 var ErrUnknownTopic = errors.New("topic does not exist")
 
 // SaramaConfig is the sarama configuration sluice consumes with: start at the
-// oldest offset when nothing is committed (an archiver wants everything), no
+// oldest offset when nothing is committed (an archiver wants everything; also
+// under kafka.initial_offset latest, which the pipeline resolves to an offset
+// on assignment, so that a durable offset retention overtook still falls back
+// to the oldest record, never to the newest), no
 // auto-commit (only the commit stage commits), the configured assignor
 // (cooperative-sticky unless told otherwise), and the TLS and SASL of
 // kafka.tls and kafka.sasl.
