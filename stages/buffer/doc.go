@@ -13,6 +13,17 @@
 // file holds its share of Config.Memory. Where spills are cut does not change
 // the output files (the encoders re-chunk deterministically).
 //
+// Disk stays bounded too (Config.MaxDisk): once half of the bound is used,
+// rounds that have spilled are sealed (trigger "disk") so they are uploaded
+// and removed; a spill that would pass the bound waits for that; a spill
+// write that fails (a full disk) is retried with backoff rather than dropping
+// the round and reading the partition again, which restarts the consumer
+// group's session.
+//
+// The buffer owns Config.Dir by a marker file it creates in a new or empty
+// directory; it refuses any other non-empty directory (ErrDirNotOwned) and
+// only ever removes its own round spill directories ("*.spill").
+//
 // A partition placed on a pending round on assignment (see package commit) is
 // cut exactly at that round's end, so the round is written again byte for
 // byte.
