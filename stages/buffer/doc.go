@@ -4,8 +4,8 @@
 //
 // A round is a contiguous offset range of one Kafka partition. It is sealed
 // when it reaches the topic's Policy (bytes, records, event-time span), when
-// no record arrived for it for Policy.Idle, when too many files are open, or
-// at shutdown. A sealed round is published downstream (to upload, then
+// no record arrived for it for Policy.Idle, when too many files are open,
+// when the disk bound nears, or at shutdown. A sealed round is published downstream (to upload, then
 // commit) as a Watermill message.
 //
 // Memory stays bounded however large a file grows and however many are open:
