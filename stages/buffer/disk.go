@@ -125,6 +125,18 @@ func resolveMaxDisk(cfg Config) (int64, bool, error) {
 	return n, true, nil
 }
 
+// wrote counts n bytes written to the open round's spill files.
+func (p *part) wrote(s *Stage, n int64) {
+	p.round.disk += n
+	s.disk.open.Add(n)
+}
+
+// diskFull reports whether the round must be sealed so that its files are
+// uploaded and removed: it has spilled, and half of the disk bound is used.
+func (s *Stage) diskFull(r *round) bool {
+	return r.disk > 0 && s.maxDisk > 0 && 2*s.disk.used() >= s.maxDisk
+}
+
 // pause waits before the attempt-th retry: retryBase doubling up to limit.
 // It returns false, at once, when p was given away or the stage is stopping.
 func (s *Stage) pause(p *part, attempt int, limit time.Duration) bool {

@@ -177,12 +177,6 @@ func (p *part) append(ctx context.Context, s *Stage, ts TopicSettings, rec *stag
 	return nil
 }
 
-// wrote counts n bytes written to the open round's spill files.
-func (p *part) wrote(s *Stage, n int64) {
-	p.round.disk += n
-	s.disk.open.Add(n)
-}
-
 // due says whether the open round must be sealed now, and why.
 func (p *part) due(s *Stage, pol Policy) string {
 	r := p.round
@@ -203,12 +197,6 @@ func (p *part) due(s *Stage, pol Policy) string {
 		return TriggerDisk
 	}
 	return ""
-}
-
-// diskFull reports whether the round must be sealed so that its files are
-// uploaded and removed: it has spilled, and half of the disk bound is used.
-func (s *Stage) diskFull(r *round) bool {
-	return r.disk > 0 && s.maxDisk > 0 && 2*s.disk.used() >= s.maxDisk
 }
 
 func (p *part) open(s *Stage, rec *stages.Record) {
