@@ -72,6 +72,9 @@ type Pipeline struct {
 	inst    instruments
 
 	released chan struct{} // closed when ingest handlers may give up
+	// fatal takes the error that stops the pipeline from within (a record
+	// that can never be buffered).
+	fatal chan error
 	// ready is set once the stages are built; Stats reads them only then.
 	ready atomic.Bool
 	// running holds the routers once both run, for the health checks.
@@ -112,6 +115,7 @@ func New(cfg Config, set Settings) (*Pipeline, error) {
 		set.Owner = host + "-" + strconv.Itoa(os.Getpid()) + "-" + strconv.FormatInt(time.Now().Unix(), 10)
 	}
 	return &Pipeline{cfg: cfg, set: set, log: set.Logger, topics: map[string]*topicStages{}, released: make(chan struct{}),
+		fatal: make(chan error, 1),
 		owned: newOwnership(), s3Stats: &objstore.RequestStats{}}, nil
 }
 
@@ -123,6 +127,12 @@ func New(cfg Config, set Settings) (*Pipeline, error) {
 func (p *Pipeline) Run(ctx context.Context) error {
 	p.started = time.Now()
 	defer p.stopping.Store(true)
+	// The buffer directory first: a directory sluice must not use is a
+	// configuration error, reported before connecting to anything.
+	if err := p.openBuffer(); err != nil {
+		return err
+	}
+	defer p.buffer.Close()
 	if err := p.connect(ctx); err != nil {
 		return err
 	}
@@ -135,10 +145,6 @@ func (p *Pipeline) Run(ctx context.Context) error {
 		return fmt.Errorf("registering metrics: %w", err)
 	}
 	p.ready.Store(true)
-	if err := p.buffer.Start(); err != nil {
-		return err
-	}
-	defer p.buffer.Close()
 	defer p.link.Close()
 
 	sub, err := kafka.NewSubscriber(p.cfg.Kafka, p.coord, p.log)
@@ -181,6 +187,8 @@ func (p *Pipeline) Run(ctx context.Context) error {
 	case <-ctx.Done():
 	case err := <-routerErrs:
 		runErr = fmt.Errorf("router stopped: %w", err)
+	case err := <-p.fatal:
+		runErr = err
 	}
 	shutErr := p.shutdown(bg, ingest, deliver)
 	stopBuffer()
@@ -238,16 +246,6 @@ func (p *Pipeline) buildStages() error {
 	p.coord = kafka.NewCoordinator(assigner{p}, p.log)
 	p.records = telemetry.NewRecordTracer(p.set.Telemetry, p.cfg.Kafka.Group)
 	p.rounds = telemetry.NewRoundTracer(p.set.Telemetry, p.cfg.Destination.URL)
-	p.buffer, err = buffer.New(p.cfg.Buffer, buffer.Settings{
-		Logger:   p.log,
-		Publish:  p.publishRound,
-		MaxLinks: p.set.Telemetry.MaxLinks,
-		Topic:    p.bufferTopic,
-		OnBroken: p.coord.Resync,
-	})
-	if err != nil {
-		return err
-	}
 	p.upload, err = upload.New(p.cfg.Upload, upload.Settings{
 		Logger: p.log, Store: p.store, Ledger: p.ledger,
 		Format:  func(t string) format.Config { return p.topics[t].format },
@@ -258,6 +256,26 @@ func (p *Pipeline) buildStages() error {
 	}
 	p.commit, err = commit.New(commit.Settings{Logger: p.log, Ledger: p.ledger, Offsets: p.coord, OnStale: p.stale})
 	return err
+}
+
+// openBuffer builds the buffer stage and takes its directory. The stage asks
+// for topics and the coordinator only once records arrive.
+func (p *Pipeline) openBuffer() error {
+	var err error
+	p.buffer, err = buffer.New(p.cfg.Buffer, buffer.Settings{
+		Logger:   p.log,
+		Publish:  p.publishRound,
+		MaxLinks: p.set.Telemetry.MaxLinks,
+		Topic:    p.bufferTopic,
+		OnBroken: func(topic string, partition int32) { p.coord.Resync(topic, partition) },
+	})
+	if err != nil {
+		return err
+	}
+	if err := p.buffer.Start(); err != nil {
+		return fmt.Errorf("taking buffer dir: %w", err)
+	}
+	return nil
 }
 
 func (p *Pipeline) bufferTopic(t string) buffer.TopicSettings {

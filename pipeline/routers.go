@@ -77,6 +77,16 @@ func (p *Pipeline) ingest(msg *message.Message) (err error) {
 	bctx, span := p.records.Start(ctx, telemetry.SpanBuffer)
 	err = p.buffer.Append(bctx, &rec, dir)
 	telemetry.End(span, err)
+	if errors.Is(err, buffer.ErrRecordTooLarge) {
+		// Reading it again cannot help: stop sluice with the error (the
+		// record is not acked, so nothing past it is committed).
+		select {
+		case p.fatal <- err:
+		default:
+		}
+		<-p.released
+		return context.Canceled
+	}
 	if errors.Is(err, buffer.ErrDraining) {
 		// Hold the record until the consumers stop; it is read again next
 		// time. Watermill does not log a cancelled handler.

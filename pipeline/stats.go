@@ -1,5 +1,7 @@
 package pipeline
 
+import "github.com/sluicehq/sluice/stages/buffer"
+
 // Stats is a snapshot of what a running pipeline did since it started.
 type Stats struct {
 	// RecordsIn counts records accepted by the buffer; BytesIn their payload.
@@ -17,8 +19,14 @@ type Stats struct {
 	EventTimeFallbacks int64
 	// Buffered is the bytes held in memory; OpenFiles the files open.
 	Buffered, OpenFiles int64
-	// RoundsSealed counts rounds handed to upload.
-	RoundsSealed int64
+	// RoundsSealed counts rounds handed to upload; RoundsSealedBy counts
+	// them by trigger (buffer.Triggers).
+	RoundsSealed   int64
+	RoundsSealedBy map[string]int64
+	// ChainsBroken counts partitions read again from their durable offset
+	// because a round could not be spilled or published. SpillRetries counts
+	// spill writes tried again after a failure (a full disk).
+	ChainsBroken, SpillRetries int64
 	// FilesUploaded and BytesUploaded count stored data files.
 	FilesUploaded, BytesUploaded int64
 	// RoundsCommitted and RecordsCommitted count what is durable.
@@ -43,6 +51,13 @@ func (p *Pipeline) Stats() Stats {
 	s.PartitionsAssigned, s.PartitionsRevoked = p.assigned.Load(), p.revoked.Load()
 	s.Buffered, s.OpenFiles = p.buffer.Buffered(), p.buffer.OpenFiles()
 	s.RoundsSealed = b.Rounds.Load()
+	s.RoundsSealedBy = map[string]int64{}
+	p.buffer.Lanes(func(l *buffer.LaneStats) {
+		for i := range l.Rounds {
+			s.RoundsSealedBy[buffer.Triggers[i]] += l.Rounds[i].Load()
+		}
+	})
+	s.ChainsBroken, s.SpillRetries = b.Broken.Load(), b.SpillRetries.Load()
 	u := p.upload.Stats()
 	s.FilesUploaded, s.BytesUploaded, s.RoundsDropped = u.Files.Load(), u.Bytes.Load(), u.Dropped.Load()
 	c := p.commit.Stats()

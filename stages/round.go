@@ -32,7 +32,7 @@ type Round struct {
 	Records int64 `json:"records"`
 	Bytes   int64 `json:"bytes"`
 	// Trigger says why the round was sealed (size, count, span, idle, open_files,
-	// forced, shutdown).
+	// disk, forced, shutdown).
 	Trigger string `json:"trigger"`
 	// LastTime is the Kafka timestamp of the round's last record (zero for
 	// a round without records): how recent the partition is once the round

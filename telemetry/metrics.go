@@ -37,7 +37,7 @@ const (
 	// AttrReason says why records were rejected or skipped.
 	AttrReason = attribute.Key("sluice.reason")
 	// AttrTrigger says why a round was sealed (size, count, span, idle,
-	// open_files, forced, shutdown).
+	// open_files, disk, forced, shutdown).
 	AttrTrigger = attribute.Key("sluice.trigger")
 	// AttrRPCMethod is the S3 operation ("PutObject"), as the OpenTelemetry
 	// RPC conventions name it.
@@ -87,7 +87,7 @@ var (
 		Description: "Records in open rounds, not yet sealed."}
 	MetricRoundsSealed = Metric{Name: "sluice.rounds.sealed", Unit: "{round}", Kind: KindCounter,
 		Attributes:  []attribute.Key{AttrDestinationName, AttrTrigger},
-		Description: "Rounds sealed and handed to upload, by trigger (size, count, span, idle, open_files, forced, shutdown)."}
+		Description: "Rounds sealed and handed to upload, by trigger (size, count, span, idle, open_files, disk, forced, shutdown)."}
 
 	MetricFilesUploaded = Metric{Name: "sluice.files.uploaded", Unit: "{file}", Kind: KindCounter,
 		Attributes:  topicAttrs,

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sluicehq/sluice/pipeline"
+	"github.com/sluicehq/sluice/stages/buffer"
 	"github.com/sluicehq/sluice/telemetry"
 )
 
@@ -31,7 +32,8 @@ With health.listen set it serves /healthz (liveness: the routers run) and
 shutting down) for Kubernetes probes.
 
 Exit codes: 0 after a clean shutdown, 1 on a runtime error (unreachable broker
-or store, unknown topic), 2 on an invalid configuration.`,
+or store, unknown topic), 2 on an invalid configuration (including a
+buffer.dir that holds files sluice did not create).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) (err error) {
 			stopProfile, err := prof.start()
@@ -83,6 +85,9 @@ or store, unknown topic), 2 on an invalid configuration.`,
 			case ctx.Err() != nil && errors.Is(err, context.Canceled):
 				// Stopped while starting: nothing was buffered yet.
 				return nil
+			case errors.Is(err, buffer.ErrDirNotOwned):
+				// buffer.dir points at a directory that is not sluice's.
+				return &exitError{code: exitUsage, err: err}
 			default:
 				return &exitError{code: exitRuntime, err: err}
 			}

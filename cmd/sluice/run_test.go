@@ -23,6 +23,12 @@ import (
 // directory; it returns the file and the output directory.
 func runConfig(t *testing.T, brokers []string, topic, policy string) (file, out string) {
 	t.Helper()
+	return runConfigIn(t, brokers, topic, policy, filepath.Join(t.TempDir(), "buffer"))
+}
+
+// runConfigIn is runConfig with the buffer in bufferDir.
+func runConfigIn(t *testing.T, brokers []string, topic, policy, bufferDir string) (file, out string) {
+	t.Helper()
 	out = t.TempDir()
 	file = writeFile(t, "sluice.yaml", fmt.Sprintf(`kafka:
   brokers: [%s]
@@ -39,7 +45,7 @@ defaults:
     json: {time_field: ts, time_format: unix_ms}
   policy: %s
 shutdown_timeout: 30s
-`, strings.Join(brokers, ", "), topic, demo.FileURL(out), filepath.Join(t.TempDir(), "buffer"), policy))
+`, strings.Join(brokers, ", "), topic, demo.FileURL(out), bufferDir, policy))
 	return file, out
 }
 

@@ -24,9 +24,14 @@ type Policy struct {
 
 // Config is the buffer's process-wide configuration.
 type Config struct {
-	// Dir is the local directory rounds are spilled to. sluice owns it: it is
-	// locked while sluice runs and emptied at start (what it held was not
-	// committed and is read again from Kafka). Default "./sluice-buffer".
+	// Dir is the local directory rounds are spilled to, one per process.
+	// sluice owns it: at start it creates it, or takes an empty directory,
+	// and marks it with a ".sluice-buffer" file; it refuses a directory that
+	// holds files but no marker (a typo must not touch a user's data). It
+	// locks the marker while it runs, and at start removes the spill
+	// directories ("*.spill") an earlier run left, whose records were not
+	// committed and are read again from Kafka. It never removes anything
+	// else. Default "./sluice-buffer".
 	Dir string `yaml:"dir"`
 	// Memory bounds the records held in memory before they are spilled to
 	// Dir, across all open files. Default 64MiB.
@@ -34,10 +39,24 @@ type Config struct {
 	// MaxOpenFiles bounds the files open across all rounds; reaching it seals
 	// the round with the most open files. Default 1000.
 	MaxOpenFiles int `yaml:"max_open_files"`
+	// MaxDisk bounds the bytes kept in Dir: spill files of open rounds and of
+	// sealed rounds not yet committed, with the encoded copies of files
+	// being uploaded. Once half of it is in use, each round that has spilled
+	// is sealed at its next record (trigger "disk") so it is uploaded and
+	// removed, and a spill that would pass it waits until uploads free room.
+	// A record larger than half of it cannot be buffered: sluice stops with
+	// an error naming it. 0 (the default) means 80% of the space free on
+	// Dir's filesystem when sluice starts, at most 64GiB. Otherwise at least
+	// 1MiB.
+	MaxDisk units.ByteSize `yaml:"max_disk"`
 }
 
 // MinMemory is the smallest Config.Memory accepted.
 const MinMemory = units.ByteSize(1 << 20)
+
+// MinMaxDisk is the smallest Config.MaxDisk accepted (besides 0, derived
+// from the free space).
+const MinMaxDisk = units.ByteSize(1 << 20)
 
 // DefaultPolicy returns the sealing policy used where the file sets none:
 // 128MiB, 1,000,000 records or 10 minutes of event time, whichever comes
@@ -79,7 +98,7 @@ func (p Policy) Validate() error {
 
 // Validate reports every problem of the configuration, each a
 // *conf.FieldError naming its YAML path relative to the buffer ("dir",
-// "memory"). It only checks; it never fills in defaults.
+// "memory", "max_disk"). It only checks; it never fills in defaults.
 func (c Config) Validate() error {
 	var errs conf.Errors
 	if c.Dir == "" {
@@ -90,6 +109,9 @@ func (c Config) Validate() error {
 	}
 	if c.MaxOpenFiles < 1 {
 		errs.Addf("max_open_files", "must be at least 1, got %d", c.MaxOpenFiles)
+	}
+	if c.MaxDisk != 0 && c.MaxDisk < MinMaxDisk {
+		errs.Addf("max_disk", "must be 0 (80%% of the free space) or at least %s, got %d bytes", MinMaxDisk, int64(c.MaxDisk))
 	}
 	return errs.Err()
 }

@@ -12,7 +12,7 @@ import (
 // roundDir is where the buffer spills the round of partition p starting at
 // start.
 func (h *harness) roundDir(p int32, start int64) string {
-	return filepath.Join(h.dir, "t", strconv.Itoa(int(p)), strconv.FormatInt(start, 10))
+	return filepath.Join(h.dir, roundDirName("t", p, start))
 }
 
 func TestAssignCut(t *testing.T) {

@@ -29,7 +29,7 @@ type LaneStats struct {
 
 // Triggers lists the seal triggers in the order LaneStats.Rounds counts them.
 var Triggers = [...]string{TriggerSize, TriggerCount, TriggerSpan, TriggerIdle,
-	TriggerOpenFiles, TriggerForced, TriggerShutdown}
+	TriggerOpenFiles, TriggerDisk, TriggerForced, TriggerShutdown}
 
 // lane returns the partition's stats, made on first use; the caller holds s.mu.
 func (s *Stage) lane(topic string, partition int32) *LaneStats {

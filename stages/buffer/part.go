@@ -25,6 +25,7 @@ const (
 	TriggerSpan      = "span"
 	TriggerIdle      = "idle"
 	TriggerOpenFiles = "open_files"
+	TriggerDisk      = "disk"
 	TriggerForced    = "forced"
 	TriggerShutdown  = "shutdown"
 )
@@ -49,6 +50,10 @@ type part struct {
 	round  *round
 	// stats counts the partition's records, across assignments.
 	stats *LaneStats
+	// gone is closed when the partition is given away or broken from
+	// outside (leave): a spill waiting for room or retrying gives up.
+	gone     chan struct{}
+	goneOnce sync.Once
 }
 
 // round is the open round of a partition.
@@ -60,7 +65,9 @@ type round struct {
 	lastAppend       time.Time
 	dir              string
 	files            map[string]*openFile // by output partition dir
-	seq              int
+	// disk counts the bytes its spill files hold on disk.
+	disk int64
+	seq  int
 	// links are the round's traced records, up to the cap; dropped counts
 	// the others.
 	links   []stages.RecordLink
@@ -77,7 +84,20 @@ func newPart(topic string, partition int32, from int64, cut *Cut) *part {
 	if cut != nil {
 		first = cut.Start
 	}
-	return &part{topic: topic, partition: partition, from: from, first: first, cut: cut}
+	return &part{topic: topic, partition: partition, from: from, first: first, cut: cut, gone: make(chan struct{})}
+}
+
+// leave tells waits on p's behalf to give up; p.mu need not be held.
+func (p *part) leave() { p.goneOnce.Do(func() { close(p.gone) }) }
+
+// left reports whether leave was called.
+func (p *part) left() bool {
+	select {
+	case <-p.gone:
+		return true
+	default:
+		return false
+	}
 }
 
 // append adds rec; the caller holds p.mu.
@@ -114,7 +134,11 @@ func (p *part) append(ctx context.Context, s *Stage, ts TopicSettings, rec *stag
 	f.spill.Append(rec)
 	after := f.spill.Buffered()
 	if after >= s.fileShare() {
-		if err := f.spill.Flush(); err != nil {
+		s.room(p, int64(after))
+		written := f.spill.Written()
+		err := f.spill.Flush()
+		p.wrote(s, f.spill.Written()-written)
+		if err != nil {
 			// The record is in the builder but may not be in the spill:
 			// the round cannot be trusted any more.
 			s.buffered.Add(int64(after - before))
@@ -147,14 +171,14 @@ func (p *part) append(ctx context.Context, s *Stage, ts TopicSettings, rec *stag
 	if rec.EventTime.After(r.span) {
 		r.span = rec.EventTime
 	}
-	if trigger := p.due(ts.Policy); trigger != "" {
+	if trigger := p.due(s, ts.Policy); trigger != "" {
 		return p.seal(ctx, s, trigger)
 	}
 	return nil
 }
 
 // due says whether the open round must be sealed now, and why.
-func (p *part) due(pol Policy) string {
+func (p *part) due(s *Stage, pol Policy) string {
 	r := p.round
 	if p.cut != nil {
 		if r.end >= p.cut.End {
@@ -169,6 +193,8 @@ func (p *part) due(pol Policy) string {
 		return TriggerCount
 	case pol.MaxEventSpan > 0 && r.span.Sub(r.firstEvent) >= pol.MaxEventSpan:
 		return TriggerSpan
+	case s.diskFull(r):
+		return TriggerDisk
 	}
 	return ""
 }
@@ -188,9 +214,8 @@ func (p *part) open(s *Stage, rec *stages.Record) {
 		end:        rec.Offset,
 		firstEvent: rec.EventTime,
 		span:       rec.EventTime,
-		dir: filepath.Join(s.cfg.Dir, p.topic, strconv.Itoa(int(p.partition)),
-			strconv.FormatInt(start, 10)),
-		files: map[string]*openFile{},
+		dir:        filepath.Join(s.cfg.Dir, roundDirName(p.topic, p.partition, start)),
+		files:      map[string]*openFile{},
 	}
 }
 
@@ -208,6 +233,7 @@ func (p *part) file(s *Stage, ts TopicSettings, dir string) (*openFile, error) {
 	if err != nil {
 		return nil, fmt.Errorf("opening spill file: %w", err)
 	}
+	w.SetRetry(s.retrySpill(p))
 	name := stages.FileName(p.topic, p.partition, r.start) + ts.Extension
 	key := name
 	if dir != "" {
@@ -246,17 +272,27 @@ func (p *part) seal(ctx context.Context, s *Stage, trigger string) error {
 			"records", r.records, "pending_records", p.cut.Records)
 		out.KeepStored = true
 	}
+	var pending int64
+	for _, f := range r.files {
+		pending += int64(f.spill.Buffered())
+	}
+	s.room(p, pending)
 	var closeErr error
 	for _, f := range r.files {
-		before := f.spill.Buffered()
+		before, written := f.spill.Buffered(), f.spill.Written()
 		if err := f.spill.Close(); err != nil && closeErr == nil {
 			closeErr = fmt.Errorf("closing spill of %s: %w", f.key, err)
 		}
+		r.disk += f.spill.Written() - written
+		s.disk.open.Add(f.spill.Written() - written)
 		s.buffered.Add(-int64(before))
 		s.openFiles.Add(-1)
 		out.Files = append(out.Files, stages.RoundFile{Key: f.key, Spill: f.spill.Path(), Records: f.spill.Rows()})
 	}
 	slices.SortFunc(out.Files, func(a, b stages.RoundFile) int { return strings.Compare(a.Key, b.Key) })
+	// From now on the round's files are measured until upload or commit
+	// removes them (or handOver does, when the round cannot be handed over).
+	s.disk.seal(r.dir, r.disk)
 	return p.handOver(ctx, s, out, r.dir, closeErr)
 }
 
@@ -298,10 +334,16 @@ func (p *part) sealVanished(ctx context.Context, s *Stage) error {
 }
 
 // breakChain drops the open round and stops the partition until it is
-// assigned again; the caller holds p.mu.
+// assigned again; the caller holds p.mu. A partition given away or broken
+// from outside, or a stage stopping, needs no reading again.
 func (p *part) breakChain(s *Stage, cause error) {
 	p.drop(s)
 	p.broken = true
+	if p.left() || s.draining.Load() {
+		s.set.Logger.Warn("dropping the partition's buffered records", "topic", p.topic, "partition", p.partition, "err", cause)
+		return
+	}
+	s.stats.Broken.Add(1)
 	s.set.Logger.Error("dropping the partition's buffered records; it is read again from its durable offset",
 		"topic", p.topic, "partition", p.partition, "err", cause)
 	s.set.OnBroken(p.topic, p.partition)
@@ -315,6 +357,7 @@ func (p *part) drop(s *Stage) {
 	}
 	p.round = nil
 	p.stats.Dropped.Add(r.records)
+	s.disk.open.Add(-r.disk)
 	for _, f := range r.files {
 		s.buffered.Add(-int64(f.spill.Buffered()))
 		s.openFiles.Add(-1)
@@ -335,6 +378,8 @@ func (s *Stage) countTrigger(t string) {
 		s.stats.ByIdle.Add(1)
 	case TriggerOpenFiles:
 		s.stats.ByOpenFiles.Add(1)
+	case TriggerDisk:
+		s.stats.ByDisk.Add(1)
 	case TriggerForced:
 		s.stats.ByForced.Add(1)
 	case TriggerShutdown:

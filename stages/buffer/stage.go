@@ -6,13 +6,13 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
+	"github.com/sluicehq/sluice/internal/units"
 	"github.com/sluicehq/sluice/stages"
 )
 
@@ -67,6 +67,13 @@ type Stage struct {
 	openFiles atomic.Int64
 	stats     Stats
 	lock      *os.File
+
+	// maxDisk is the disk bound in force (set by Start); disk what is used.
+	maxDisk int64
+	disk    diskUse
+	// stopping is closed when Drain or Close begins: waits give up.
+	stopping chan struct{}
+	stopOnce sync.Once
 }
 
 // New returns a buffer stage. Start must be called before Append.
@@ -98,40 +105,45 @@ func New(cfg Config, set Settings) (*Stage, error) {
 	if cfg.MaxOpenFiles <= 0 {
 		cfg.MaxOpenFiles = 1000
 	}
-	return &Stage{cfg: cfg, set: set, parts: map[partKey]*part{}, lanes: map[string]*LaneStats{}}, nil
+	return &Stage{cfg: cfg, set: set, parts: map[partKey]*part{}, lanes: map[string]*LaneStats{},
+		stopping: make(chan struct{})}, nil
 }
 
-// Start takes the buffer directory: it locks it against other sluice
-// processes and empties it (what it held was never committed and will be read
-// again from Kafka).
+// Start takes the buffer directory (see Config.Dir): it creates it, or takes
+// it when empty, marked as sluice's; it refuses a directory holding files but
+// no marker (ErrDirNotOwned), locks it against other sluice processes,
+// removes the spill files an earlier run left (they were never committed and
+// will be read again from Kafka), and settles the disk bound.
 func (s *Stage) Start() error {
-	if err := os.MkdirAll(s.cfg.Dir, 0o755); err != nil {
-		return fmt.Errorf("creating buffer dir: %w", err)
-	}
-	lock, err := lockDir(s.cfg.Dir)
+	lock, err := takeDir(s.cfg.Dir)
 	if err != nil {
 		return err
 	}
-	s.lock = lock
-	entries, err := os.ReadDir(s.cfg.Dir)
+	if err := cleanDir(s.cfg.Dir, s.set.Logger); err != nil {
+		_ = unlockDir(lock)
+		return err
+	}
+	maxDisk, derived, err := resolveMaxDisk(s.cfg)
 	if err != nil {
-		return fmt.Errorf("reading buffer dir: %w", err)
+		_ = unlockDir(lock)
+		return err
 	}
-	for _, e := range entries {
-		if e.Name() == lockName {
-			continue
-		}
-		if err := os.RemoveAll(filepath.Join(s.cfg.Dir, e.Name())); err != nil {
-			return fmt.Errorf("emptying buffer dir: %w", err)
-		}
+	if derived {
+		s.set.Logger.Info("buffer disk bound derived from the free space (buffer.max_disk: 0)",
+			"dir", s.cfg.Dir, "max_disk", units.ByteSize(maxDisk).String())
 	}
+	s.lock, s.maxDisk = lock, maxDisk
 	return nil
 }
+
+// stop makes every wait (for room, before retrying a spill) give up.
+func (s *Stage) stop() { s.stopOnce.Do(func() { close(s.stopping) }) }
 
 // Close drops everything still buffered and releases the directory. It is
 // idempotent; call it after Drain.
 func (s *Stage) Close() error {
 	s.draining.Store(true)
+	s.stop()
 	s.mu.Lock()
 	parts := s.parts
 	s.parts = map[partKey]*part{}
@@ -200,6 +212,7 @@ func (s *Stage) replace(topic string, partition int32, next *part) {
 	}
 	s.mu.Unlock()
 	if old != nil {
+		old.leave() // a spill of old waiting for room or retrying gives up
 		old.mu.Lock()
 		old.drop(s)
 		old.mu.Unlock()
@@ -211,6 +224,7 @@ func (s *Stage) replace(topic string, partition int32, next *part) {
 // chain was lost.
 func (s *Stage) Break(topic string, partition int32) {
 	p := s.part(topic, partition)
+	p.leave()
 	p.mu.Lock()
 	p.drop(s)
 	p.broken = true
@@ -240,6 +254,10 @@ func (s *Stage) Append(ctx context.Context, rec *stages.Record, dir string) erro
 		p.stats.Skipped.Add(1)
 		return nil // already in the bucket
 	}
+	if s.maxDisk > 0 && 2*size > s.maxDisk {
+		return fmt.Errorf("%w: record %s/%d@%d has %s; buffer.max_disk (%s) must be at least twice the largest record",
+			ErrRecordTooLarge, rec.Topic, rec.Partition, rec.Offset, units.ByteSize(size), units.ByteSize(s.maxDisk))
+	}
 	ts := s.set.Topic(rec.Topic)
 	if err := p.append(ctx, s, ts, rec, dir); err != nil {
 		return err
@@ -254,6 +272,7 @@ func (s *Stage) Append(ctx context.Context, rec *stages.Record, dir string) erro
 // complete are dropped: the partition's next owner completes them.
 func (s *Stage) Drain(ctx context.Context) error {
 	s.draining.Store(true)
+	s.stop()
 	var errs []error
 	for _, p := range s.snapshot() {
 		p.mu.Lock()
@@ -293,5 +312,11 @@ type Stats struct {
 	Skipped atomic.Int64
 	Rounds  atomic.Int64
 	// Sealed counts rounds by trigger.
-	BySize, ByCount, BySpan, ByIdle, ByOpenFiles, ByForced, ByShutdown atomic.Int64
+	BySize, ByCount, BySpan, ByIdle, ByOpenFiles, ByDisk, ByForced, ByShutdown atomic.Int64
+	// SpillRetries counts spill writes tried again after a failure;
+	// DiskWaits spills that waited for uploads to free room under MaxDisk.
+	SpillRetries, DiskWaits atomic.Int64
+	// Broken counts partitions whose chain of rounds broke (a round could
+	// not be spilled or published): each is read again from Kafka.
+	Broken atomic.Int64
 }

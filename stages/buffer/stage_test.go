@@ -3,7 +3,6 @@ package buffer
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -109,40 +108,6 @@ func TestCloseReleasesEverything(t *testing.T) {
 	assert.NoDirExists(t, h.roundDir(0, 0))
 	assert.NoDirExists(t, h.roundDir(1, 0))
 	assert.ErrorIs(t, h.Append(t.Context(), rec(0, 2, 1, t0), "a"), ErrDraining)
-}
-
-func TestStartTakesTheDir(t *testing.T) {
-	dir := t.TempDir()
-	stale := filepath.Join(dir, "t", "0", "17")
-	require.NoError(t, os.MkdirAll(stale, 0o755))
-	require.NoError(t, os.WriteFile(filepath.Join(stale, "1.arrow"), []byte("left over"), 0o644))
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "stray"), nil, 0o644))
-
-	newStage := func() *Stage {
-		s, err := New(Config{Dir: dir}, Settings{
-			Publish: func(context.Context, *stages.Round) error { return nil },
-			Topic:   func(string) TopicSettings { return TopicSettings{Policy: loose()} },
-		})
-		require.NoError(t, err)
-		return s
-	}
-	first := newStage()
-	require.NoError(t, first.Start())
-	entries, err := os.ReadDir(dir)
-	require.NoError(t, err)
-	require.Len(t, entries, 1, "only the lock is left")
-	assert.Equal(t, lockName, entries[0].Name())
-
-	second := newStage()
-	err = second.Start()
-	require.Error(t, err)
-	assert.Contains(t, err.Error(), "in use by another sluice process")
-	require.NoError(t, second.Close())
-
-	require.NoError(t, first.Close())
-	third := newStage()
-	require.NoError(t, third.Start(), "the lock is released on Close")
-	require.NoError(t, third.Close())
 }
 
 func TestNewRequiresSettings(t *testing.T) {

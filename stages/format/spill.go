@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"sync"
@@ -32,25 +33,64 @@ const spillBufferSize = 64 << 10
 // open file, outside the buffer's memory bound (64 MiB at 1000 open files).
 var spillBuffers = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, spillBufferSize) }}
 
+// RetryFunc decides whether a write to a spill file that failed (a full disk,
+// an I/O error) is tried again: it may block (a backoff) and returns false to
+// give up. attempt counts the failures of one write, from 1. It is called on
+// the goroutine writing the spill file.
+type RetryFunc func(err error, attempt int) bool
+
 // spillSink is a spill file as its IPC writer sees it: the writer writes only
 // from within buffered, where a pooled buffer sits in front of the file.
+// Writes to the file are retried as the sink's RetryFunc says, so the IPC
+// writer (whose first error is final) sees an error only once retrying gave
+// up: a batch written after a failure continues exactly where the file ends.
 type spillSink struct {
-	file *os.File
-	buf  *bufio.Writer // nil outside buffered
+	file  *os.File
+	out   io.Writer     // the file (tests wrap it to inject faults)
+	buf   *bufio.Writer // nil outside buffered
+	retry RetryFunc     // nil: never retry
+	// written counts the bytes written to the file.
+	written int64
 }
 
 func (s *spillSink) Write(p []byte) (int, error) {
 	if s.buf == nil {
-		return s.file.Write(p)
+		return s.writeOut(p)
 	}
 	return s.buf.Write(p)
 }
+
+// writeOut writes p to the file, retrying after a failure from where the
+// write stopped.
+func (s *spillSink) writeOut(p []byte) (int, error) {
+	total := 0
+	for attempt := 1; ; attempt++ {
+		n, err := s.out.Write(p)
+		total += n
+		s.written += int64(n)
+		p = p[n:]
+		if err == nil && len(p) == 0 {
+			return total, nil
+		}
+		if err == nil {
+			err = io.ErrShortWrite
+		}
+		if s.retry == nil || !s.retry(err, attempt) {
+			return total, err
+		}
+	}
+}
+
+// sinkFile is the sink's file side, as the pooled buffer writes to it.
+type sinkFile spillSink
+
+func (f *sinkFile) Write(p []byte) (int, error) { return (*spillSink)(f).writeOut(p) }
 
 // buffered runs write with a pooled buffer in front of the file and flushes
 // it before returning the buffer to the pool.
 func (s *spillSink) buffered(write func() error) error {
 	bw := spillBuffers.Get().(*bufio.Writer)
-	bw.Reset(s.file)
+	bw.Reset((*sinkFile)(s))
 	s.buf = bw
 	err := write()
 	if ferr := bw.Flush(); err == nil && ferr != nil {
@@ -109,7 +149,7 @@ func NewSpillWriter(path string, alloc memory.Allocator) (*SpillWriter, error) {
 	if err != nil {
 		return nil, fmt.Errorf("creating spill file: %w", err)
 	}
-	w := &SpillWriter{path: path, sink: &spillSink{file: f}}
+	w := &SpillWriter{path: path, sink: &spillSink{file: f, out: f}}
 	w.ipc = ipc.NewWriter(w.sink, ipc.WithSchema(envelope), ipc.WithAllocator(alloc))
 	w.b = array.NewRecordBuilder(alloc, envelope)
 	w.topic = w.b.Field(colTopic).(*array.StringBuilder)
@@ -127,6 +167,14 @@ func NewSpillWriter(path string, alloc memory.Allocator) (*SpillWriter, error) {
 
 // Path is the spill file's path.
 func (w *SpillWriter) Path() string { return w.path }
+
+// SetRetry makes failed writes to the file be retried as retry says (nil:
+// never, the default). Call it before the first Flush.
+func (w *SpillWriter) SetRetry(retry RetryFunc) { w.sink.retry = retry }
+
+// Written counts the bytes written to the spill file so far: what it takes
+// on disk.
+func (w *SpillWriter) Written() int64 { return w.sink.written }
 
 // Append copies rec into the builder, every column of the row at once. It
 // cannot fail on user data; rec may be reused once Append returns. After Close
