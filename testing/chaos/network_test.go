@@ -1,0 +1,40 @@
+//go:build chaos
+
+package chaos
+
+import (
+	"time"
+
+	"github.com/sluicehq/sluice/testing/faults"
+)
+
+// noPartition reports whether a Kafka partition can start now: none is
+// active and a process is there to cut off.
+func noPartition(h *harness) bool { return h.partitionUntil.IsZero() && len(h.alive(true)) > 0 }
+
+// partition cuts one active process off the broker for d: every Kafka
+// connection it has or opens (its consumer group's, its offset client's)
+// is black-holed or reset by the proxy between sluice and the broker. A
+// black-hole longer than the session timeout makes the broker expel the
+// process from the group while it still runs and reaches S3: a zombie the
+// progress protocol must fence.
+func (h *harness) partition(cut faults.Cut, d time.Duration) {
+	p := h.pick(h.alive(true))
+	id := clientID(p.id)
+	if err := h.kafka.Partition(cut, func(c string) bool { return c == id }); err != nil {
+		h.t.Errorf("partitioning sluice #%d: %v", p.id, err)
+		return
+	}
+	h.partitionUntil = time.Now().Add(d)
+	h.logf("Kafka %s of sluice #%d for %s", cut, p.id, d.Round(time.Millisecond))
+}
+
+// heal ends the Kafka partition when it is due, or at once with now.
+func (h *harness) heal(now bool) {
+	if h.partitionUntil.IsZero() || (!now && time.Now().Before(h.partitionUntil)) {
+		return
+	}
+	h.kafka.Heal()
+	h.partitionUntil = time.Time{}
+	h.logf("Kafka partition healed")
+}
