@@ -108,11 +108,11 @@ func (h *harness) ready() []*proc {
 }
 
 // alive returns the processes that have not exited; active excludes paused
-// ones and those stopping after SIGTERM.
+// ones, those stopping after SIGTERM and those cut off the broker.
 func (h *harness) alive(active bool) []*proc {
 	var out []*proc
 	for _, p := range h.procs {
-		if p.alive() && !(active && (p.paused || p.stopping)) {
+		if p.alive() && !(active && (p.paused || p.stopping || p.cut)) {
 			out = append(out, p)
 		}
 	}

@@ -3,6 +3,7 @@
 package chaos
 
 import (
+	"slices"
 	"time"
 
 	"github.com/sluicehq/sluice/testing/faults"
@@ -17,15 +18,23 @@ func noPartition(h *harness) bool { return h.partitionUntil.IsZero() && len(h.al
 // is black-holed or reset by the proxy between sluice and the broker. A
 // black-hole longer than the session timeout makes the broker expel the
 // process from the group while it still runs and reaches S3: a zombie the
-// progress protocol must fence.
+// progress protocol must fence. The process counts as not active meanwhile:
+// with no other active one, the harness starts one, which takes over its
+// partitions.
 func (h *harness) partition(cut faults.Cut, d time.Duration) {
-	p := h.pick(h.alive(true))
+	// Prefer a process that holds partitions: cut off, it has something to
+	// upload as a zombie.
+	ps := slices.DeleteFunc(h.alive(true), func(p *proc) bool { return len(p.assignments()) == 0 })
+	if len(ps) == 0 {
+		ps = h.alive(true)
+	}
+	p := h.pick(ps)
 	id := clientID(p.id)
 	if err := h.kafka.Partition(cut, func(c string) bool { return c == id }); err != nil {
 		h.t.Errorf("partitioning sluice #%d: %v", p.id, err)
 		return
 	}
-	h.partitionUntil = time.Now().Add(d)
+	h.partitionUntil, p.cut = time.Now().Add(d), true
 	h.logf("Kafka %s of sluice #%d for %s", cut, p.id, d.Round(time.Millisecond))
 }
 
@@ -36,5 +45,8 @@ func (h *harness) heal(now bool) {
 	}
 	h.kafka.Heal()
 	h.partitionUntil = time.Time{}
+	for _, p := range h.procs {
+		p.cut = false
+	}
 	h.logf("Kafka partition healed")
 }

@@ -30,10 +30,12 @@ type proc struct {
 	// stopping is set once the process got SIGTERM: a second signal would
 	// make it quit at once.
 	stopping bool
-	resume   time.Time // when a paused process gets SIGCONT
-	stderr   string    // path of its stderr file
-	done     chan struct{}
-	waitErr  error
+	// cut is set while a Kafka partition cuts the process off the broker.
+	cut     bool
+	resume  time.Time // when a paused process gets SIGCONT
+	stderr  string    // path of its stderr file
+	done    chan struct{}
+	waitErr error
 }
 
 // alive reports whether the process has not exited yet.
