@@ -80,6 +80,7 @@ type kafkaConn struct {
 	// forward again.
 	held   chan struct{}
 	broker net.Conn
+	closed bool // close was called
 }
 
 // NewKafkaProxy listens on addr ("127.0.0.1:0" if empty) and forwards every
@@ -191,6 +192,7 @@ func (p *KafkaProxy) apply(c *kafkaConn) {
 // close closes both sides of c; rst makes the client's side end with a RST.
 // p.mu is held.
 func (c *kafkaConn) close(rst bool) {
+	c.closed = true
 	if tc, ok := c.client.(*net.TCPConn); ok && rst {
 		_ = tc.SetLinger(0)
 	}
@@ -240,9 +242,14 @@ func (p *KafkaProxy) handle(c *kafkaConn) {
 	p.mu.Lock()
 	c.clientID, c.known = id, true
 	p.apply(c)
-	target := p.target
 	p.mu.Unlock()
-	if !p.wait(c) || target == "" {
+	if !p.wait(c) {
+		return
+	}
+	p.mu.Lock()
+	target, reset := p.target, c.closed
+	p.mu.Unlock()
+	if reset || target == "" {
 		return
 	}
 	broker, err := net.Dial("tcp", target)
