@@ -27,6 +27,7 @@ var faultOf = map[kind]faults.Kind{
 	kindS3Delay:     faults.Delay,
 	kindS3Reset:     faults.Reset,
 	kindS3ResetResp: faults.ResetResponse,
+	kindS3Throttle:  faults.Throttle,
 }
 
 var actions = []action{
@@ -62,6 +63,17 @@ var actions = []action{
 	}},
 	{kind: kindS3ResetResp, weight: 1, inScale: true, ok: noS3Fault, do: func(h *harness) {
 		h.s3Fault(faults.Fault{Kind: faults.ResetResponse, Rate: 0.3})
+	}},
+	{kind: kindS3Throttle, weight: 1, inScale: true, ok: noS3Fault, do: func(h *harness) {
+		// A burst: every request answered 503 SlowDown until it is over.
+		h.s3Fault(faults.Fault{Kind: faults.Throttle, Rate: 1, Limit: 10 + h.rng.IntN(40),
+			RetryAfter: time.Duration(500+h.rng.IntN(2500)) * time.Millisecond})
+	}},
+	{kind: kindKafkaHole, weight: 2, ok: noPartition, do: func(h *harness) {
+		h.partition(faults.CutBlackhole, sessionTimeout+time.Duration(2000+h.rng.IntN(4000))*time.Millisecond)
+	}},
+	{kind: kindKafkaReset, weight: 1, ok: noPartition, do: func(h *harness) {
+		h.partition(faults.CutReset, time.Duration(1000+h.rng.IntN(4000))*time.Millisecond)
 	}},
 	{kind: kindBrokerRestart, weight: 1, ok: func(*harness) bool { return true }, do: func(h *harness) {
 		h.logf("SIGKILL broker")
@@ -107,7 +119,7 @@ func (h *harness) s3Fault(f faults.Fault) {
 		return
 	}
 	h.faultUntil = time.Now().Add(d)
-	h.logf("S3 fault %s rate %.1f (delay %s) for %s", f.Kind, f.Rate, f.Delay, d.Round(time.Millisecond))
+	h.logf("S3 fault %s rate %.1f (delay %s, retry after %s, limit %d) for %s", f.Kind, f.Rate, f.Delay, f.RetryAfter, f.Limit, d.Round(time.Millisecond))
 }
 
 // pick returns one of ps, chosen by the seeded source.

@@ -38,9 +38,14 @@ func TestChaos(t *testing.T) {
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = proxy.Close() })
 	h.proxy = proxy
+	h.kafka, err = faults.NewKafkaProxy("")
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = h.kafka.Close() })
 	brokerDir := filepath.Join(dir, "broker")
 	require.NoError(t, os.MkdirAll(brokerDir, 0o755))
-	h.broker = broker.Start(t, broker.Options{Topics: map[string]int32{topic: partitions}, DataDir: brokerDir})
+	h.broker = broker.Start(t, broker.Options{Topics: map[string]int32{topic: partitions}, DataDir: brokerDir,
+		Args: []string{"-advertised-addr", h.kafka.Addr()}})
+	h.kafka.SetTarget(h.broker.Addr()) // the same across restarts
 	h.adm = admin(t, h.broker.Addr())
 	st, err := objstore.Open(t.Context(), destURL, h.minio.S3Config(), objstore.Settings{})
 	require.NoError(t, err)
@@ -59,7 +64,8 @@ func TestChaos(t *testing.T) {
 	require.False(t, t.Failed(), "the chaos scheduler failed")
 
 	// Wind down: no more chaos, everything produced acknowledged.
-	h.logf("chaos over: resuming paused processes, clearing S3 faults, stopping the producer")
+	h.logf("chaos over: resuming paused processes, clearing S3 faults, healing Kafka, stopping the producer")
+	h.heal(true)
 	for _, p := range h.alive(false) {
 		if p.paused {
 			p.paused = false
@@ -111,13 +117,17 @@ func TestChaos(t *testing.T) {
 			t.Errorf("the run did %d actions, fewer than %d (-chaos.require-kinds)", h.n.actions, minActions)
 		}
 	}
+	if n := h.faultEvents(); n < *minFaultsFlag {
+		t.Errorf("the run injected %d faults, fewer than %d (-chaos.min-faults)", n, *minFaultsFlag)
+	}
 }
 
 // result is the outcome the last line reports.
 type result struct {
 	produced           int64
 	duplicates, losses int64
-	faults             int64
+	// faults counts the S3 requests and Kafka connections a fault hit.
+	faults int64
 	// assignments counts partition assignments logged by the processes,
 	// rebalances the distinct group generations they were assigned in;
 	// errorExits counts processes that exited by themselves with an error.
@@ -138,6 +148,8 @@ func (h *harness) report(r *result) {
 	for _, n := range h.proxy.Stats().Injected {
 		r.faults += n
 	}
+	ks := h.kafka.Stats()
+	r.faults += ks.Blackholed + ks.Reset
 	if t.Failed() {
 		for _, p := range h.procs {
 			t.Logf("--- %s, stderr tail:\n%s", p.describe(), p.tail(40))
@@ -159,10 +171,25 @@ func (h *harness) report(r *result) {
 		missing = strings.ReplaceAll(strings.ToLower(joinKinds(m)), " ", "_")
 	}
 	n := h.n
-	line := fmt.Sprintf("CHAOS RESULT: %s seed=%d duration=%s actions=%d kills=%d crash_window_kills=%d pauses=%d graceful=%d s3_fault_periods=%d broker_restarts=%d scale_outs=%d scale_ins=%d rebalances=%d faults=%d produced=%d duplicates=%d losses=%d missing_kinds=%s",
-		verdict, h.seed, h.duration, n.actions, n.kinds[kindKill], h.crashWindows(), n.kinds[kindZombie], n.kinds[kindTerm],
-		n.kinds[kindS3Status]+n.kinds[kindS3Delay]+n.kinds[kindS3Reset]+n.kinds[kindS3ResetResp],
-		n.kinds[kindBrokerRestart], n.kinds[kindScaleOut], n.kinds[kindScaleIn], r.rebalances, r.faults, r.produced, r.duplicates, r.losses, missing)
+	fields := []struct {
+		name  string
+		value any
+	}{
+		{"seed", h.seed}, {"duration", h.duration}, {"actions", n.actions},
+		{"kills", n.kinds[kindKill]}, {"crash_window_kills", h.crashWindows()},
+		{"pauses", n.kinds[kindZombie]}, {"graceful", n.kinds[kindTerm]},
+		{"s3_fault_periods", n.kinds[kindS3Status] + n.kinds[kindS3Delay] + n.kinds[kindS3Reset] + n.kinds[kindS3ResetResp] + n.kinds[kindS3Throttle]},
+		{"s3_throttles", n.kinds[kindS3Throttle]},
+		{"kafka_blackholes", n.kinds[kindKafkaHole]}, {"kafka_resets", n.kinds[kindKafkaReset]},
+		{"broker_restarts", n.kinds[kindBrokerRestart]},
+		{"scale_outs", n.kinds[kindScaleOut]}, {"scale_ins", n.kinds[kindScaleIn]},
+		{"rebalances", r.rebalances}, {"fault_events", h.faultEvents()}, {"faults", r.faults},
+		{"produced", r.produced}, {"duplicates", r.duplicates}, {"losses", r.losses}, {"missing_kinds", missing},
+	}
+	line := "CHAOS RESULT: " + verdict
+	for _, f := range fields {
+		line += fmt.Sprintf(" %s=%v", f.name, f.value)
+	}
 	t.Log(line)
 	fmt.Println(line)
 }

@@ -2,10 +2,14 @@
 
 // Package chaos is the chaos suite of sluice's exactly-once guarantee: it runs
 // several real `sluice run` processes in one consumer group against a Kafka
-// broker (kfake, in its own process, with a data directory) and MinIO behind a
-// fault-injecting proxy, produces a steady stream, and meanwhile kills,
-// signals, pauses and crash-injects the processes, makes S3 fail and restarts
-// the broker, every choice drawn from one seeded random source. At the end it
+// broker (kfake, in its own process, with a data directory) behind a TCP
+// proxy that the broker advertises, and MinIO behind a fault-injecting
+// proxy; it produces a steady stream, and meanwhile kills, signals, pauses
+// and crash-injects the processes, makes S3 fail and throttle (503 SlowDown
+// with Retry-After), cuts one process off the broker (its connections
+// black-holed past the session timeout, making it a zombie that still
+// reaches S3, or reset) and restarts the broker, every choice drawn from one
+// seeded random source. At the end it
 // checks that `sluice verify` finds nothing and that every offset the broker
 // holds is stored in exactly one object.
 //
@@ -15,7 +19,7 @@
 // each step until the group settled: every active process assigned
 // partitions in one new generation and the broker describing the group as
 // stable with one member per process. Between the scale phases the scheduler
-// draws an action every 1.5 to 4 seconds; during them only S3 faults. After
+// draws an action every 1 to 3 seconds; during them only S3 faults. After
 // 40% of the run it prefers kinds of chaos that have not happened yet.
 //
 // The suite builds behind the chaos build tag:
@@ -23,8 +27,14 @@
 //	go test -tags chaos -v -run TestChaos ./testing/chaos/ -chaos.seed=1 -chaos.duration=3m
 //
 // -chaos.require-kinds fails a run in which a kind of chaos did not happen or
-// that did fewer than 30 actions (CI sets it); -chaos.logdir keeps the
+// that did fewer than 30 actions (CI sets it); -chaos.min-faults fails one
+// that injected fewer faults (fault_events: every kind but the scale steps;
+// `task test:chaos:long` runs an hour with 1000); -chaos.logdir keeps the
 // processes' logs.
+//
+// A kind is a constant in tally_test.go, listed in requiredKinds, and an
+// entry of actions (actions_test.go: weight, when it can happen, what it
+// does); the summary and the result line print it.
 //
 // A seed fixes the scheduler's choices, the proxy's fault dice and the crash
 // hook's dice; which process a choice hits still depends on timing (a
@@ -33,5 +43,5 @@
 //
 // It prints what it did, per kind, and a line CI can read:
 //
-//	CHAOS RESULT: PASS seed=1 duration=3m0s actions=N kills=.. ... scale_outs=.. scale_ins=.. rebalances=.. duplicates=0 losses=0 missing_kinds=none
+//	CHAOS RESULT: PASS seed=1 duration=3m0s actions=N kills=.. ... kafka_blackholes=.. ... fault_events=.. faults=.. produced=.. duplicates=0 losses=0 missing_kinds=none
 package chaos

@@ -37,6 +37,9 @@ type harness struct {
 	broker *broker.Process
 	minio  *minio.Server
 	proxy  *faults.Proxy
+	// kafka is the TCP proxy between the sluice processes and the broker,
+	// which the broker advertises.
+	kafka *faults.KafkaProxy
 	// adm describes the consumer group to tell when it settled.
 	adm *kadm.Client
 	// duration is how long the scheduler injects chaos.
@@ -52,7 +55,9 @@ type harness struct {
 	reaped map[int]bool
 	// faultUntil is when the active S3 fault is cleared (zero: none).
 	faultUntil time.Time
-	n          tally
+	// partitionUntil is when the active Kafka partition heals (zero: none).
+	partitionUntil time.Time
+	n              tally
 }
 
 // logf logs one line stamped with the time since the run began.
@@ -88,7 +93,7 @@ defaults:
 shutdown_timeout: 30s
 log:
   level: info
-`, h.broker.Addr(), topic, group, clientID, sessionTimeout, destURL, h.proxy.URL(), s3.AccessKeyID, s3.SecretAccessKey, bufferDir)
+`, h.kafka.Addr(), topic, group, clientID, sessionTimeout, destURL, h.proxy.URL(), s3.AccessKeyID, s3.SecretAccessKey, bufferDir)
 }
 
 // ready returns the active processes that are ready for a graceful stop.
@@ -103,18 +108,19 @@ func (h *harness) ready() []*proc {
 }
 
 // alive returns the processes that have not exited; active excludes paused
-// ones and those stopping after SIGTERM.
+// ones, those stopping after SIGTERM and those cut off the broker.
 func (h *harness) alive(active bool) []*proc {
 	var out []*proc
 	for _, p := range h.procs {
-		if p.alive() && !(active && (p.paused || p.stopping)) {
+		if p.alive() && !(active && (p.paused || p.stopping || p.cut)) {
 			out = append(out, p)
 		}
 	}
 	return out
 }
 
-// tick does what is due: resumes paused processes, clears S3 faults, logs
+// tick does what is due: resumes paused processes, clears S3 faults, heals
+// Kafka partitions, logs
 // exits and, with keepOne, starts a healthy process when none is active.
 func (h *harness) tick(keepOne bool) {
 	now := time.Now()
@@ -129,6 +135,7 @@ func (h *harness) tick(keepOne bool) {
 			h.logf("exited: %s", p.describe())
 		}
 	}
+	h.heal(false)
 	if !h.faultUntil.IsZero() && !now.Before(h.faultUntil) {
 		h.proxy.Clear()
 		h.faultUntil = time.Time{}

@@ -21,6 +21,9 @@ var (
 	// logDirFlag names a directory to copy the processes' logs to.
 	logDirFlag       = flag.String("chaos.logdir", "", "copy every process's stderr and the broker's output to this directory at the end")
 	requireKindsFlag = flag.Bool("chaos.require-kinds", false, "fail unless every kind of chaos happened (and at least 30 actions)")
+	// minFaultsFlag makes the run fail if it injected fewer faults (the
+	// fault_events of its result line); the one-hour profile sets 1000.
+	minFaultsFlag = flag.Int("chaos.min-faults", 0, "fail unless the run injected at least this many faults")
 )
 
 // binary is the sluice binary TestMain builds.

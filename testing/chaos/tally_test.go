@@ -26,6 +26,9 @@ const (
 	kindS3Delay       kind = "S3 delay"
 	kindS3Reset       kind = "S3 reset"
 	kindS3ResetResp   kind = "S3 reset response"
+	kindS3Throttle    kind = "S3 throttling"
+	kindKafkaHole     kind = "Kafka black-hole"
+	kindKafkaReset    kind = "Kafka reset"
 	kindBrokerRestart kind = "broker restart"
 	kindScaleOut      kind = "scale out"
 	kindScaleIn       kind = "scale in"
@@ -34,8 +37,22 @@ const (
 // requiredKinds are the kinds a run must cover, in the order they print.
 var requiredKinds = []kind{
 	kindKill, kindCrashWindow, kindTerm, kindZombie,
-	kindS3Status, kindS3Delay, kindS3Reset, kindS3ResetResp,
+	kindS3Status, kindS3Delay, kindS3Reset, kindS3ResetResp, kindS3Throttle,
+	kindKafkaHole, kindKafkaReset,
 	kindBrokerRestart, kindScaleOut, kindScaleIn,
+}
+
+// faultEvents counts the faults the run injected: every required kind but
+// the scale steps (a scale in is counted as the SIGTERM or SIGKILL it is, a
+// scale out starts a process). Starts are not faults.
+func (h *harness) faultEvents() int {
+	n := 0
+	for _, k := range requiredKinds {
+		if k != kindScaleOut && k != kindScaleIn {
+			n += h.count(k)
+		}
+	}
+	return n
 }
 
 // minActions is how many actions a run with -chaos.require-kinds must do.
@@ -133,7 +150,7 @@ func (h *harness) rebalances() (assignments, generations int) {
 // happened, the ones that did not happen named.
 func (h *harness) summary(r *result) []string {
 	n := h.n
-	stats := h.proxy.Stats()
+	stats, kstats := h.proxy.Stats(), h.kafka.Stats()
 	lines := []string{
 		fmt.Sprintf("actions:               %d", n.actions),
 		fmt.Sprintf("processes started:     %d (%d with the crash hook)", n.kinds[kindStart]+n.kinds[kindStartCrashy], n.kinds[kindStartCrashy]),
@@ -146,6 +163,9 @@ func (h *harness) summary(r *result) []string {
 		kindS3Delay:     fmt.Sprintf("fault periods, %d requests hit", stats.Injected[faultOf[kindS3Delay]]),
 		kindS3Reset:     fmt.Sprintf("fault periods, %d requests hit", stats.Injected[faultOf[kindS3Reset]]),
 		kindS3ResetResp: fmt.Sprintf("fault periods, %d requests hit", stats.Injected[faultOf[kindS3ResetResp]]),
+		kindS3Throttle:  fmt.Sprintf("bursts of 503 SlowDown with Retry-After, %d requests hit", stats.Injected[faultOf[kindS3Throttle]]),
+		kindKafkaHole:   fmt.Sprintf("partitions of one process past the session timeout, %d connections held", kstats.Blackholed),
+		kindKafkaReset:  fmt.Sprintf("(one process's connections reset for a while, %d connections reset)", kstats.Reset),
 		kindScaleOut:    fmt.Sprintf("(processes added one at a time, the group settled after each; %d settle timeouts in all)", n.settleTimeouts),
 		kindScaleIn:     "(processes removed one at a time)",
 	}
@@ -158,7 +178,9 @@ func (h *harness) summary(r *result) []string {
 		lines = append(lines, strings.TrimRight(line, " "))
 	}
 	lines = append(lines,
+		fmt.Sprintf("fault events:          %d (every kind above but the scale steps)", h.faultEvents()),
 		fmt.Sprintf("S3 requests:           %d, %d hit by a fault", stats.Requests, r.faults),
+		fmt.Sprintf("Kafka connections:     %d through the proxy, %d cut", kstats.Connections, kstats.Blackholed+kstats.Reset),
 		fmt.Sprintf("rebalances seen:       %d (distinct group generations the processes were assigned in; %d assignments)", r.rebalances, r.assignments),
 		fmt.Sprintf("exits with an error:   %d (exit status > 0, not killed by a signal; after SIGTERM too)", r.errorExits),
 		fmt.Sprintf("records produced:      %d", r.produced),

@@ -34,26 +34,42 @@ type wireFault struct {
 	Rate       float64  `json:"rate"`
 	Delay      string   `json:"delay,omitempty"`
 	Status     int      `json:"status,omitempty"`
+	RetryAfter string   `json:"retry_after,omitempty"`
+	Limit      int      `json:"limit,omitempty"`
 	Methods    []string `json:"methods,omitempty"`
 	PathPrefix string   `json:"path_prefix,omitempty"`
 }
 
 func toWire(f Fault) wireFault {
-	w := wireFault{Kind: f.Kind, Rate: f.Rate, Status: f.Status, Methods: f.Methods, PathPrefix: f.PathPrefix}
+	w := wireFault{Kind: f.Kind, Rate: f.Rate, Status: f.Status, Limit: f.Limit, Methods: f.Methods, PathPrefix: f.PathPrefix}
 	if f.Delay != 0 {
 		w.Delay = f.Delay.String()
+	}
+	if f.RetryAfter != 0 {
+		w.RetryAfter = f.RetryAfter.String()
 	}
 	return w
 }
 
 func (w wireFault) fault() (Fault, error) {
-	f := Fault{Kind: w.Kind, Rate: w.Rate, Status: w.Status, Methods: w.Methods, PathPrefix: w.PathPrefix}
+	f := Fault{Kind: w.Kind, Rate: w.Rate, Status: w.Status, Limit: w.Limit, Methods: w.Methods, PathPrefix: w.PathPrefix}
+	var errs []error
 	if w.Delay != "" {
 		d, err := time.ParseDuration(w.Delay)
 		if err != nil {
-			return Fault{}, fmt.Errorf("%w: delay: %w", ErrInvalidFault, err)
+			errs = append(errs, fmt.Errorf("delay: %w", err))
 		}
 		f.Delay = d
+	}
+	if w.RetryAfter != "" {
+		d, err := time.ParseDuration(w.RetryAfter)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("retry_after: %w", err))
+		}
+		f.RetryAfter = d
+	}
+	if err := errors.Join(errs...); err != nil {
+		return Fault{}, fmt.Errorf("%w: %w", ErrInvalidFault, err)
 	}
 	return f, nil
 }
@@ -69,7 +85,8 @@ const maxAdminBody = 1 << 20
 //	GET    /stats   the counters as JSON (Stats)
 //
 // A fault in JSON: {"kind": "status5xx", "rate": 0.5, "delay": "50ms",
-// "status": 503, "methods": ["PUT"], "path_prefix": "/bkt/"}.
+// "status": 503, "retry_after": "2s", "limit": 20, "methods": ["PUT"],
+// "path_prefix": "/bkt/"}.
 func (p *Proxy) AdminHandler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("PUT /faults", func(w http.ResponseWriter, r *http.Request) {

@@ -36,10 +36,16 @@ const (
 	// response without a body of 2 bytes or more is cut before any of it,
 	// as ResetResponse does.
 	Truncate
+	// Throttle answers as S3 does when a prefix gets more requests than it
+	// takes: 503 with an S3 error body of code SlowDown and a Retry-After
+	// header of Fault.RetryAfter (in whole seconds, and in milliseconds as
+	// x-amz-retry-after, which the AWS SDKs read); the target never sees
+	// the request. With Fault.Limit it is a burst of that many requests.
+	Throttle
 )
 
 // kinds lists every Kind, in order.
-var kinds = []Kind{Status5xx, Delay, Reset, ResetResponse, Blackhole, Truncate}
+var kinds = []Kind{Status5xx, Delay, Reset, ResetResponse, Blackhole, Truncate, Throttle}
 
 // String returns the kind's name ("status5xx", "delay", ...).
 func (k Kind) String() string {
@@ -56,6 +62,8 @@ func (k Kind) String() string {
 		return "blackhole"
 	case Truncate:
 		return "truncate"
+	case Throttle:
+		return "throttle"
 	default:
 		return fmt.Sprintf("kind(%d)", int(k))
 	}
@@ -88,6 +96,12 @@ type Fault struct {
 	// Status is the status a Status5xx fault answers with, from 500 to 599;
 	// 0 means 503.
 	Status int
+	// RetryAfter is how long a Throttle fault tells the client to wait;
+	// 0 means 1s.
+	RetryAfter time.Duration
+	// Limit caps how many requests the fault hits, counted from the Set
+	// that made it active; 0 means no cap.
+	Limit int
 	// Methods limits the fault to these HTTP methods ("PUT", "GET", ...);
 	// empty means every method.
 	Methods []string
@@ -107,6 +121,12 @@ func (f Fault) validate() error {
 	}
 	if f.Delay < 0 {
 		errs = append(errs, fmt.Errorf("delay: %s is negative", f.Delay))
+	}
+	if f.RetryAfter < 0 {
+		errs = append(errs, fmt.Errorf("retry_after: %s is negative", f.RetryAfter))
+	}
+	if f.Limit < 0 {
+		errs = append(errs, fmt.Errorf("limit: %d is negative", f.Limit))
 	}
 	if f.Status != 0 && (f.Status < 500 || f.Status > 599) {
 		errs = append(errs, fmt.Errorf("status: %d is not a 5xx status", f.Status))

@@ -33,6 +33,7 @@ type Proxy struct {
 	stop   bool // set by Close; no handler starts after it
 	rng    *rand.Rand
 	faults []Fault
+	hits   []int // per fault of faults, the requests it hit (for Limit)
 	stats  Stats
 }
 
@@ -129,6 +130,7 @@ func (p *Proxy) Set(faults ...Fault) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.faults = append([]Fault(nil), faults...)
+	p.hits = make([]int, len(faults))
 	return nil
 }
 
@@ -136,7 +138,7 @@ func (p *Proxy) Set(faults ...Fault) error {
 func (p *Proxy) Clear() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.faults = nil
+	p.faults, p.hits = nil, nil
 }
 
 // Stats returns a copy of the proxy's counters.
@@ -176,8 +178,12 @@ func (p *Proxy) pick(r *http.Request) (Fault, bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.stats.Requests++
-	for _, f := range p.faults {
+	for i, f := range p.faults {
+		if f.Limit > 0 && p.hits[i] >= f.Limit {
+			continue // its burst is over
+		}
 		if f.matches(r) && p.rng.Float64() < f.Rate {
+			p.hits[i]++
 			p.stats.Injected[f.Kind]++
 			return f, true
 		}

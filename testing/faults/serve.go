@@ -35,6 +35,14 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request) {
 	switch f.Kind {
 	case Status5xx:
 		p.status(w, r, f.Status)
+	case Throttle:
+		retry := f.RetryAfter
+		if retry == 0 {
+			retry = time.Second
+		}
+		w.Header().Set("Retry-After", strconv.FormatInt(int64((retry+time.Second-1)/time.Second), 10))
+		w.Header().Set("X-Amz-Retry-After", strconv.FormatInt(retry.Milliseconds(), 10))
+		p.status(w, r, http.StatusServiceUnavailable)
 	case Delay:
 		t := time.NewTimer(f.Delay)
 		defer t.Stop()

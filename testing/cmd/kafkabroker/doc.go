@@ -12,7 +12,10 @@
 // what the broker acknowledged survives even a machine crash; a SIGKILL
 // alone loses nothing written, since the kernel keeps the page cache.
 // Once listening, the broker writes its address to -ready-file (atomically,
-// by rename). SIGTERM or SIGINT closes it cleanly, saving its state.
+// by rename). -advertised-addr makes the broker name another address in its
+// metadata answers (a faults.KafkaProxy listening there, which forwards to
+// the broker); the ready file still holds the address listened on. SIGTERM or
+// SIGINT closes it cleanly, saving its state.
 //
 // -tls-cert and -tls-key make the listener speak TLS only; -tls-client-ca
 // also requires a client certificate signed by that CA (mutual TLS).

@@ -18,6 +18,8 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kfake"
+
+	"github.com/sluicehq/sluice/testing/faults"
 )
 
 // Exit codes.
@@ -34,6 +36,7 @@ func main() {
 // options are the parsed command line.
 type options struct {
 	addr           string
+	advertised     string
 	topics         map[string]int32
 	dataDir        string
 	readyFile      string
@@ -64,12 +67,12 @@ func run(args []string, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
 
-	cluster, err := kfake.NewCluster(clusterOpts(opts, stderr)...)
+	var addr string // the address listened on, whatever is advertised
+	cluster, err := kfake.NewCluster(clusterOpts(opts, &addr, stderr)...)
 	if err != nil {
 		_, _ = fmt.Fprintf(stderr, "kafkabroker: starting the broker: %v\n", err)
 		return exitRuntime
 	}
-	addr := cluster.ListenAddrs()[0]
 	if opts.readyFile != "" {
 		if err := writeReady(opts.readyFile, addr); err != nil {
 			cluster.Close()
@@ -77,7 +80,7 @@ func run(args []string, stderr io.Writer) int {
 			return exitRuntime
 		}
 	}
-	_, _ = fmt.Fprintf(stderr, "kafkabroker: listening on %s\n", addr)
+	_, _ = fmt.Fprintf(stderr, "kafkabroker: listening on %s, advertising %s\n", addr, cluster.ListenAddrs()[0])
 	<-ctx.Done()
 	_, _ = fmt.Fprintf(stderr, "kafkabroker: shutting down\n")
 	cluster.Close() // saves the state to the data dir, if any
@@ -94,6 +97,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs := flag.NewFlagSet("kafkabroker", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&opts.addr, "addr", "127.0.0.1:0", "listen address host:port (port 0 picks a free port)")
+	fs.StringVar(&opts.advertised, "advertised-addr", "", "address host:port the broker advertises to clients in metadata (empty: the listen address); a proxy in front of the broker listens there")
 	fs.StringVar(&topics, "topics", "", "topics to create on a fresh data dir, name:partitions,...")
 	fs.StringVar(&opts.dataDir, "data-dir", "", "directory that keeps the broker's state across restarts (empty: memory only)")
 	fs.StringVar(&opts.readyFile, "ready-file", "", "file to write the listen address to once listening")
@@ -124,6 +128,11 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	var errs []error
 	if _, _, err := splitAddr(opts.addr); err != nil {
 		errs = append(errs, fmt.Errorf("-addr: %w", err))
+	}
+	if opts.advertised != "" {
+		if _, _, err := splitAddr(opts.advertised); err != nil {
+			errs = append(errs, fmt.Errorf("-advertised-addr: %w", err))
+		}
 	}
 	t, err := parseTopics(topics)
 	if err != nil {
@@ -217,19 +226,29 @@ func splitAddr(addr string) (host string, port int, err error) {
 	return host, port, nil
 }
 
-// clusterOpts turns the options into kfake's.
-func clusterOpts(o options, stderr io.Writer) []kfake.Opt {
+// clusterOpts turns the options into kfake's; the listener sets *addr to
+// the address it listens on.
+func clusterOpts(o options, addr *string, stderr io.Writer) []kfake.Opt {
 	host, port, _ := splitAddr(o.addr) // checked in parseFlags
 	opts := []kfake.Opt{
 		kfake.NumBrokers(1),
 		kfake.Ports(port),
-		// kfake listens on 127.0.0.1; this honours the host of -addr.
+		// kfake listens on 127.0.0.1; this honours the host of -addr. kfake
+		// advertises its listener's address: -advertised-addr replaces it.
 		kfake.ListenFn(func(network, address string) (net.Listener, error) {
 			_, p, err := net.SplitHostPort(address)
 			if err != nil {
 				return nil, err
 			}
-			return net.Listen(network, net.JoinHostPort(host, p))
+			ln, err := net.Listen(network, net.JoinHostPort(host, p))
+			if err != nil {
+				return nil, err
+			}
+			*addr = ln.Addr().String()
+			if o.advertised == "" {
+				return ln, nil
+			}
+			return faults.Advertise(ln, o.advertised)
 		}),
 		kfake.GroupMinSessionTimeout(o.minSession),
 		kfake.DefaultNumPartitions(o.defaultPartits),

@@ -17,8 +17,9 @@ func TestParseFlags(t *testing.T) {
 	}{
 		{"defaults", nil, map[string]int32{}, nil},
 		{"topics", []string{"-topics", "events:4, audit:1"}, map[string]int32{"events": 4, "audit": 1}, nil},
-		{"every problem at once", []string{"-addr", "nope", "-topics", "a,b:0", "-default-partitions", "0"}, nil,
-			[]string{"-addr:", `"a": want name:partitions`, `"b:0": partitions must be a positive number`, "-default-partitions"}},
+		{"advertised", []string{"-advertised-addr", "127.0.0.1:9092"}, map[string]int32{}, nil},
+		{"every problem at once", []string{"-addr", "nope", "-advertised-addr", "x:y", "-topics", "a,b:0", "-default-partitions", "0"}, nil,
+			[]string{"-addr:", "-advertised-addr:", `"a": want name:partitions`, `"b:0": partitions must be a positive number`, "-default-partitions"}},
 		{"stray argument", []string{"extra"}, nil, []string{"unexpected arguments"}},
 	}
 	for _, tt := range tests {

@@ -22,7 +22,8 @@ func TestSecureFlags(t *testing.T) {
 		"-tls-client-ca", certs.CAFile, "-sasl-user", "SCRAM-SHA-512:sluice:pa:ss", "-sasl-user", "PLAIN:ops:pw"}, io.Discard)
 	require.NoError(t, err)
 	assert.Equal(t, []saslUser{{"SCRAM-SHA-512", "sluice", "pa:ss"}, {"PLAIN", "ops", "pw"}}, opts.users)
-	cluster, err := kfake.NewCluster(clusterOpts(opts, io.Discard)...)
+	var addr string
+	cluster, err := kfake.NewCluster(clusterOpts(opts, &addr, io.Discard)...)
 	require.NoError(t, err)
 	defer cluster.Close()
 

@@ -1,0 +1,102 @@
+package faults_test
+
+import (
+	"context"
+	"net"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/sluicehq/sluice/testing/faults"
+)
+
+// kafkaEnv is a kfake broker that advertises a KafkaProxy's address, and
+// two clients that reach it through the proxy: victim and bystander.
+type kafkaEnv struct {
+	proxy             *faults.KafkaProxy
+	victim, bystander *kgo.Client
+}
+
+func newKafkaEnv(t *testing.T) *kafkaEnv {
+	t.Helper()
+	proxy, err := faults.NewKafkaProxy("")
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, proxy.Close()) })
+	var real string
+	cluster, err := kfake.NewCluster(
+		kfake.NumBrokers(1),
+		kfake.SeedTopics(1, "t"),
+		kfake.ListenFn(func(network, address string) (net.Listener, error) {
+			ln, err := net.Listen(network, address)
+			if err != nil {
+				return nil, err
+			}
+			real = ln.Addr().String()
+			return faults.Advertise(ln, proxy.Addr())
+		}),
+	)
+	require.NoError(t, err)
+	t.Cleanup(cluster.Close)
+	require.Equal(t, []string{proxy.Addr()}, cluster.ListenAddrs(), "the broker advertises the proxy")
+	proxy.SetTarget(real)
+	client := func(id string) *kgo.Client {
+		c, err := kgo.NewClient(kgo.SeedBrokers(proxy.Addr()), kgo.ClientID(id),
+			kgo.DefaultProduceTopic("t"), kgo.RequestRetries(1), kgo.RecordRetries(1))
+		require.NoError(t, err)
+		t.Cleanup(c.Close)
+		return c
+	}
+	return &kafkaEnv{proxy: proxy, victim: client("victim"), bystander: client("bystander")}
+}
+
+// produce produces one record with c within timeout.
+func produce(t *testing.T, c *kgo.Client, timeout time.Duration) error {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), timeout)
+	defer cancel()
+	return c.ProduceSync(ctx, &kgo.Record{Value: []byte("v")}).FirstErr()
+}
+
+// ping asks the broker for metadata with c within timeout.
+func ping(t *testing.T, c *kgo.Client, timeout time.Duration) error {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), timeout)
+	defer cancel()
+	return c.Ping(ctx)
+}
+
+func TestKafkaProxyCutsOneClient(t *testing.T) {
+	for _, cut := range []faults.Cut{faults.CutBlackhole, faults.CutReset} {
+		t.Run(cut.String(), func(t *testing.T) {
+			env := newKafkaEnv(t)
+			require.NoError(t, produce(t, env.victim, 10*time.Second))
+			require.NoError(t, produce(t, env.bystander, 10*time.Second))
+
+			require.NoError(t, env.proxy.Partition(cut, func(id string) bool { return id == "victim" }))
+			require.Error(t, ping(t, env.victim, time.Second), "the victim is cut off")
+			require.NoError(t, produce(t, env.bystander, 5*time.Second), "the bystander is not")
+			st := env.proxy.Stats()
+			if cut == faults.CutBlackhole {
+				assert.Positive(t, st.Blackholed)
+				assert.Zero(t, st.Reset)
+			} else {
+				assert.Positive(t, st.Reset)
+				assert.Zero(t, st.Blackholed)
+			}
+
+			env.proxy.Heal()
+			require.NoError(t, produce(t, env.victim, 15*time.Second), "the victim reaches the broker again")
+		})
+	}
+}
+
+func TestKafkaProxyRejectsUnknownCut(t *testing.T) {
+	p, err := faults.NewKafkaProxy("")
+	require.NoError(t, err)
+	defer func() { require.NoError(t, p.Close()) }()
+	require.ErrorIs(t, p.Partition(faults.Cut(9), func(string) bool { return true }), faults.ErrInvalidFault)
+}
