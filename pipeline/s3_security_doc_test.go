@@ -22,7 +22,7 @@ func TestS3SecurityDocConfigs(t *testing.T) {
 	blocks := regexp.MustCompile("(?s)```yaml\n(destination:.*?)```").FindAllStringSubmatch(string(doc), -1)
 	require.GreaterOrEqual(t, len(blocks), 5)
 	for i, b := range blocks {
-		yaml := "kafka: {brokers: [\"localhost:9092\"], topics: [events]}\nbuffer: {dir: /tmp/sluice}\n" +
+		yaml := "kafka: {brokers: [\"localhost:9092\"], topics: [events]}\nbuffer: {dir: " + filepath.Join(t.TempDir(), "buffer") + "}\n" +
 			keyPath.ReplaceAllString(b[1], "customer_key_file: "+keyFile)
 		_, err := parseWith([]byte(yaml), env(nil))
 		require.NoError(t, err, "example %d:\n%s", i, b[1])
