@@ -87,7 +87,9 @@ func parseWith(data []byte, lookup conf.LookupFunc) (Config, error) {
 			}
 		}
 	}
-	return cfg, cfg.Validate()
+	// Validation finds problems after decoding; the tree still tells where
+	// each field is written.
+	return cfg, conf.Locate(doc, cfg.Validate())
 }
 
 // parseDocument parses data as one YAML document; nil for an empty one.

@@ -1,6 +1,7 @@
 package main_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -43,11 +44,11 @@ func TestValidate(t *testing.T) {
 			stdout: []string{"brokers:\n        - localhost:9092", "type: parquet", "memory: 64 MiB", "shutdown_timeout: 1m0s"},
 			stderr: []string{minimal + ": ok"}, notStdout: []string{": ok"}},
 		{name: "every problem", args: []string{"validate", "-c", invalid}, code: 2, stderrOnly: true, stderr: []string{
-			invalid + `: kafka.brokers[0]: "localhost" is not host:port`,
-			invalid + `: kafka.group: required`,
-			invalid + `: destination.url: unsupported scheme in "ftp://example.com/x" (want s3:// or file://)`,
-			invalid + `: defaults.format.type: unknown format "parket" (want parquet, jsonl)`,
-			invalid + `: log.level: unknown level "verbose" (want debug, info, warn, error)`,
+			invalid + `:2: kafka.brokers[0]: "localhost" is not host:port`,
+			invalid + `:4: kafka.group: required`,
+			invalid + `:6: destination.url: unsupported scheme in "ftp://example.com/x" (want s3:// or file://)`,
+			invalid + `:9: defaults.format.type: unknown format "parket" (want parquet, jsonl)`,
+			invalid + `:11: log.level: unknown level "verbose" (want debug, info, warn, error)`,
 		}},
 		{name: "unknown key with its line", args: []string{"validate", "-c", unknownKey}, code: 2, stderrOnly: true,
 			stderr: []string{unknownKey + ":4: kafka.bokers: "}},
@@ -56,7 +57,7 @@ func TestValidate(t *testing.T) {
 		{name: "no config flag", args: []string{"validate"}, code: 2, stderrOnly: true,
 			stderr: []string{`required flag(s) "config" not set`}},
 		{name: "run with an invalid config", args: []string{"run", "-c", invalid}, code: 2, stderrOnly: true,
-			stderr: []string{invalid + `: kafka.group: required`, invalid + `: log.level: unknown level`}},
+			stderr: []string{invalid + `:4: kafka.group: required`, invalid + `:11: log.level: unknown level`}},
 		{name: "bad log level flag", args: []string{"run", "-c", minimal, "--log-level", "loud"}, code: 2, stderrOnly: true,
 			stderr: []string{`--log-level: unknown level "loud"`}},
 	}
@@ -81,7 +82,8 @@ func TestValidate(t *testing.T) {
 }
 
 // TestValidateReportsEveryProblemOnItsOwnLine checks validate prints exactly
-// the problems pipeline.Load finds, one a line, each prefixed with the file.
+// the problems pipeline.Load finds, one a line, each prefixed with the file
+// and the line the field is written on.
 func TestValidateReportsEveryProblemOnItsOwnLine(t *testing.T) {
 	invalid := writeFile(t, "invalid.yaml", invalidConfig)
 	_, err := pipeline.Load(invalid)
@@ -93,7 +95,8 @@ func TestValidateReportsEveryProblemOnItsOwnLine(t *testing.T) {
 	lines := strings.Split(strings.TrimSpace(r.stderr), "\n")
 	require.Len(t, lines, len(problems), "stderr:\n%s", r.stderr)
 	for i, fe := range problems {
-		assert.Equal(t, invalid+": "+fe.Error(), lines[i])
+		assert.Equal(t, fmt.Sprintf("%s:%d: %s: %v", invalid, fe.Line, fe.Path, fe.Err), lines[i])
+		assert.Positive(t, fe.Line, "every problem of the file is located: %s", fe)
 	}
 }
 
