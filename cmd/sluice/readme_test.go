@@ -110,18 +110,14 @@ func readmeBlocks(t *testing.T, md string) (blocks []block, prose string) {
 		}
 	}
 	require.NoError(t, sc.Err())
-	require.Nil(t, cur, "README.md: the block opened at line %d is not closed", func() int {
-		if cur == nil {
-			return 0
-		}
-		return cur.line
-	}())
+	if cur != nil {
+		t.Fatalf("README.md: the block opened at line %d is not closed", cur.line)
+	}
 	return blocks, outside.String()
 }
 
 // readmeRun is the state of one TestReadme run.
 type readmeRun struct {
-	t    *testing.T
 	dir  string // the scratch directory commands run in
 	demo bool   // the demo archive exists
 	// queries are the DuckDB queries run so far.
@@ -134,10 +130,10 @@ func TestReadme(t *testing.T) {
 	raw, err := os.ReadFile("../../README.md")
 	require.NoError(t, err)
 	blocks, prose := readmeBlocks(t, string(raw))
-	r := &readmeRun{t: t, dir: t.TempDir(), queries: map[string]bool{}}
+	r := &readmeRun{dir: t.TempDir(), queries: map[string]bool{}}
 	var baseConfig string // the first full config, for fragments
 	for _, b := range blocks {
-		if b.lang == "yaml" && baseConfig == "" && isFullConfig(b.text) {
+		if (b.lang == "yaml" || b.lang == "yml") && b.notChecked == "" && baseConfig == "" && isFullConfig(b.text) {
 			baseConfig = b.text
 		}
 	}

@@ -19,5 +19,8 @@
 // the progress record.
 //
 // A Monitor can also report its last measurement as OpenTelemetry gauges
-// (the telemetry package's lag and offset instruments, as the pipeline reports them).
+// (the telemetry package's lag and offset instruments). Partition.Measure is
+// the one definition of the lag: the pipeline measures the partitions it
+// owns with it too, so "sluice run" and "sluice lag --otlp" report the same
+// numbers for the same state.
 package lag

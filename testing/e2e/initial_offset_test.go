@@ -16,8 +16,9 @@ import (
 // kafka.initial_offset earliest and latest: earliest stores every record,
 // latest only those produced after the first start (Kafka's committed offset
 // is placed at the end of the log before any is consumed). Both store each
-// record exactly once, also across a restart, which resumes from the
-// progress record rather than jumping to the end again.
+// record exactly once across restarts: one before anything was archived
+// (latest starts where the first start was placed, not at the new end) and
+// one that resumes from the progress record.
 func TestInitialOffset(t *testing.T) {
 	for _, mode := range []string{kafka.InitialOffsetEarliest, kafka.InitialOffsetLatest} {
 		t.Run(mode, func(t *testing.T) {
@@ -36,7 +37,9 @@ func TestInitialOffset(t *testing.T) {
 				from = before
 			}
 			r := start(t, cfg, pipelineSettings())
-			if mode == kafka.InitialOffsetLatest {
+			if mode == kafka.InitialOffsetEarliest {
+				archivetest.WaitDurable(t, st, topic, before, 60*time.Second)
+			} else {
 				// Placed at the end of the log and committed to Kafka before
 				// the first record is consumed.
 				require.Eventually(t, func() bool {
@@ -49,12 +52,16 @@ func TestInitialOffset(t *testing.T) {
 					return true
 				}, 30*time.Second, 50*time.Millisecond, "the group's committed offsets become the end of the log")
 			}
+			// Stopped before anything new is archived (latest: with no
+			// progress record yet), records produced meanwhile are archived
+			// after the restart: it starts where the first start was placed.
+			require.NoError(t, r.stop(t))
 			kc.ProduceJSON(t, topic, parts, 300, base.Add(time.Hour))
+			r = start(t, cfg, pipelineSettings())
 			archivetest.WaitDurable(t, st, topic, kc.EndOffsets(t, topic), 60*time.Second)
 			require.NoError(t, r.stop(t))
 
-			// Records produced while sluice is down are archived after the
-			// restart: it resumes from the progress record.
+			// Then it resumes from the progress record.
 			kc.ProduceJSON(t, topic, parts, 200, base.Add(2*time.Hour))
 			end := kc.EndOffsets(t, topic)
 			r = start(t, cfg, pipelineSettings())
