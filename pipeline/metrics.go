@@ -22,7 +22,7 @@ import (
 // anyway, at collection time, so recording costs nothing per record.
 type instruments struct {
 	consumed, consumedBytes, parsed, rejected, skipped, committed     metric.Int64Observable
-	bufBytes, openFiles, spillBytes, bufRecords, sealed               metric.Int64Observable
+	bufBytes, openFiles, spillBytes, diskLimit, bufRecords, sealed    metric.Int64Observable
 	files, uploadBytes, s3Errors, s3Retries, commits, conflicts       metric.Int64Observable
 	rebalances, assigned, revoked, durable, highWatermark, lagRecords metric.Int64Observable
 	lagSeconds                                                        metric.Float64ObservableGauge
@@ -50,7 +50,8 @@ func (p *Pipeline) registerMetrics() error {
 		{telemetry.MetricRecordsParsed, &in.parsed}, {telemetry.MetricRecordsRejected, &in.rejected},
 		{telemetry.MetricRecordsSkipped, &in.skipped}, {telemetry.MetricRecordsCommitted, &in.committed},
 		{telemetry.MetricBufferBytes, &in.bufBytes}, {telemetry.MetricBufferOpenFiles, &in.openFiles},
-		{telemetry.MetricBufferSpillBytes, &in.spillBytes}, {telemetry.MetricBufferRecords, &in.bufRecords},
+		{telemetry.MetricBufferSpillBytes, &in.spillBytes}, {telemetry.MetricBufferDiskLimit, &in.diskLimit},
+		{telemetry.MetricBufferRecords, &in.bufRecords},
 		{telemetry.MetricRoundsSealed, &in.sealed},
 		{telemetry.MetricFilesUploaded, &in.files}, {telemetry.MetricUploadBytes, &in.uploadBytes},
 		{telemetry.MetricS3Errors, &in.s3Errors}, {telemetry.MetricS3Retries, &in.s3Retries},
@@ -152,6 +153,7 @@ func (p *Pipeline) observe(_ context.Context, o metric.Observer) error {
 	p.owned.mu.Unlock()
 	o.ObserveInt64(in.bufBytes, p.buffer.Buffered())
 	o.ObserveInt64(in.openFiles, p.buffer.OpenFiles())
+	o.ObserveInt64(in.diskLimit, p.buffer.MaxDisk())
 	o.ObserveInt64(in.rebalances, p.coord.Sessions())
 	for op, n := range p.s3Stats.Retries() {
 		o.ObserveInt64(in.s3Retries, n, metric.WithAttributes(telemetry.AttrRPCMethod.String(op)))

@@ -95,6 +95,7 @@ func TestMetricsMatchWhatThePipelineDid(t *testing.T) {
 		assert.Zero(t, lagSec)
 		assert.Zero(t, s.n(telemetry.MetricBufferRecords.Name, at))
 	}
+	assert.Positive(t, s.n(telemetry.MetricBufferDiskLimit.Name), "the disk bound derived from the free space")
 	tp := topicAttr(topic)
 	assert.EqualValues(t, 2700-90, s.n(telemetry.MetricRecordsParsed.Name, tp))
 	assert.EqualValues(t, 90, s.n(telemetry.MetricRecordsRejected.Name, tp, telemetry.AttrReason.String("malformed")))

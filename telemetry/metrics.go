@@ -82,6 +82,8 @@ var (
 	MetricBufferSpillBytes = Metric{Name: "sluice.buffer.spill_bytes", Unit: "By", Kind: KindUpDownCounter,
 		Attributes:  topicAttrs,
 		Description: "Bytes of spill files on local disk: open rounds and sealed rounds not yet committed."}
+	MetricBufferDiskLimit = Metric{Name: "sluice.buffer.disk_limit", Unit: "By", Kind: KindUpDownCounter,
+		Description: "The bound on the bytes of spill files on local disk: buffer.max_disk, or what was derived from the free space at start."}
 	MetricBufferRecords = Metric{Name: "sluice.buffer.records", Unit: "{record}", Kind: KindUpDownCounter,
 		Attributes:  partitionAttrs,
 		Description: "Records in open rounds, not yet sealed."}
@@ -147,7 +149,7 @@ func Instruments() []Metric {
 	return []Metric{
 		MetricRecordsConsumed, MetricBytesConsumed, MetricRecordsParsed, MetricRecordsRejected,
 		MetricRecordsSkipped, MetricRecordsCommitted,
-		MetricBufferBytes, MetricBufferOpenFiles, MetricBufferSpillBytes, MetricBufferRecords, MetricRoundsSealed,
+		MetricBufferBytes, MetricBufferOpenFiles, MetricBufferSpillBytes, MetricBufferDiskLimit, MetricBufferRecords, MetricRoundsSealed,
 		MetricFilesUploaded, MetricUploadBytes, MetricUploadDuration, MetricS3Errors, MetricS3Retries,
 		MetricCommits, MetricCommitConflicts,
 		MetricRebalances, MetricPartitionsAssigned, MetricPartitionsRevoked,

@@ -62,3 +62,32 @@ func TestBufferDiskFull(t *testing.T) {
 	assert.LessOrEqual(t, stats.ChainsBroken, int64(1), "partitions dropped and read again")
 	assert.LessOrEqual(t, stats.PartitionsAssigned, int64(3*parts), "at most 3 consumer-group generations")
 }
+
+// TestRecordLargerThanTheDiskBound produces a record larger than half of
+// buffer.max_disk: sluice stops with an error naming it instead of retrying
+// it forever, after committing the records before it.
+func TestRecordLargerThanTheDiskBound(t *testing.T) {
+	const topic = "events"
+	kc := kafkatest.Start(t, 1, topic)
+	cfg := testConfig(t, kc.Brokers(), "file://"+t.TempDir(), topic)
+	cfg.Buffer.MaxDisk = buffer.MinMaxDisk // a record may have 512 KiB
+	ts := time.Date(2026, 11, 22, 1, 0, 0, 0, time.UTC)
+	small := func(i int) kafkatest.Record {
+		return kafkatest.Record{Value: fmt.Appendf(nil, `{"id":%d,"ts":%d}`, i, ts.UnixMilli()), Timestamp: ts}
+	}
+	big := kafkatest.Record{Value: fmt.Appendf(nil, `{"ts":%d,"pad":"%0600000d"}`, ts.UnixMilli(), 0), Timestamp: ts}
+	kc.Produce(t, topic, small(0), small(1), small(2), big, small(4))
+
+	r := start(t, cfg, pipelineSettings())
+	var err error
+	select {
+	case err = <-r.done:
+		r.done <- err // for Cleanup
+	case <-time.After(60 * time.Second):
+		t.Fatal("sluice did not stop on a record it cannot buffer")
+	}
+	require.ErrorIs(t, err, buffer.ErrRecordTooLarge)
+	assert.Contains(t, err.Error(), "events/0@3")
+	st := openStore(t, cfg.Destination.URL, cfg.Destination.S3)
+	archivetest.RequireExactlyOnce(t, archivetest.ReadAll(t, st), topic, map[int32]int64{0: 3})
+}
