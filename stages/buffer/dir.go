@@ -25,7 +25,8 @@ const MarkerName = ".sluice-buffer"
 var ErrDirNotOwned = errors.New("buffer dir is not empty and was not created by sluice")
 
 // spillSuffix ends the name of every round's spill directory:
-// "<topic>+<partition>+<start, 20 digits>.spill".
+// "<topic>+<partition>+<start, 20 digits>.<n>.spill", n a number the
+// process gives each round it opens.
 const spillSuffix = ".spill"
 
 // spillFile matches the files the buffer and the upload stage write in a
@@ -39,9 +40,13 @@ anything else. Give each sluice process its own directory.
 `
 
 // roundDirName is the name of the spill directory of the round of a
-// partition starting at start.
-func roundDirName(topic string, partition int32, start int64) string {
-	return stages.FileName(topic, partition, start) + spillSuffix
+// partition starting at start, the process's seq-th round. Unlike the
+// round's output files, its spill directory is unique to this incarnation of
+// the round: a partition revoked and assigned again while its earlier round
+// is still being uploaded starts a new round at the same offset, and the
+// two must not share (and remove) each other's spill files.
+func roundDirName(topic string, partition int32, start int64, seq uint64) string {
+	return stages.FileName(topic, partition, start) + "." + strconv.FormatUint(seq, 10) + spillSuffix
 }
 
 // parseRoundDir reads a name made by roundDirName ('+' never occurs in a
@@ -49,6 +54,10 @@ func roundDirName(topic string, partition int32, start int64) string {
 func parseRoundDir(name string) (topic string, partition int32, start int64, ok bool) {
 	stem, found := strings.CutSuffix(name, spillSuffix)
 	if !found {
+		return "", 0, 0, false
+	}
+	stem, seqText, found := cutLast(stem, ".")
+	if _, err := strconv.ParseUint(seqText, 10, 64); !found || err != nil {
 		return "", 0, 0, false
 	}
 	rest, startText, found := cutLast(stem, "+")

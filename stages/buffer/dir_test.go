@@ -65,7 +65,7 @@ func TestStartRefusesAForeignDir(t *testing.T) {
 	require.NoError(t, os.WriteFile(filepath.Join(sub, "1.jpg"), []byte("jpeg"), 0o644))
 	// Even what looks like a spill directory is not sluice's without the
 	// marker.
-	spill := filepath.Join(dir, roundDirName("t", 0, 0))
+	spill := filepath.Join(dir, roundDirName("t", 0, 0, 1))
 	require.NoError(t, os.MkdirAll(spill, 0o755))
 	require.NoError(t, os.WriteFile(filepath.Join(spill, "1.arrow"), []byte("x"), 0o644))
 
@@ -76,7 +76,7 @@ func TestStartRefusesAForeignDir(t *testing.T) {
 	assert.Contains(t, err.Error(), MarkerName)
 	require.NoError(t, s.Close())
 
-	assert.ElementsMatch(t, []string{"notes.txt", "photos", roundDirName("t", 0, 0)}, names(t, dir), "nothing added or removed")
+	assert.ElementsMatch(t, []string{"notes.txt", "photos", roundDirName("t", 0, 0, 1)}, names(t, dir), "nothing added or removed")
 	b, err := os.ReadFile(filepath.Join(sub, "1.jpg"))
 	require.NoError(t, err)
 	assert.Equal(t, "jpeg", string(b))
@@ -95,14 +95,14 @@ func TestStartReusesItsDir(t *testing.T) {
 		require.NoError(t, first.Append(t.Context(), rec(0, o, 10, t0), "a"))
 	}
 	// A crash: the round's spill stays, as does an encoded copy.
-	round := filepath.Join(dir, roundDirName("t", 0, 0))
+	round := filepath.Join(dir, roundDirName("t", 0, 0, 1))
 	require.NoError(t, first.parts[partKey{"t", 0}].round.files["a"].spill.Flush())
 	require.NoError(t, os.WriteFile(filepath.Join(round, "1.arrow.out"), []byte("encoded"), 0o644))
 	require.NoError(t, unlockDir(first.lock)) // the process is gone
 	first.lock = nil
 	// Files someone else put there.
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "README"), []byte("hands off"), 0o644))
-	other := filepath.Join(dir, roundDirName("t", 1, 5))
+	other := filepath.Join(dir, roundDirName("t", 1, 5, 2))
 	require.NoError(t, os.MkdirAll(other, 0o755))
 	require.NoError(t, os.WriteFile(filepath.Join(other, "keep.txt"), nil, 0o644))
 	require.NoError(t, os.WriteFile(filepath.Join(other, "2.arrow"), []byte("left over"), 0o644))
@@ -110,7 +110,7 @@ func TestStartReusesItsDir(t *testing.T) {
 	second := newStageAt(t, dir)
 	second.set.Logger = slog.New(slog.DiscardHandler)
 	require.NoError(t, second.Start(), "a directory sluice marked is taken again")
-	assert.ElementsMatch(t, []string{MarkerName, "README", roundDirName("t", 1, 5)}, names(t, dir))
+	assert.ElementsMatch(t, []string{MarkerName, "README", roundDirName("t", 1, 5, 2)}, names(t, dir))
 	assert.Equal(t, []string{"keep.txt"}, names(t, other), "only spill files are removed")
 
 	third := newStageAt(t, dir)
@@ -135,14 +135,32 @@ func TestStartRefusesAFile(t *testing.T) {
 }
 
 func TestParseRoundDir(t *testing.T) {
-	topic, p, start, ok := parseRoundDir(roundDirName("a.b_c-d", 7, 1234))
+	topic, p, start, ok := parseRoundDir(roundDirName("a.b_c-d", 7, 1234, 9))
 	require.True(t, ok)
 	assert.Equal(t, "a.b_c-d", topic)
 	assert.Equal(t, int32(7), p)
 	assert.Equal(t, int64(1234), start)
-	for _, bad := range []string{"t+1+12.spill", "t+x+00000000000000000001.spill", "+1+00000000000000000001.spill",
+	for _, bad := range []string{"t+1+12.1.spill", "t+1+00000000000000000001.spill", "t+1+00000000000000000001.x.spill", "t+x+00000000000000000001.spill", "+1+00000000000000000001.spill",
 		"t+1+00000000000000000001", "photos", ".sluice-buffer"} {
 		_, _, _, ok := parseRoundDir(bad)
 		assert.False(t, ok, bad)
 	}
+}
+
+// TestRoundsAtOneOffsetKeepTheirOwnSpill: a partition assigned again while its
+// earlier round is still being uploaded starts a new round at the same
+// offset; the two rounds' spill files must not be the same files.
+func TestRoundsAtOneOffsetKeepTheirOwnSpill(t *testing.T) {
+	pol := loose()
+	pol.MaxRecords = 2
+	h := newHarness(t, pol)
+	h.Assign("t", 0, 0, nil)
+	h.appendAll(t, 0, "d", 0, 1)
+	h.Assign("t", 0, 0, nil) // the same process is given the partition again
+	h.appendAll(t, 0, "d", 0, 1)
+	rounds := h.pub.all()
+	require.Len(t, rounds, 2)
+	assert.NotEqual(t, rounds[0].SpillDir(), rounds[1].SpillDir())
+	require.NoError(t, os.RemoveAll(rounds[1].SpillDir())) // the second round committed first
+	assert.Equal(t, []int64{0, 1}, offsetsOf(t, rounds[0]), "the first round's spill is intact")
 }

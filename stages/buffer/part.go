@@ -214,7 +214,7 @@ func (p *part) open(s *Stage, rec *stages.Record) {
 		end:        rec.Offset,
 		firstEvent: rec.EventTime,
 		span:       rec.EventTime,
-		dir:        filepath.Join(s.cfg.Dir, roundDirName(p.topic, p.partition, start)),
+		dir:        filepath.Join(s.cfg.Dir, roundDirName(p.topic, p.partition, start, s.rounds.Add(1))),
 		files:      map[string]*openFile{},
 	}
 }
