@@ -14,4 +14,8 @@
 // Shutdown goes upstream first: the buffer stops taking records and seals
 // what it holds, the link drains through upload and commit (which commit the
 // Kafka offsets on the still-live sessions), then the consumers stop.
+//
+// HealthChecks gives the checks a health.Server (package pipeline/health)
+// serves as /healthz and /readyz: the routers run; joined the consumer group,
+// the store answers, no shutdown begun.
 package pipeline

@@ -10,9 +10,10 @@ import (
 // Config is the health section of sluice's configuration.
 type Config struct {
 	// Listen is the address the health endpoints (/healthz, /readyz) listen
-	// on, e.g. ":8080"; "" (the default) serves none. When it equals the
-	// resolved telemetry.metrics.prometheus_listen and the Prometheus
-	// exporter is on, both share the Prometheus server.
+	// on, e.g. ":8080"; "" (the default) serves none. When it is the same
+	// string as the resolved telemetry.metrics.prometheus_listen and the
+	// Prometheus exporter is on, sluice run serves them on the Prometheus
+	// server (see telemetry.Providers.Handle).
 	Listen string `yaml:"listen"`
 }
 

@@ -8,7 +8,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -122,29 +121,13 @@ func render(t *testing.T, args ...string) map[string][]object {
 	return objs
 }
 
-var (
-	buildOnce sync.Once
-	sluiceBin string
-	buildErr  error
-)
-
-// sluice builds the sluice binary once per test process.
-func sluice(t *testing.T) string {
+// buildSluice builds the sluice binary into a temporary directory.
+func buildSluice(t *testing.T) string {
 	t.Helper()
-	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "sluice-deploy-test-")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		sluiceBin = filepath.Join(dir, "sluice")
-		out, err := exec.Command("go", "build", "-o", sluiceBin, "../../cmd/sluice").CombinedOutput()
-		if err != nil {
-			buildErr = errors.New(err.Error() + "\n" + string(out))
-		}
-	})
-	require.NoError(t, buildErr)
-	return sluiceBin
+	bin := filepath.Join(t.TempDir(), "sluice")
+	out, err := exec.Command("go", "build", "-o", bin, "../../cmd/sluice").CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	return bin
 }
 
 // TestHelmChart lints and renders the chart with the default values and
@@ -166,6 +149,8 @@ func TestHelmChart(t *testing.T) {
 		// 1GiB + 25%; 2m30s + 30s.
 		{"secure values", []string{"-f", "testdata/values-secure.yaml"}, "1280Mi", 180, true},
 	}
+	Helm.Require(t)
+	sluice := buildSluice(t)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			out, err := helm(t, append([]string{"lint", "--strict", chartDir}, tt.values...)...)
@@ -192,7 +177,7 @@ func TestHelmChart(t *testing.T) {
 					}
 				}
 			}
-			cmd := exec.Command(sluice(t), "validate", "-c", file)
+			cmd := exec.Command(sluice, "validate", "-c", file)
 			cmd.Env = env
 			vout, err := cmd.CombinedOutput()
 			require.NoError(t, err, "sluice validate:\n%s\nconfig:\n%s", vout, text)
@@ -258,4 +243,32 @@ func TestHelmChartRefuses(t *testing.T) {
 			assert.Contains(t, err.Error(), tt.want)
 		})
 	}
+}
+
+// TestHelmChartSharedPort: with prometheus_listen the same as health.listen,
+// one port serves probes and scrapes, and the ServiceMonitor scrapes it.
+func TestHelmChartSharedPort(t *testing.T) {
+	objs := render(t, "--set", "config.telemetry.metrics.prometheus_listen=:8080", "--set", "serviceMonitor.enabled=true")
+	var svc struct {
+		Ports []struct {
+			Name string `yaml:"name"`
+			Port int    `yaml:"port"`
+		} `yaml:"ports"`
+	}
+	require.Len(t, objs["Service"], 1)
+	require.NoError(t, objs["Service"][0].Spec.Decode(&svc))
+	require.Len(t, svc.Ports, 1)
+	assert.Equal(t, "health", svc.Ports[0].Name)
+	assert.Equal(t, 8080, svc.Ports[0].Port)
+	var sm struct {
+		Endpoints []struct {
+			Port string `yaml:"port"`
+			Path string `yaml:"path"`
+		} `yaml:"endpoints"`
+	}
+	require.Len(t, objs["ServiceMonitor"], 1)
+	require.NoError(t, objs["ServiceMonitor"][0].Spec.Decode(&sm))
+	require.Len(t, sm.Endpoints, 1)
+	assert.Equal(t, "health", sm.Endpoints[0].Port)
+	assert.Equal(t, "/metrics", sm.Endpoints[0].Path)
 }
