@@ -63,7 +63,7 @@ type Stage struct {
 	lanes    map[string]*LaneStats
 	draining atomic.Bool
 
-	buffered  atomic.Int64 // bytes in Arrow builders, all files
+	buffered  atomic.Int64  // bytes in Arrow builders, all files
 	rounds    atomic.Uint64 // rounds opened, numbering their spill dirs
 	openFiles atomic.Int64
 	stats     Stats
