@@ -14,6 +14,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/sluicehq/sluice/testing/kafkatest"
 )
 
 // chartDir is the chart, relative to this package.
@@ -151,6 +153,9 @@ func TestHelmChart(t *testing.T) {
 	}
 	Helm.Require(t)
 	sluice := buildSluice(t)
+	// The Kafka CA the secure values name: validate reads it.
+	caFile := kafkatest.NewCerts(t).CAFile
+	tests[1].values = append(tests[1].values, "--set-file", `secrets.files.values.kafka-ca\.pem=`+caFile)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			out, err := helm(t, append([]string{"lint", "--strict", chartDir}, tt.values...)...)
@@ -167,16 +172,25 @@ func TestHelmChart(t *testing.T) {
 			// The configuration validates with the pod's environment.
 			text := objs["ConfigMap"][0].Data["sluice.yaml"]
 			require.NotEmpty(t, text)
-			file := filepath.Join(t.TempDir(), "sluice.yaml")
-			require.NoError(t, os.WriteFile(file, []byte(text), 0o644))
+			// The files Secret's entries are where the pod has them
+			// (secrets.files.mountPath), here under a temporary directory.
+			secretsDir := t.TempDir()
 			env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}
 			for _, s := range objs["Secret"] {
-				if strings.HasSuffix(s.Metadata.Name, "-env") {
+				switch {
+				case strings.HasSuffix(s.Metadata.Name, "-env"):
 					for k, v := range s.StringData {
 						env = append(env, k+"="+v)
 					}
+				case strings.HasSuffix(s.Metadata.Name, "-files"):
+					for k, v := range s.StringData {
+						require.NoError(t, os.WriteFile(filepath.Join(secretsDir, k), []byte(v), 0o600))
+					}
 				}
 			}
+			file := filepath.Join(t.TempDir(), "sluice.yaml")
+			local := strings.ReplaceAll(text, secretsMount+"/", secretsDir+"/")
+			require.NoError(t, os.WriteFile(file, []byte(local), 0o644))
 			cmd := exec.Command(sluice, "validate", "-c", file)
 			cmd.Env = env
 			vout, err := cmd.CombinedOutput()
@@ -220,6 +234,10 @@ func TestHelmChart(t *testing.T) {
 		})
 	}
 }
+
+// secretsMount is where the chart mounts secrets.files (its default
+// secrets.files.mountPath).
+const secretsMount = "/etc/sluice/secrets"
 
 // TestHelmChartRefuses: values that would break the pod fail to render,
 // with a message saying why.
