@@ -14,6 +14,7 @@ import (
 	"net"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/IBM/sarama"
 )
@@ -63,10 +64,11 @@ func IsSecurityError(err error) bool {
 // Probe connects to the bootstrap brokers in turn, with cfg's TLS and
 // SASL, until one accepts: first the TLS handshake and an ApiVersions
 // request without SASL, then, when SASL is configured, a second connection
-// that authenticates. It returns nil when a broker accepted, a
+// that authenticates; the last connection also asks for metadata. It returns nil when a broker accepted, a
 // *SecurityError as soon as one refuses the TLS handshake or the
 // credentials, and otherwise an error naming every broker that could not be
-// reached. Each connection is bounded by cfg.DialTimeout.
+// reached, after retrying as sarama's metadata refresh does (3 times, 250ms
+// apart). Each connection is bounded by cfg.DialTimeout.
 func Probe(ctx context.Context, cfg Config) error {
 	full, err := SaramaConfig(cfg)
 	if err != nil {
@@ -82,7 +84,7 @@ func Probe(ctx context.Context, cfg Config) error {
 		sc.Net.ReadTimeout, sc.Net.WriteTimeout = cfg.DialTimeout, cfg.DialTimeout
 	}
 	done := make(chan error, 1)
-	go func() { done <- probeBrokers(cfg, bare, full) }()
+	go func() { done <- probeBrokers(ctx, cfg, bare, full) }()
 	select {
 	case <-ctx.Done():
 		return ctx.Err()
@@ -91,7 +93,24 @@ func Probe(ctx context.Context, cfg Config) error {
 	}
 }
 
-func probeBrokers(cfg Config, bare, full *sarama.Config) error {
+// probeBrokers probes every broker in turn, and again after a backoff,
+// like sarama's metadata refresh, while none can be reached (a broker
+// restarting); a SecurityError ends it at once.
+func probeBrokers(ctx context.Context, cfg Config, bare, full *sarama.Config) error {
+	for attempt := 0; ; attempt++ {
+		err := probeOnce(cfg, bare, full)
+		if err == nil || IsSecurityError(err) || attempt >= full.Metadata.Retry.Max {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(full.Metadata.Retry.Backoff):
+		}
+	}
+}
+
+func probeOnce(cfg Config, bare, full *sarama.Config) error {
 	var errs []error
 	sasl := cfg.SASL.Enabled()
 	for _, addr := range cfg.Brokers {
