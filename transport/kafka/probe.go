@@ -69,7 +69,29 @@ func IsSecurityError(err error) bool {
 // credentials, and otherwise an error naming every broker that could not be
 // reached, after retrying as sarama's metadata refresh does (3 times, 250ms
 // apart). Each connection is bounded by cfg.DialTimeout.
-func Probe(ctx context.Context, cfg Config) error {
+func Probe(ctx context.Context, cfg Config) error { return probe(ctx, cfg, true) }
+
+// ProbeSecurity is Probe for a command that reports unreachable brokers in
+// its own way: it tries each broker once and returns nil when none can be
+// reached. It returns a *SecurityError when a broker refuses the TLS
+// handshake or the credentials, and an error when the TLS or SASL settings
+// cannot be loaded (an unreadable password file).
+func ProbeSecurity(ctx context.Context, cfg Config) error {
+	err := probe(ctx, cfg, false)
+	var ue *unreachableError
+	if errors.As(err, &ue) {
+		return nil
+	}
+	return err
+}
+
+// unreachableError is Probe's error when no broker could be reached.
+type unreachableError struct{ err error }
+
+func (e *unreachableError) Error() string { return e.err.Error() }
+func (e *unreachableError) Unwrap() error { return e.err }
+
+func probe(ctx context.Context, cfg Config, retry bool) error {
 	full, err := SaramaConfig(cfg)
 	if err != nil {
 		return err
@@ -84,6 +106,9 @@ func Probe(ctx context.Context, cfg Config) error {
 		sc.Net.ReadTimeout, sc.Net.WriteTimeout = cfg.DialTimeout, cfg.DialTimeout
 	}
 	done := make(chan error, 1)
+	if !retry {
+		full.Metadata.Retry.Max = 0
+	}
 	go func() { done <- probeBrokers(ctx, cfg, bare, full) }()
 	select {
 	case <-ctx.Done():
@@ -135,7 +160,7 @@ func probeOnce(cfg Config, bare, full *sarama.Config) error {
 		}
 		return nil
 	}
-	return fmt.Errorf("connecting to kafka brokers %s: %w", strings.Join(cfg.Brokers, ","), errors.Join(errs...))
+	return &unreachableError{fmt.Errorf("connecting to kafka brokers %s: %w", strings.Join(cfg.Brokers, ","), errors.Join(errs...))}
 }
 
 // connectOnce opens one connection to addr (TLS handshake and SASL

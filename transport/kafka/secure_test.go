@@ -180,7 +180,7 @@ func TestSASLMistakes(t *testing.T) {
 		"does it require SASL? (see kafka.sasl)", err.Error())
 
 	cfg.SASL = SASLConfig{Mechanism: MechanismSCRAMSHA256, Username: "sluice", Password: users[0].Pass}
-	err = Probe(t.Context(), cfg)
+	err = ProbeSecurity(t.Context(), cfg)
 	require.True(t, IsSecurityError(err), "%v", err)
 	assert.Contains(t, err.Error(), "with SCRAM-SHA-256: invalid credentials")
 }
@@ -201,6 +201,9 @@ func TestProbeRetriesUnreachable(t *testing.T) {
 	require.ErrorContains(t, err, "connection refused")
 	assert.False(t, IsSecurityError(err))
 	assert.GreaterOrEqual(t, time.Since(began), 750*time.Millisecond, "three retries 250ms apart")
+	began = time.Now()
+	assert.NoError(t, ProbeSecurity(t.Context(), cfg), "unreachable is left to the caller")
+	assert.Less(t, time.Since(began), 500*time.Millisecond, "ProbeSecurity does not retry")
 
 	done := make(chan error, 1)
 	go func() { done <- Probe(t.Context(), cfg) }()
