@@ -55,7 +55,7 @@ func checkKafka(ctx context.Context, cfg kafka.Config, log *slog.Logger) error {
 	for _, w := range cfg.Warnings() {
 		log.Warn(w)
 	}
-	if err := kafka.Probe(ctx, cfg); kafka.IsSecurityError(err) {
+	if err := kafka.ProbeSecurity(ctx, cfg); err != nil {
 		return &exitError{code: exitRuntime, err: err}
 	}
 	return nil

@@ -47,7 +47,8 @@ type User struct {
 type Security struct {
 	// ServerTLS turns TLS on for the broker's listener (see Certs.ServerTLS).
 	ServerTLS *tls.Config
-	// ClientTLS is what the harness's own client dials with.
+	// ClientTLS is what the harness's own client dials with (see
+	// Certs.ClientTLS); set it with ServerTLS.
 	ClientTLS *tls.Config
 	// Users turns SASL on with these superusers; the harness's own client
 	// authenticates as the first.
@@ -82,12 +83,13 @@ func StartSecure(t testing.TB, sec Security, partitions int32, topics ...string)
 }
 
 // ClientOpts are the franz-go options of a client that reaches a broker
-// secured as sec says: ClientTLS when the broker speaks TLS, and the first
-// user's credentials when it has users.
+// secured as sec says: ClientTLS when set, and the first user's
+// credentials when there are users. (ServerTLS is not needed: a harness
+// may use it for a broker in another process.)
 func (sec Security) ClientOpts(t testing.TB) []kgo.Opt {
 	t.Helper()
 	var opts []kgo.Opt
-	if sec.ServerTLS != nil {
+	if sec.ClientTLS != nil {
 		opts = append(opts, kgo.DialTLSConfig(sec.ClientTLS))
 	}
 	if len(sec.Users) > 0 {

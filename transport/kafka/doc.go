@@ -23,4 +23,12 @@
 // Inspector (franz-go) asks the brokers about partitions outside the
 // consumer group: watermarks, and which offsets of a range hold data records
 // (what sluice verify needs to tell Kafka's own gaps from losses).
+//
+// Both clients speak the TLS and SASL of Config.TLS and Config.SASL: one
+// *tls.Config (TLSConfig.Build) and one resolved SASL configuration, handed
+// to sarama (SaramaConfig) and to franz-go (NewInspector) by thin adapters;
+// the SASL mechanisms are franz-go's. Probe connects once before anything
+// starts, so that a refused certificate or password is one SecurityError
+// naming the broker and the mechanism instead of a client's endless
+// reconnects.
 package kafka

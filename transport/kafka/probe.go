@@ -14,6 +14,7 @@ import (
 	"net"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/IBM/sarama"
 )
@@ -63,11 +64,34 @@ func IsSecurityError(err error) bool {
 // Probe connects to the bootstrap brokers in turn, with cfg's TLS and
 // SASL, until one accepts: first the TLS handshake and an ApiVersions
 // request without SASL, then, when SASL is configured, a second connection
-// that authenticates. It returns nil when a broker accepted, a
+// that authenticates; the last connection also asks for metadata. It returns nil when a broker accepted, a
 // *SecurityError as soon as one refuses the TLS handshake or the
 // credentials, and otherwise an error naming every broker that could not be
-// reached. Each connection is bounded by cfg.DialTimeout.
-func Probe(ctx context.Context, cfg Config) error {
+// reached, after retrying as sarama's metadata refresh does (3 times, 250ms
+// apart). Each connection is bounded by cfg.DialTimeout.
+func Probe(ctx context.Context, cfg Config) error { return probe(ctx, cfg, true) }
+
+// ProbeSecurity is Probe for a command that reports unreachable brokers in
+// its own way: it tries each broker once and returns nil when none can be
+// reached. It returns a *SecurityError when a broker refuses the TLS
+// handshake or the credentials, and an error when the TLS or SASL settings
+// cannot be loaded (an unreadable password file).
+func ProbeSecurity(ctx context.Context, cfg Config) error {
+	err := probe(ctx, cfg, false)
+	var ue *unreachableError
+	if errors.As(err, &ue) {
+		return nil
+	}
+	return err
+}
+
+// unreachableError is Probe's error when no broker could be reached.
+type unreachableError struct{ err error }
+
+func (e *unreachableError) Error() string { return e.err.Error() }
+func (e *unreachableError) Unwrap() error { return e.err }
+
+func probe(ctx context.Context, cfg Config, retry bool) error {
 	full, err := SaramaConfig(cfg)
 	if err != nil {
 		return err
@@ -82,7 +106,10 @@ func Probe(ctx context.Context, cfg Config) error {
 		sc.Net.ReadTimeout, sc.Net.WriteTimeout = cfg.DialTimeout, cfg.DialTimeout
 	}
 	done := make(chan error, 1)
-	go func() { done <- probeBrokers(cfg, bare, full) }()
+	if !retry {
+		full.Metadata.Retry.Max = 0
+	}
+	go func() { done <- probeBrokers(ctx, cfg, bare, full) }()
 	select {
 	case <-ctx.Done():
 		return ctx.Err()
@@ -91,7 +118,24 @@ func Probe(ctx context.Context, cfg Config) error {
 	}
 }
 
-func probeBrokers(cfg Config, bare, full *sarama.Config) error {
+// probeBrokers probes every broker in turn, and again after a backoff,
+// like sarama's metadata refresh, while none can be reached (a broker
+// restarting); a SecurityError ends it at once.
+func probeBrokers(ctx context.Context, cfg Config, bare, full *sarama.Config) error {
+	for attempt := 0; ; attempt++ {
+		err := probeOnce(cfg, bare, full)
+		if err == nil || IsSecurityError(err) || attempt >= full.Metadata.Retry.Max {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(full.Metadata.Retry.Backoff):
+		}
+	}
+}
+
+func probeOnce(cfg Config, bare, full *sarama.Config) error {
 	var errs []error
 	sasl := cfg.SASL.Enabled()
 	for _, addr := range cfg.Brokers {
@@ -116,7 +160,7 @@ func probeBrokers(cfg Config, bare, full *sarama.Config) error {
 		}
 		return nil
 	}
-	return fmt.Errorf("connecting to kafka brokers %s: %w", strings.Join(cfg.Brokers, ","), errors.Join(errs...))
+	return &unreachableError{fmt.Errorf("connecting to kafka brokers %s: %w", strings.Join(cfg.Brokers, ","), errors.Join(errs...))}
 }
 
 // connectOnce opens one connection to addr (TLS handshake and SASL

@@ -2,11 +2,14 @@ package kafka
 
 import (
 	"errors"
+	"net"
+	"strconv"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"github.com/twmb/franz-go/pkg/kfake"
 
 	"github.com/sluicehq/sluice/testing/kafkatest"
 )
@@ -177,7 +180,36 @@ func TestSASLMistakes(t *testing.T) {
 		"does it require SASL? (see kafka.sasl)", err.Error())
 
 	cfg.SASL = SASLConfig{Mechanism: MechanismSCRAMSHA256, Username: "sluice", Password: users[0].Pass}
-	err = Probe(t.Context(), cfg)
+	err = ProbeSecurity(t.Context(), cfg)
 	require.True(t, IsSecurityError(err), "%v", err)
 	assert.Contains(t, err.Error(), "with SCRAM-SHA-256: invalid credentials")
+}
+
+// TestProbeRetriesUnreachable: a broker that is not up yet (restarting) is
+// tried again, as sarama's metadata refresh would, before Probe gives up.
+func TestProbeRetriesUnreachable(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	port := ln.Addr().(*net.TCPAddr).Port
+	require.NoError(t, ln.Close())
+	cfg := validConfig()
+	cfg.Brokers = []string{net.JoinHostPort("127.0.0.1", strconv.Itoa(port))}
+
+	began := time.Now()
+	err = Probe(t.Context(), cfg)
+	require.ErrorContains(t, err, "connecting to kafka brokers "+cfg.Brokers[0])
+	require.ErrorContains(t, err, "connection refused")
+	assert.False(t, IsSecurityError(err))
+	assert.GreaterOrEqual(t, time.Since(began), 750*time.Millisecond, "three retries 250ms apart")
+	began = time.Now()
+	assert.NoError(t, ProbeSecurity(t.Context(), cfg), "unreachable is left to the caller")
+	assert.Less(t, time.Since(began), 500*time.Millisecond, "ProbeSecurity does not retry")
+
+	done := make(chan error, 1)
+	go func() { done <- Probe(t.Context(), cfg) }()
+	time.Sleep(100 * time.Millisecond)
+	kc, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.Ports(port))
+	require.NoError(t, err)
+	defer kc.Close()
+	require.NoError(t, <-done, "the broker came up while Probe retried")
 }

@@ -72,19 +72,23 @@ func (c TLSConfig) Validate() error {
 			errs.Add("ca_file", err)
 		}
 	}
+	var certErr, keyErr error
+	if c.CertFile != "" {
+		certErr = checkReadable(c.CertFile)
+		errs.Add("cert_file", certErr)
+	}
+	if c.KeyFile != "" {
+		keyErr = checkReadable(c.KeyFile)
+		errs.Add("key_file", keyErr)
+	}
 	switch {
 	case c.CertFile != "" && c.KeyFile == "":
 		errs.Addf("key_file", "required with cert_file (the client certificate's private key)")
 	case c.KeyFile != "" && c.CertFile == "":
 		errs.Addf("cert_file", "required with key_file (the client certificate)")
-	case c.CertFile != "":
-		certErr, keyErr := checkReadable(c.CertFile), checkReadable(c.KeyFile)
-		errs.Add("cert_file", certErr)
-		errs.Add("key_file", keyErr)
-		if certErr == nil && keyErr == nil {
-			if _, err := tls.LoadX509KeyPair(c.CertFile, c.KeyFile); err != nil {
-				errs.Addf("cert_file", "loading the client certificate and key: %v", err)
-			}
+	case c.CertFile != "" && certErr == nil && keyErr == nil:
+		if _, err := tls.LoadX509KeyPair(c.CertFile, c.KeyFile); err != nil {
+			errs.Addf("cert_file", "loading the client certificate and key: %v", err)
 		}
 	}
 	return errs.Err()

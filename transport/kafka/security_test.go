@@ -48,6 +48,10 @@ func TestSecurityValidate(t *testing.T) {
 			[]string{"tls.key_file: required with cert_file (the client certificate's private key)"}},
 		{"key without cert", func(c *Config) { c.TLS = TLSConfig{Enabled: true, KeyFile: certs.ClientKey, MinVersion: "1.2"} },
 			[]string{"tls.cert_file: required with key_file (the client certificate)"}},
+		{"cert missing, no key", func(c *Config) { c.TLS = TLSConfig{Enabled: true, CertFile: missing, MinVersion: "1.2"} }, []string{
+			"tls.cert_file: cannot read " + missing + ": no such file or directory",
+			"tls.key_file: required with cert_file (the client certificate's private key)",
+		}},
 		{"cert missing", func(c *Config) {
 			c.TLS = TLSConfig{Enabled: true, CertFile: missing, KeyFile: certs.ClientKey, MinVersion: "1.2"}
 		}, []string{"tls.cert_file: cannot read " + missing + ": no such file or directory"}},
