@@ -19,6 +19,7 @@ import (
 
 	"github.com/sluicehq/sluice/internal/demo"
 	"github.com/sluicehq/sluice/internal/lag"
+	"github.com/sluicehq/sluice/internal/verify"
 	"github.com/sluicehq/sluice/telemetry"
 	"github.com/sluicehq/sluice/testing/archivetest"
 	"github.com/sluicehq/sluice/testing/kafkatest"
@@ -45,9 +46,7 @@ func TestLag(t *testing.T) {
 	archivetest.WaitDurable(t, st, topic, end, 60*time.Second)
 	require.Eventually(t, func() bool { return maps.Equal(kc.Committed(t, lagGroup, topic), end) },
 		10*time.Second, 50*time.Millisecond, "kafka committed offsets never reached %v", end)
-	require.NoError(t, p.cmd.Process.Signal(syscall.SIGTERM))
-	r := p.wait(t, 60*time.Second)
-	require.Equal(t, 0, r.code, "stderr:\n%s", r.stderr)
+	p.stopGracefully(t)
 
 	// Caught up: lag 0 everywhere.
 	snap := lagJSON(t, 0, "lag", "-c", file, "--once", "--json", "--max-lag-records", "1", "--max-lag-time", "1s")
@@ -214,6 +213,17 @@ func TestLag(t *testing.T) {
 			assert.Contains(t, s.Error, "connection refused")
 		}
 	})
+}
+
+// verifyJSON runs sluice with args (a verify --json command), requires exit
+// code code and returns the report it printed.
+func verifyJSON(t *testing.T, code int, args ...string) verify.Report {
+	t.Helper()
+	r := sluice(t, 60*time.Second, args...)
+	require.Equal(t, code, r.code, "stdout:\n%s\nstderr:\n%s", r.stdout, r.stderr)
+	var rep verify.Report
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &rep), r.stdout)
+	return rep
 }
 
 // lagJSON runs sluice with args, requires exit code code and returns the

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -130,6 +131,16 @@ func (p *process) stderrText() string {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.stderr.String()
+}
+
+// stopGracefully sends SIGTERM and requires the process to exit 0 within a
+// minute (sealed, uploaded and committed what it buffered).
+func (p *process) stopGracefully(t *testing.T) result {
+	t.Helper()
+	require.NoError(t, p.cmd.Process.Signal(syscall.SIGTERM))
+	r := p.wait(t, 60*time.Second)
+	require.Equal(t, 0, r.code, "stderr:\n%s", r.stderr)
+	return r
 }
 
 // wait waits for the process to exit and returns what it left.

@@ -1,13 +1,11 @@
 package main_test
 
 import (
-	"encoding/json"
 	"fmt"
 	"maps"
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -15,7 +13,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sluicehq/sluice/internal/demo"
-	"github.com/sluicehq/sluice/internal/verify"
 	"github.com/sluicehq/sluice/testing/archivetest"
 	"github.com/sluicehq/sluice/testing/kafkatest"
 	"github.com/sluicehq/sluice/transport/objstore"
@@ -71,15 +68,10 @@ func TestSecureRunVerifyLag(t *testing.T) {
 	archivetest.WaitDurable(t, st, topic, end, 60*time.Second)
 	require.Eventually(t, func() bool { return maps.Equal(kc.Committed(t, lagGroup, topic), end) },
 		10*time.Second, 50*time.Millisecond, "kafka committed offsets never reached %v", end)
-	require.NoError(t, p.cmd.Process.Signal(syscall.SIGTERM))
-	r = p.wait(t, 60*time.Second)
-	require.Equal(t, 0, r.code, "stderr:\n%s", r.stderr)
+	r = p.stopGracefully(t)
 	assert.NotContains(t, r.stderr, "right-password")
 
-	r = sluice(t, 60*time.Second, "verify", "-c", file, "--json")
-	require.Equal(t, 0, r.code, "stdout:\n%s\nstderr:\n%s", r.stdout, r.stderr)
-	var rep verify.Report
-	require.NoError(t, json.Unmarshal([]byte(r.stdout), &rep), r.stdout)
+	rep := verifyJSON(t, 0, "verify", "-c", file, "--json")
 	assert.True(t, rep.OK)
 	assert.True(t, rep.BrokerConsulted, "verify reached the broker over TLS + SCRAM")
 	assert.Equal(t, int64(1000), rep.Records)

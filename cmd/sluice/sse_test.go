@@ -3,18 +3,15 @@ package main_test
 import (
 	"crypto/rand"
 	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/sluicehq/sluice/internal/verify"
 	"github.com/sluicehq/sluice/testing/archivetest"
 	"github.com/sluicehq/sluice/testing/kafkatest"
 	"github.com/sluicehq/sluice/testing/minio"
@@ -74,14 +71,9 @@ func TestCustomerKeyRoundTrip(t *testing.T) {
 	end := kc.EndOffsets(t, topic)
 	p := startSluice(t, "run", "-c", file)
 	archivetest.WaitDurable(t, st, topic, end, 90*time.Second)
-	require.NoError(t, p.cmd.Process.Signal(syscall.SIGTERM))
-	r := p.wait(t, 60*time.Second)
-	require.Equal(t, 0, r.code, "stderr:\n%s", r.stderr)
+	r := p.stopGracefully(t)
 
-	r = sluice(t, 60*time.Second, "verify", "-c", file, "--json")
-	require.Equal(t, 0, r.code, "stdout:\n%s\nstderr:\n%s", r.stdout, r.stderr)
-	var rep verify.Report
-	require.NoError(t, json.Unmarshal([]byte(r.stdout), &rep), r.stdout)
+	rep := verifyJSON(t, 0, "verify", "-c", file, "--json")
 	assert.True(t, rep.OK)
 	assert.Equal(t, int64(1200), rep.Records)
 

@@ -1,12 +1,10 @@
 package main_test
 
 import (
-	"encoding/json"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -34,15 +32,10 @@ func TestVerify(t *testing.T) {
 	end := kc.EndOffsets(t, topic)
 	p := startSluice(t, "run", "-c", file)
 	archivetest.WaitDurable(t, st, topic, end, 60*time.Second)
-	require.NoError(t, p.cmd.Process.Signal(syscall.SIGTERM))
-	r := p.wait(t, 60*time.Second)
-	require.Equal(t, 0, r.code, "stderr:\n%s", r.stderr)
+	p.stopGracefully(t)
 
 	// Clean: exit 0, exact counts.
-	r = sluice(t, 60*time.Second, "verify", "-c", file, "--json")
-	require.Equal(t, 0, r.code, "stdout:\n%s\nstderr:\n%s", r.stdout, r.stderr)
-	var rep verify.Report
-	require.NoError(t, json.Unmarshal([]byte(r.stdout), &rep), r.stdout)
+	rep := verifyJSON(t, 0, "verify", "-c", file, "--json")
 	require.True(t, rep.OK)
 	require.Len(t, rep.Partitions, parts)
 	for _, p := range rep.Partitions {
@@ -56,10 +49,10 @@ func TestVerify(t *testing.T) {
 		assert.Equal(t, end[p.Partition], p.Broker.HighWatermark)
 		assert.Zero(t, p.Broker.Lag)
 	}
-	assert.Empty(t, r.stderr, "no progress bar when stderr is not a terminal")
 
-	r = sluice(t, 60*time.Second, "verify", "-c", file)
+	r := sluice(t, 60*time.Second, "verify", "-c", file)
 	require.Equal(t, 0, r.code, "stderr:\n%s", r.stderr)
+	assert.Empty(t, r.stderr, "no progress bar when stderr is not a terminal")
 	assert.Contains(t, r.stdout, "NEXT_OFFSET")
 	assert.Contains(t, r.stdout, "OK: ")
 	assert.Contains(t, r.stdout, "broker consulted (read_")
@@ -69,10 +62,7 @@ func TestVerify(t *testing.T) {
 	require.NoError(t, err)
 	dead := strings.Replace(string(yaml), kc.Brokers()[0], closedPort(t), 1)
 	deadFile := writeFile(t, "dead.yaml", dead)
-	r = sluice(t, 60*time.Second, "verify", "-c", deadFile, "--json")
-	require.Equal(t, 0, r.code, "stdout:\n%s\nstderr:\n%s", r.stdout, r.stderr)
-	rep = verify.Report{}
-	require.NoError(t, json.Unmarshal([]byte(r.stdout), &rep), r.stdout)
+	rep = verifyJSON(t, 0, "verify", "-c", deadFile, "--json")
 	assert.False(t, rep.BrokerConsulted)
 	require.Len(t, rep.Findings, 1)
 	assert.Equal(t, verify.KindBrokerUnreachable, rep.Findings[0].Kind)
@@ -98,10 +88,7 @@ func TestVerify(t *testing.T) {
 		{[]string{"--no-progress"}, verify.KindLost},
 		{[]string{"--no-broker"}, verify.KindGap},
 	} {
-		r = sluice(t, 60*time.Second, append([]string{"verify", "-c", file, "--json"}, tt.args...)...)
-		require.Equal(t, 1, r.code, "stdout:\n%s\nstderr:\n%s", r.stdout, r.stderr)
-		rep = verify.Report{}
-		require.NoError(t, json.Unmarshal([]byte(r.stdout), &rep), r.stdout)
+		rep = verifyJSON(t, 1, append([]string{"verify", "-c", file, "--json"}, tt.args...)...)
 		require.False(t, rep.OK)
 		assert.Equal(t, tt.gap == verify.KindLost, rep.BrokerConsulted)
 		require.Len(t, rep.Partitions, parts)

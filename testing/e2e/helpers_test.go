@@ -10,6 +10,7 @@ import (
 
 	"github.com/sluicehq/sluice/pipeline"
 	"github.com/sluicehq/sluice/stages/commit"
+	"github.com/sluicehq/sluice/testing/archivetest"
 	"github.com/sluicehq/sluice/testing/kafkatest"
 	"github.com/sluicehq/sluice/testing/pipelinetest"
 	"github.com/sluicehq/sluice/transport/objstore"
@@ -93,4 +94,24 @@ func openStore(t *testing.T, url string, s3 objstore.S3Config) objstore.Store {
 	st, err := objstore.Open(t.Context(), url, s3, objstore.Settings{})
 	require.NoError(t, err)
 	return st
+}
+
+// archiveProduced runs the pipeline over the n records produced into topic
+// until every one is durable and committed to Kafka, stops it, and returns
+// the archive's rows, checked to hold every offset exactly once.
+func archiveProduced(t *testing.T, cfg pipeline.Config, kc *kafkatest.Cluster, st objstore.Store, topic string, n int) []archivetest.Row {
+	t.Helper()
+	end := kc.EndOffsets(t, topic)
+	var produced int64
+	for _, e := range end {
+		produced += e
+	}
+	require.Equal(t, int64(n), produced, "records in the topic")
+	r := start(t, cfg, pipeline.Settings{})
+	archivetest.WaitDurable(t, st, topic, end, 60*time.Second)
+	requireKafkaCommitted(t, kc, st, cfg.Kafka.Group, topic, end)
+	require.NoError(t, r.stop(t))
+	rows := archivetest.ReadAll(t, st)
+	archivetest.RequireExactlyOnce(t, rows, topic, end)
+	return rows
 }

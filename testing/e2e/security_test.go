@@ -71,15 +71,7 @@ func TestKcatMutualTLS(t *testing.T) {
 		out, err := cmd.CombinedOutput()
 		require.NoError(t, err, "kcat: %s", out)
 	}
-	end := kc.EndOffsets(t, topic)
-	require.Equal(t, int64(n), end[0]+end[1])
-
-	r := start(t, cfg, pipeline.Settings{})
-	archivetest.WaitDurable(t, st, topic, end, 60*time.Second)
-	requireKafkaCommitted(t, kc, st, cfg.Kafka.Group, topic, end)
-	require.NoError(t, r.stop(t))
-	rows := archivetest.ReadAll(t, st)
-	archivetest.RequireExactlyOnce(t, rows, topic, end)
+	rows := archiveProduced(t, cfg, kc, st, topic, n)
 	for _, row := range rows {
 		require.True(t, want[string(row.Value)], "unexpected value %q", row.Value)
 	}
