@@ -64,8 +64,9 @@ func TestChaos(t *testing.T) {
 	require.False(t, t.Failed(), "the chaos scheduler failed")
 
 	// Wind down: no more chaos, everything produced acknowledged.
-	h.logf("chaos over: resuming paused processes, clearing S3 faults, healing Kafka, stopping the producer")
+	h.logf("chaos over: resuming paused processes, clearing S3 faults, healing Kafka, freeing the disk, stopping the producer")
 	h.heal(true)
+	h.unfill(true)
 	for _, p := range h.alive(false) {
 		if p.paused {
 			p.paused = false
@@ -181,7 +182,7 @@ func (h *harness) report(r *result) {
 		{"s3_fault_periods", n.kinds[kindS3Status] + n.kinds[kindS3Delay] + n.kinds[kindS3Reset] + n.kinds[kindS3ResetResp] + n.kinds[kindS3Throttle]},
 		{"s3_throttles", n.kinds[kindS3Throttle]},
 		{"kafka_blackholes", n.kinds[kindKafkaHole]}, {"kafka_resets", n.kinds[kindKafkaReset]},
-		{"broker_restarts", n.kinds[kindBrokerRestart]},
+		{"broker_restarts", n.kinds[kindBrokerRestart]}, {"disk_fills", n.kinds[kindDiskFull]},
 		{"scale_outs", n.kinds[kindScaleOut]}, {"scale_ins", n.kinds[kindScaleIn]},
 		{"rebalances", r.rebalances}, {"fault_events", h.faultEvents()}, {"faults", r.faults},
 		{"produced", r.produced}, {"duplicates", r.duplicates}, {"losses", r.losses}, {"missing_kinds", missing},

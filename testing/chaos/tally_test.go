@@ -30,6 +30,7 @@ const (
 	kindKafkaHole     kind = "Kafka black-hole"
 	kindKafkaReset    kind = "Kafka reset"
 	kindBrokerRestart kind = "broker restart"
+	kindDiskFull      kind = "disk full"
 	kindScaleOut      kind = "scale out"
 	kindScaleIn       kind = "scale in"
 )
@@ -39,7 +40,7 @@ var requiredKinds = []kind{
 	kindKill, kindCrashWindow, kindTerm, kindZombie,
 	kindS3Status, kindS3Delay, kindS3Reset, kindS3ResetResp, kindS3Throttle,
 	kindKafkaHole, kindKafkaReset,
-	kindBrokerRestart, kindScaleOut, kindScaleIn,
+	kindBrokerRestart, kindDiskFull, kindScaleOut, kindScaleIn,
 }
 
 // faultEvents counts the faults the run injected: every required kind but
@@ -166,6 +167,7 @@ func (h *harness) summary(r *result) []string {
 		kindS3Throttle:  fmt.Sprintf("bursts of 503 SlowDown with Retry-After, %d requests hit", stats.Injected[faultOf[kindS3Throttle]]),
 		kindKafkaHole:   fmt.Sprintf("partitions of one process past the session timeout, %d connections held", kstats.Blackholed),
 		kindKafkaReset:  fmt.Sprintf("(one process's connections reset for a while, %d connections reset)", kstats.Reset),
+		kindDiskFull:    "(one process's buffer tmpfs filled to ENOSPC for a while)",
 		kindScaleOut:    fmt.Sprintf("(processes added one at a time, the group settled after each; %d settle timeouts in all)", n.settleTimeouts),
 		kindScaleIn:     "(processes removed one at a time)",
 	}
