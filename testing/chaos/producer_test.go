@@ -48,7 +48,7 @@ func newProducer(broker, topic string, opts ...kgo.Opt) (*producer, error) {
 		kgo.DefaultProduceTopic(topic),
 		kgo.RequiredAcks(kgo.AllISRAcks()),
 		kgo.RecordPartitioner(kgo.RoundRobinPartitioner()),
-		kgo.ProducerLinger(5*time.Millisecond),
+		kgo.ProducerLinger(5 * time.Millisecond),
 		kgo.RetryTimeout(0),
 		kgo.MaxBufferedRecords(20_000),
 	}, opts...)...)
