@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"syscall"
 	"time"
 
@@ -29,7 +30,31 @@ const bufferMemory = "1MiB"
 // are sealed early for the disk (trigger disk) and spills wait for room,
 // and one larger than the tmpfs, so a fill runs into ENOSPC with the bound
 // far away.
-var maxDisks = []string{"", "2MiB", "64MiB"}
+var maxDisks = []string{"", smallMaxDisk, "64MiB"}
+
+// smallMaxDisk is the bound of maxDisks that the buffer keeps by sealing
+// rounds early and making spills wait; processes with it log at debug level.
+const smallMaxDisk = "2MiB"
+
+// What sluice logs when a spill waits for room under buffer.max_disk (at
+// debug level) and when a spill write failed and is retried.
+const (
+	diskWaitLine   = "waiting for uploads to free room in the buffer dir"
+	spillRetryLine = "writing a spill file failed; retrying"
+)
+
+// diskLines counts the processes' log lines about the disk: spill waits
+// for room, spill retries (logged at the first attempt and every tenth),
+// and lines saying "no space left on device".
+func (h *harness) diskLines() (waits, retries, enospc int) {
+	for _, p := range h.procs {
+		out := p.output()
+		waits += strings.Count(out, diskWaitLine)
+		retries += strings.Count(out, spillRetryLine)
+		enospc += strings.Count(out, "no space left on device")
+	}
+	return waits, retries, enospc
+}
 
 // disk is one tmpfs mount a process's buffer directory is on. A disk whose
 // process exited is given to the next process started, which reuses the

@@ -90,6 +90,12 @@ func (h *harness) config(bufferDir, maxDisk, clientID string) string {
 	if maxDisk != "" {
 		disk = "  max_disk: " + maxDisk + "\n"
 	}
+	// At debug level a process tells when a spill waits for room under
+	// max_disk (diskWaitLine): the summary counts those of small bounds.
+	level := "info"
+	if maxDisk == smallMaxDisk {
+		level = "debug"
+	}
 	return fmt.Sprintf(`kafka:
   brokers: [%s]
   topics: [%s]
@@ -114,9 +120,9 @@ buffer:
   policy: {max_records: 300, idle: 500ms}
 shutdown_timeout: 30s
 log:
-  level: info
+  level: %s
 `, h.kafka.Addr(), topic, group, clientID, sessionTimeout, sec, destURL, h.proxy.URL(), s3.AccessKeyID, s3.SecretAccessKey,
-		bufferDir, bufferMemory, disk)
+		bufferDir, bufferMemory, disk, level)
 }
 
 // ready returns the active processes that are ready for a graceful stop.
