@@ -56,6 +56,11 @@ func TestChaos(t *testing.T) {
 	}
 	h.broker = broker.Start(t, broker.Options{Topics: map[string]int32{topic: partitions}, DataDir: brokerDir, Args: args})
 	h.kafka.SetTarget(h.broker.Addr()) // the same across restarts
+	if h.secure != nil {
+		requireRefused(t, h.broker.Addr(), "a plaintext client")
+		requireRefused(t, h.broker.Addr(), "a TLS client without SASL",
+			kafkatest.Security{ClientTLS: h.secure.ClientTLS}.ClientOpts(t)...)
+	}
 	h.adm = admin(t, h.broker.Addr(), h.clientOpts()...)
 	st, err := objstore.Open(t.Context(), destURL, h.minio.S3Config(), objstore.Settings{})
 	require.NoError(t, err)

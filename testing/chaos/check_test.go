@@ -130,6 +130,19 @@ func (h *harness) clientOpts() []kgo.Opt {
 	return h.secure.ClientOpts(h.t)
 }
 
+// requireRefused fails the test unless a client with opts (who: what it
+// lacks) fails to reach the broker: -chaos.secure really is secure.
+func requireRefused(t *testing.T, addr, who string, opts ...kgo.Opt) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Second)
+	defer cancel()
+	cl, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(addr), kgo.RequestRetries(0)}, opts...)...)
+	require.NoError(t, err)
+	defer cl.Close()
+	_, err = kadm.NewClient(cl).ListTopics(ctx)
+	require.Error(t, err, "%s reached the secure broker", who)
+}
+
 // describeGroup returns the consumer group's state and members, for the log
 // of a failed run (a group stuck in a rebalance shows here).
 func describeGroup(addr string, opts ...kgo.Opt) string {
