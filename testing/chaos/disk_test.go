@@ -3,8 +3,10 @@
 package chaos
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -139,5 +141,40 @@ func fill(path string) (int64, error) {
 		if err != nil {
 			return n, fmt.Errorf("writing %s: %w", path, err)
 		}
+	}
+}
+
+// debugFilter passes on to w the lines of a process logging at debug level
+// but those at debug level other than diskWaitLine: the rest (watermill's
+// lines about every message) would grow its log by megabytes a minute,
+// which the harness reads again and again.
+type debugFilter struct {
+	w    io.Writer
+	part []byte // the last line, not ended yet
+}
+
+func (f *debugFilter) Write(b []byte) (int, error) {
+	f.part = append(f.part, b...)
+	for {
+		i := bytes.IndexByte(f.part, '\n')
+		if i < 0 {
+			return len(b), nil
+		}
+		line := f.part[:i+1]
+		f.part = f.part[i+1:]
+		if bytes.Contains(line, []byte(" level=DEBUG ")) && !bytes.Contains(line, []byte(diskWaitLine)) {
+			continue
+		}
+		if _, err := f.w.Write(line); err != nil {
+			return 0, err
+		}
+	}
+}
+
+// flush writes what is left of an unfinished last line.
+func (f *debugFilter) flush() {
+	if len(f.part) > 0 {
+		_, _ = f.w.Write(f.part)
+		f.part = nil
 	}
 }

@@ -151,6 +151,11 @@ func startProc(t *testing.T, h *harness, crashy bool) *proc {
 	cmd := exec.Command(binary, "run", "-c", cfg)
 	cmd.Stdout = &bytes.Buffer{}
 	cmd.Stderr = errFile
+	var filter *debugFilter
+	if maxDisk == smallMaxDisk { // it logs at debug level
+		filter = &debugFilter{w: errFile}
+		cmd.Stderr = filter
+	}
 	cmd.Env = os.Environ()
 	if crashy {
 		cmd.Env = append(cmd.Env,
@@ -165,7 +170,10 @@ func startProc(t *testing.T, h *harness, crashy bool) *proc {
 	}
 	h.logf("sluice #%d: buffer dir on %s, max_disk %s", id, disk.mount, maxDisk)
 	go func() {
-		p.waitErr = cmd.Wait()
+		p.waitErr = cmd.Wait() // waits for the filter's writes too
+		if filter != nil {
+			filter.flush()
+		}
 		errFile.Close()
 		close(p.done)
 	}()
