@@ -33,6 +33,9 @@ func TestChaos(t *testing.T) {
 		duration: *durationFlag,
 		n:        tally{kinds: map[kind]int{}},
 	}
+	// The first buffer tmpfs, before anything runs: mounting needs root
+	// (without it the test skips, and fails in CI).
+	h.takeDisk()
 	h.minio = minio.Start(t)
 	h.minio.CreateBucket(t, bucket)
 	proxy, err := faults.NewProxy(h.minio.Endpoint, faults.WithSeed(seed))
