@@ -75,6 +75,7 @@ var actions = []action{
 	{kind: kindKafkaReset, weight: 1, ok: noPartition, do: func(h *harness) {
 		h.partition(faults.CutReset, time.Duration(1000+h.rng.IntN(4000))*time.Millisecond)
 	}},
+	{kind: kindDiskFull, weight: 2, ok: noDiskFill, do: (*harness).fillDisk},
 	{kind: kindBrokerRestart, weight: 1, ok: func(*harness) bool { return true }, do: func(h *harness) {
 		h.logf("SIGKILL broker")
 		h.brokerDowns = append(h.brokerDowns, time.Now())

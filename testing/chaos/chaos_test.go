@@ -17,6 +17,7 @@ import (
 	"github.com/sluicehq/sluice/testing/archivetest"
 	"github.com/sluicehq/sluice/testing/broker"
 	"github.com/sluicehq/sluice/testing/faults"
+	"github.com/sluicehq/sluice/testing/kafkatest"
 	"github.com/sluicehq/sluice/testing/minio"
 	"github.com/sluicehq/sluice/transport/objstore"
 )
@@ -32,6 +33,9 @@ func TestChaos(t *testing.T) {
 		duration: *durationFlag,
 		n:        tally{kinds: map[kind]int{}},
 	}
+	// The first buffer tmpfs, before anything runs: mounting needs root
+	// (without it the test skips, and fails in CI).
+	h.takeDisk()
 	h.minio = minio.Start(t)
 	h.minio.CreateBucket(t, bucket)
 	proxy, err := faults.NewProxy(h.minio.Endpoint, faults.WithSeed(seed))
@@ -43,29 +47,44 @@ func TestChaos(t *testing.T) {
 	t.Cleanup(func() { _ = h.kafka.Close() })
 	brokerDir := filepath.Join(dir, "broker")
 	require.NoError(t, os.MkdirAll(brokerDir, 0o755))
-	h.broker = broker.Start(t, broker.Options{Topics: map[string]int32{topic: partitions}, DataDir: brokerDir,
-		Args: []string{"-advertised-addr", h.kafka.Addr()}})
+	args := []string{"-advertised-addr", h.kafka.Addr()}
+	if *secureFlag {
+		// Restarts reuse the flags: the same certificate and user.
+		certs := kafkatest.NewCerts(t)
+		user := kafkatest.User{Mechanism: "SCRAM-SHA-512", User: "sluice", Pass: "chaos-scram-pw"}
+		h.secure = &kafkatest.Security{ClientTLS: certs.ClientTLS(t), Users: []kafkatest.User{user}}
+		h.caFile = certs.CAFile
+		args = append(args, "-tls-cert", certs.ServerCert, "-tls-key", certs.ServerKey,
+			"-sasl-user", user.Mechanism+":"+user.User+":"+user.Pass)
+	}
+	h.broker = broker.Start(t, broker.Options{Topics: map[string]int32{topic: partitions}, DataDir: brokerDir, Args: args})
 	h.kafka.SetTarget(h.broker.Addr()) // the same across restarts
-	h.adm = admin(t, h.broker.Addr())
+	if h.secure != nil {
+		requireRefused(t, h.broker.Addr(), "a plaintext client")
+		requireRefused(t, h.broker.Addr(), "a TLS client without SASL",
+			kafkatest.Security{ClientTLS: h.secure.ClientTLS}.ClientOpts(t)...)
+	}
+	h.adm = admin(t, h.broker.Addr(), h.clientOpts()...)
 	st, err := objstore.Open(t.Context(), destURL, h.minio.S3Config(), objstore.Settings{})
 	require.NoError(t, err)
 
 	var r result
 	defer func() { h.report(&r) }()
 
-	prod, err := newProducer(h.broker.Addr(), topic)
+	prod, err := newProducer(h.broker.Addr(), topic, h.clientOpts()...)
 	require.NoError(t, err)
 	defer prod.close()
 	h.begin = time.Now()
 	prod.run(*rateFlag)
-	h.logf("chaos run: seed=%d duration=%s rate=%d/s", seed, *durationFlag, *rateFlag)
+	h.logf("chaos run: seed=%d duration=%s rate=%d/s secure=%t", seed, *durationFlag, *rateFlag, *secureFlag)
 
 	h.run()
 	require.False(t, t.Failed(), "the chaos scheduler failed")
 
 	// Wind down: no more chaos, everything produced acknowledged.
-	h.logf("chaos over: resuming paused processes, clearing S3 faults, healing Kafka, stopping the producer")
+	h.logf("chaos over: resuming paused processes, clearing S3 faults, healing Kafka, freeing the disk, stopping the producer")
 	h.heal(true)
+	h.unfill(true)
 	for _, p := range h.alive(false) {
 		if p.paused {
 			p.paused = false
@@ -77,7 +96,7 @@ func TestChaos(t *testing.T) {
 	acked, produced, failed, dropped := prod.snapshot()
 	r.produced = produced
 	h.logf("producer: %d records acknowledged, %d failed, %d dropped while the broker was away", r.produced, failed, dropped)
-	end := endOffsets(t, h.broker.Addr())
+	end := endOffsets(t, h.broker.Addr(), h.clientOpts()...)
 	h.logf("broker end offsets: %v", end)
 
 	// One healthy process archives the rest; the others stop.
@@ -156,7 +175,7 @@ func (h *harness) report(r *result) {
 		}
 		out := h.broker.Output()
 		t.Logf("--- broker output tail:\n%s", out[max(0, len(out)-4000):])
-		t.Logf("--- consumer group: %s", describeGroup(h.broker.Addr()))
+		t.Logf("--- consumer group: %s", describeGroup(h.broker.Addr(), h.clientOpts()...))
 	}
 	if *logDirFlag != "" {
 		h.keepLogs(*logDirFlag)
@@ -175,13 +194,13 @@ func (h *harness) report(r *result) {
 		name  string
 		value any
 	}{
-		{"seed", h.seed}, {"duration", h.duration}, {"actions", n.actions},
+		{"seed", h.seed}, {"duration", h.duration}, {"secure", *secureFlag}, {"actions", n.actions},
 		{"kills", n.kinds[kindKill]}, {"crash_window_kills", h.crashWindows()},
 		{"pauses", n.kinds[kindZombie]}, {"graceful", n.kinds[kindTerm]},
 		{"s3_fault_periods", n.kinds[kindS3Status] + n.kinds[kindS3Delay] + n.kinds[kindS3Reset] + n.kinds[kindS3ResetResp] + n.kinds[kindS3Throttle]},
 		{"s3_throttles", n.kinds[kindS3Throttle]},
 		{"kafka_blackholes", n.kinds[kindKafkaHole]}, {"kafka_resets", n.kinds[kindKafkaReset]},
-		{"broker_restarts", n.kinds[kindBrokerRestart]},
+		{"broker_restarts", n.kinds[kindBrokerRestart]}, {"disk_fills", n.kinds[kindDiskFull]},
 		{"scale_outs", n.kinds[kindScaleOut]}, {"scale_ins", n.kinds[kindScaleIn]},
 		{"rebalances", r.rebalances}, {"fault_events", h.faultEvents()}, {"faults", r.faults},
 		{"produced", r.produced}, {"duplicates", r.duplicates}, {"losses", r.losses}, {"missing_kinds", missing},

@@ -21,21 +21,22 @@ import (
 	"github.com/sluicehq/sluice/transport/objstore"
 )
 
-// admin returns an admin client for the broker, closed in t.Cleanup.
-func admin(t *testing.T, addr string) *kadm.Client {
+// admin returns an admin client for the broker (opts: how, with
+// -chaos.secure), closed in t.Cleanup.
+func admin(t *testing.T, addr string, opts ...kgo.Opt) *kadm.Client {
 	t.Helper()
-	cl, err := kgo.NewClient(kgo.SeedBrokers(addr))
+	cl, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(addr)}, opts...)...)
 	require.NoError(t, err)
 	t.Cleanup(cl.Close)
 	return kadm.NewClient(cl)
 }
 
 // endOffsets returns the broker's end offset per partition of the topic.
-func endOffsets(t *testing.T, addr string) map[int32]int64 {
+func endOffsets(t *testing.T, addr string, opts ...kgo.Opt) map[int32]int64 {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 	defer cancel()
-	offs, err := admin(t, addr).ListEndOffsets(ctx, topic)
+	offs, err := admin(t, addr, opts...).ListEndOffsets(ctx, topic)
 	require.NoError(t, err)
 	require.NoError(t, offs.Error())
 	end := map[int32]int64{}
@@ -82,6 +83,11 @@ func (h *harness) check(st objstore.Store, acked map[int32][]int64, end map[int3
 	// sluice verify, asking the broker about any gap, finds nothing.
 	kcfg := kafka.DefaultConfig()
 	kcfg.Brokers, kcfg.Topics = []string{h.broker.Addr()}, []string{topic}
+	if h.secure != nil {
+		u := h.secure.Users[0]
+		kcfg.TLS = kafka.TLSConfig{Enabled: true, CAFile: h.caFile}
+		kcfg.SASL = kafka.SASLConfig{Mechanism: u.Mechanism, Username: u.User, Password: u.Pass}
+	}
 	in, err := kafka.NewInspector(kcfg)
 	require.NoError(t, err)
 	defer in.Close()
@@ -98,7 +104,7 @@ func (h *harness) check(st objstore.Store, acked map[int32][]int64, end map[int3
 	// Kafka's committed offsets equal the progress records.
 	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 	defer cancel()
-	committed, err := admin(t, h.broker.Addr()).FetchOffsets(ctx, group)
+	committed, err := admin(t, h.broker.Addr(), h.clientOpts()...).FetchOffsets(ctx, group)
 	require.NoError(t, err)
 	ledger := commit.NewLedger(st, "chaos-check")
 	for part := range int32(partitions) {
@@ -115,10 +121,32 @@ func (h *harness) check(st objstore.Store, acked map[int32][]int64, end map[int3
 	}
 }
 
+// clientOpts are the franz-go options of the harness's own clients: TLS and
+// the SCRAM user with -chaos.secure, none otherwise.
+func (h *harness) clientOpts() []kgo.Opt {
+	if h.secure == nil {
+		return nil
+	}
+	return h.secure.ClientOpts(h.t)
+}
+
+// requireRefused fails the test unless a client with opts (who: what it
+// lacks) fails to reach the broker: -chaos.secure really is secure.
+func requireRefused(t *testing.T, addr, who string, opts ...kgo.Opt) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Second)
+	defer cancel()
+	cl, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(addr), kgo.RequestRetries(0)}, opts...)...)
+	require.NoError(t, err)
+	defer cl.Close()
+	_, err = kadm.NewClient(cl).ListTopics(ctx)
+	require.Error(t, err, "%s reached the secure broker", who)
+}
+
 // describeGroup returns the consumer group's state and members, for the log
 // of a failed run (a group stuck in a rebalance shows here).
-func describeGroup(addr string) string {
-	cl, err := kgo.NewClient(kgo.SeedBrokers(addr))
+func describeGroup(addr string, opts ...kgo.Opt) string {
+	cl, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(addr)}, opts...)...)
 	if err != nil {
 		return fmt.Sprintf("connecting: %v", err)
 	}

@@ -8,10 +8,25 @@
 // and crash-injects the processes, makes S3 fail and throttle (503 SlowDown
 // with Retry-After), cuts one process off the broker (its connections
 // black-holed past the session timeout, making it a zombie that still
-// reaches S3, or reset) and restarts the broker, every choice drawn from one
-// seeded random source. At the end it
+// reaches S3, or reset), fills one process's buffer disk (ENOSPC) for a
+// while and restarts the broker, every choice drawn from one seeded random
+// source. At the end it
 // checks that `sluice verify` finds nothing and that every offset the broker
 // holds is stored in exactly one object.
+//
+// Each process's buffer.dir is a sub-directory of a small tmpfs (16 MiB,
+// testing/tmpfs: root needed; CI fails without it) that no running process
+// uses: a process started later reuses the directory of one that exited, as
+// a restarted pod does. buffer.memory is 1 MiB and records some 1 KiB, so
+// open rounds spill; buffer.max_disk is drawn per process: the default, 2
+// MiB (rounds sealed early for the disk) or 64 MiB (more than the tmpfs: a
+// fill is met by ENOSPC only). A fill writes a file next to buffer.dir until
+// the tmpfs is full, for 2 to 12 seconds.
+//
+// -chaos.secure runs the broker with TLS only and a SCRAM-SHA-512 user, and
+// every client (sluice's config, the producer, the checks, sluice verify)
+// with both; the Kafka proxy passes TLS through and tells a process's
+// connections by their address (/proc), not the client id.
 //
 // The run starts with one process. Its scale plan, one cycle per three
 // minutes of the run, scales out to three processes one at a time and, half
@@ -43,5 +58,5 @@
 //
 // It prints what it did, per kind, and a line CI can read:
 //
-//	CHAOS RESULT: PASS seed=1 duration=3m0s actions=N kills=.. ... kafka_blackholes=.. ... fault_events=.. faults=.. produced=.. duplicates=0 losses=0 missing_kinds=none
+//	CHAOS RESULT: PASS seed=1 duration=3m0s secure=false actions=N kills=.. ... kafka_blackholes=.. ... disk_fills=.. ... fault_events=.. faults=.. produced=.. duplicates=0 losses=0 missing_kinds=none
 package chaos

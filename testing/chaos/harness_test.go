@@ -13,6 +13,7 @@ import (
 
 	"github.com/sluicehq/sluice/testing/broker"
 	"github.com/sluicehq/sluice/testing/faults"
+	"github.com/sluicehq/sluice/testing/kafkatest"
 	"github.com/sluicehq/sluice/testing/minio"
 )
 
@@ -57,7 +58,16 @@ type harness struct {
 	faultUntil time.Time
 	// partitionUntil is when the active Kafka partition heals (zero: none).
 	partitionUntil time.Time
-	n              tally
+	// disks are the tmpfs mounts of the processes' buffer directories;
+	// filled is the one a fill made full until fillUntil (nil: none).
+	disks     []*disk
+	filled    *disk
+	fillUntil time.Time
+	// secure, with -chaos.secure, is how every client reaches the broker
+	// (TLS and a SCRAM-SHA-512 user); caFile is the CA sluice trusts.
+	secure *kafkatest.Security
+	caFile string
+	n      tally
 }
 
 // logf logs one line stamped with the time since the run began.
@@ -66,16 +76,33 @@ func (h *harness) logf(format string, args ...any) {
 	h.t.Logf("[%7.2fs] %s", time.Since(h.begin).Seconds(), fmt.Sprintf(format, args...))
 }
 
-// config is the sluice configuration of one process.
-func (h *harness) config(bufferDir, clientID string) string {
+// config is the sluice configuration of one process; maxDisk, if not
+// empty, is its buffer.max_disk.
+func (h *harness) config(bufferDir, maxDisk, clientID string) string {
 	s3 := h.minio.S3Config()
+	var sec, disk string
+	if h.secure != nil {
+		u := h.secure.Users[0]
+		sec = fmt.Sprintf(`  tls: {enabled: true, ca_file: %s}
+  sasl: {mechanism: %s, username: %s, password: %s}
+`, h.caFile, u.Mechanism, u.User, u.Pass)
+	}
+	if maxDisk != "" {
+		disk = "  max_disk: " + maxDisk + "\n"
+	}
+	// At debug level a process tells when a spill waits for room under
+	// max_disk (diskWaitLine): the summary counts those of small bounds.
+	level := "info"
+	if maxDisk == smallMaxDisk {
+		level = "debug"
+	}
 	return fmt.Sprintf(`kafka:
   brokers: [%s]
   topics: [%s]
   group: %s
   client_id: %s
   session_timeout: %s
-destination:
+%sdestination:
   url: %s
   s3:
     endpoint: %s
@@ -85,15 +112,17 @@ destination:
     secret_access_key: %s
 buffer:
   dir: %s
-defaults:
+  memory: %s
+%sdefaults:
   parser:
     type: json
     json: {time_field: ts, time_format: unix_ms}
   policy: {max_records: 300, idle: 500ms}
 shutdown_timeout: 30s
 log:
-  level: info
-`, h.kafka.Addr(), topic, group, clientID, sessionTimeout, destURL, h.proxy.URL(), s3.AccessKeyID, s3.SecretAccessKey, bufferDir)
+  level: %s
+`, h.kafka.Addr(), topic, group, clientID, sessionTimeout, sec, destURL, h.proxy.URL(), s3.AccessKeyID, s3.SecretAccessKey,
+		bufferDir, bufferMemory, disk, level)
 }
 
 // ready returns the active processes that are ready for a graceful stop.
@@ -120,7 +149,7 @@ func (h *harness) alive(active bool) []*proc {
 }
 
 // tick does what is due: resumes paused processes, clears S3 faults, heals
-// Kafka partitions, logs
+// Kafka partitions, frees a full disk, logs
 // exits and, with keepOne, starts a healthy process when none is active.
 func (h *harness) tick(keepOne bool) {
 	now := time.Now()
@@ -136,6 +165,7 @@ func (h *harness) tick(keepOne bool) {
 		}
 	}
 	h.heal(false)
+	h.unfill(false)
 	if !h.faultUntil.IsZero() && !now.Before(h.faultUntil) {
 		h.proxy.Clear()
 		h.faultUntil = time.Time{}

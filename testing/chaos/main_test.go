@@ -24,6 +24,9 @@ var (
 	// minFaultsFlag makes the run fail if it injected fewer faults (the
 	// fault_events of its result line); the one-hour profile sets 1000.
 	minFaultsFlag = flag.Int("chaos.min-faults", 0, "fail unless the run injected at least this many faults")
+	// secureFlag runs the broker with TLS and a SCRAM-SHA-512 user, and
+	// every client (sluice, the producer, the checks) with both.
+	secureFlag = flag.Bool("chaos.secure", false, "run against a broker speaking TLS only, with a SCRAM-SHA-512 user")
 )
 
 // binary is the sluice binary TestMain builds.

@@ -3,7 +3,12 @@
 package chaos
 
 import (
+	"fmt"
+	"net"
+	"os"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/sluicehq/sluice/testing/faults"
@@ -30,7 +35,13 @@ func (h *harness) partition(cut faults.Cut, d time.Duration) {
 	}
 	p := h.pick(ps)
 	id := clientID(p.id)
-	if err := h.kafka.Partition(cut, func(c string) bool { return c == id }); err != nil {
+	match := func(c string) bool { return c == id }
+	if h.secure != nil {
+		// The proxy knows a TLS connection by the client's address.
+		pid := p.cmd.Process.Pid
+		match = func(addr string) bool { return ownsConn(pid, addr) }
+	}
+	if err := h.kafka.Partition(cut, match); err != nil {
 		h.t.Errorf("partitioning sluice #%d: %v", p.id, err)
 		return
 	}
@@ -49,4 +60,44 @@ func (h *harness) heal(now bool) {
 		p.cut = false
 	}
 	h.logf("Kafka partition healed")
+}
+
+// ownsConn reports whether process pid holds the TCP connection whose local
+// end is addr (host:port, IPv4): the socket's inode, from /proc/net/tcp, is
+// one of the process's file descriptors.
+func ownsConn(pid int, addr string) bool {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	n, err := strconv.Atoi(port)
+	if err != nil {
+		return false
+	}
+	table, err := os.ReadFile("/proc/net/tcp")
+	if err != nil {
+		return false
+	}
+	inode := ""
+	for _, line := range strings.Split(string(table), "\n")[1:] {
+		// sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode
+		f := strings.Fields(line)
+		if len(f) > 9 && strings.HasSuffix(f[1], fmt.Sprintf(":%04X", n)) {
+			inode = f[9]
+			break
+		}
+	}
+	if inode == "" || inode == "0" {
+		return false
+	}
+	fds, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid))
+	if err != nil {
+		return false
+	}
+	for _, fd := range fds {
+		if l, err := os.Readlink(fmt.Sprintf("/proc/%d/fd/%s", pid, fd.Name())); err == nil && l == "socket:["+inode+"]" {
+			return true
+		}
+	}
+	return false
 }

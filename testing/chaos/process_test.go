@@ -34,6 +34,7 @@ type proc struct {
 	// cut is set while a Kafka partition cuts the process off the broker.
 	cut     bool
 	resume  time.Time // when a paused process gets SIGCONT
+	disk    *disk     // the tmpfs its buffer directory is on
 	stderr  string    // path of its stderr file
 	done    chan struct{}
 	waitErr error
@@ -130,9 +131,10 @@ func (p *proc) describe() string {
 // description names the process holding each member's partitions.
 func clientID(id int) string { return fmt.Sprintf("sluice-chaos-%02d", id) }
 
-// startProc starts `sluice run` with its own config and buffer directory
-// (written by writeConfig) and stderr file. The process is killed in
-// t.Cleanup if still running.
+// startProc starts `sluice run` with its own config and stderr file, its
+// buffer directory on a tmpfs no running process uses, and a
+// buffer.max_disk drawn from maxDisks. The process is killed in t.Cleanup
+// if still running.
 func startProc(t *testing.T, h *harness, crashy bool) *proc {
 	t.Helper()
 	h.nextID++
@@ -140,7 +142,8 @@ func startProc(t *testing.T, h *harness, crashy bool) *proc {
 	dir := filepath.Join(h.dir, fmt.Sprintf("sluice-%02d", id))
 	require.NoError(t, os.MkdirAll(dir, 0o755))
 	cfg := filepath.Join(dir, "sluice.yaml")
-	require.NoError(t, os.WriteFile(cfg, []byte(h.config(filepath.Join(dir, "buffer"), clientID(id))), 0o644))
+	disk, maxDisk := h.takeDisk(), maxDisks[h.rng.IntN(len(maxDisks))]
+	require.NoError(t, os.WriteFile(cfg, []byte(h.config(disk.bufferDir(), maxDisk, clientID(id))), 0o644))
 	errPath := filepath.Join(dir, "stderr.log")
 	errFile, err := os.Create(errPath)
 	require.NoError(t, err)
@@ -148,6 +151,11 @@ func startProc(t *testing.T, h *harness, crashy bool) *proc {
 	cmd := exec.Command(binary, "run", "-c", cfg)
 	cmd.Stdout = &bytes.Buffer{}
 	cmd.Stderr = errFile
+	var filter *debugFilter
+	if maxDisk == smallMaxDisk { // it logs at debug level
+		filter = &debugFilter{w: errFile}
+		cmd.Stderr = filter
+	}
 	cmd.Env = os.Environ()
 	if crashy {
 		cmd.Env = append(cmd.Env,
@@ -155,9 +163,17 @@ func startProc(t *testing.T, h *harness, crashy bool) *proc {
 			fmt.Sprintf("SLUICE_TEST_FAULT_SEED=%d", h.seed*1000+uint64(id)))
 	}
 	require.NoError(t, cmd.Start(), "starting sluice #%d", id)
-	p := &proc{id: id, cmd: cmd, crashy: crashy, stderr: errPath, done: make(chan struct{})}
+	p := &proc{id: id, cmd: cmd, crashy: crashy, stderr: errPath, done: make(chan struct{}), disk: disk}
+	disk.user = p
+	if maxDisk == "" {
+		maxDisk = "default"
+	}
+	h.logf("sluice #%d: buffer dir on %s, max_disk %s", id, disk.mount, maxDisk)
 	go func() {
-		p.waitErr = cmd.Wait()
+		p.waitErr = cmd.Wait() // waits for the filter's writes too
+		if filter != nil {
+			filter.flush()
+		}
 		errFile.Close()
 		close(p.done)
 	}()

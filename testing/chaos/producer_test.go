@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"strings"
 	"sync"
 	"time"
 
@@ -28,23 +29,29 @@ type producer struct {
 	done   chan struct{}
 }
 
-// event is what the producer writes.
+// event is what the producer writes: about 1 KiB with its padding, so that
+// the buffer spills rounds and a full disk is felt (see diskSize).
 type event struct {
-	ID int64 `json:"id"`
-	TS int64 `json:"ts"`
+	ID  int64  `json:"id"`
+	TS  int64  `json:"ts"`
+	Pad string `json:"pad"`
 }
 
-// newProducer connects to the broker; run starts producing.
-func newProducer(broker, topic string) (*producer, error) {
-	client, err := kgo.NewClient(
+// padding is what events are padded with, cut to 200 to 1799 bytes.
+var padding = strings.Repeat("sluice chaos padding ", 90)
+
+// newProducer connects to the broker (opts: how, with -chaos.secure); run
+// starts producing.
+func newProducer(broker, topic string, opts ...kgo.Opt) (*producer, error) {
+	client, err := kgo.NewClient(append([]kgo.Opt{
 		kgo.SeedBrokers(broker),
 		kgo.DefaultProduceTopic(topic),
 		kgo.RequiredAcks(kgo.AllISRAcks()),
 		kgo.RecordPartitioner(kgo.RoundRobinPartitioner()),
-		kgo.ProducerLinger(5*time.Millisecond),
+		kgo.ProducerLinger(5 * time.Millisecond),
 		kgo.RetryTimeout(0),
 		kgo.MaxBufferedRecords(20_000),
-	)
+	}, opts...)...)
 	if err != nil {
 		return nil, err
 	}
@@ -70,7 +77,7 @@ func (p *producer) run(rate int) {
 			}
 			for range perTick {
 				id++
-				v, _ := json.Marshal(event{ID: id, TS: time.Now().UnixMilli()})
+				v, _ := json.Marshal(event{ID: id, TS: time.Now().UnixMilli(), Pad: padding[:200+id%1600]})
 				// TryProduce never blocks: while the broker is down and the
 				// buffer full, records are dropped before being sent.
 				p.client.TryProduce(context.Background(), &kgo.Record{Value: v}, p.ack)

@@ -208,7 +208,7 @@ func (h *harness) settle(mark map[int]int) {
 	}
 	h.n.settleTimeouts++
 	h.logf("group did not settle within %s (last seen: %s); the broker describes it: %s",
-		settleTimeout, state, describeGroup(h.broker.Addr()))
+		settleTimeout, state, describeGroup(h.broker.Addr(), h.clientOpts()...))
 }
 
 // settled reports whether the group settled after mark; state says what is

@@ -30,6 +30,7 @@ const (
 	kindKafkaHole     kind = "Kafka black-hole"
 	kindKafkaReset    kind = "Kafka reset"
 	kindBrokerRestart kind = "broker restart"
+	kindDiskFull      kind = "disk full"
 	kindScaleOut      kind = "scale out"
 	kindScaleIn       kind = "scale in"
 )
@@ -39,7 +40,7 @@ var requiredKinds = []kind{
 	kindKill, kindCrashWindow, kindTerm, kindZombie,
 	kindS3Status, kindS3Delay, kindS3Reset, kindS3ResetResp, kindS3Throttle,
 	kindKafkaHole, kindKafkaReset,
-	kindBrokerRestart, kindScaleOut, kindScaleIn,
+	kindBrokerRestart, kindDiskFull, kindScaleOut, kindScaleIn,
 }
 
 // faultEvents counts the faults the run injected: every required kind but
@@ -151,6 +152,7 @@ func (h *harness) rebalances() (assignments, generations int) {
 func (h *harness) summary(r *result) []string {
 	n := h.n
 	stats, kstats := h.proxy.Stats(), h.kafka.Stats()
+	waits, retries, enospc := h.diskLines()
 	lines := []string{
 		fmt.Sprintf("actions:               %d", n.actions),
 		fmt.Sprintf("processes started:     %d (%d with the crash hook)", n.kinds[kindStart]+n.kinds[kindStartCrashy], n.kinds[kindStartCrashy]),
@@ -166,6 +168,7 @@ func (h *harness) summary(r *result) []string {
 		kindS3Throttle:  fmt.Sprintf("bursts of 503 SlowDown with Retry-After, %d requests hit", stats.Injected[faultOf[kindS3Throttle]]),
 		kindKafkaHole:   fmt.Sprintf("partitions of one process past the session timeout, %d connections held", kstats.Blackholed),
 		kindKafkaReset:  fmt.Sprintf("(one process's connections reset for a while, %d connections reset)", kstats.Reset),
+		kindDiskFull:    fmt.Sprintf("(a process's buffer tmpfs filled to ENOSPC for a while; %d spill retries and %d \"no space left\" lines logged, %d spills waited under max_disk %s)", retries, enospc, waits, smallMaxDisk),
 		kindScaleOut:    fmt.Sprintf("(processes added one at a time, the group settled after each; %d settle timeouts in all)", n.settleTimeouts),
 		kindScaleIn:     "(processes removed one at a time)",
 	}

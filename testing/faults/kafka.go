@@ -55,8 +55,10 @@ type KafkaStats struct {
 // the kafkabroker command's -advertised-addr) makes every connection of its
 // clients, the metadata-directed ones too, go through it. It tells clients
 // apart by the client id of the first request on each connection (the
-// Kafka request header), so it needs plaintext Kafka. Its methods are safe
-// for concurrent use.
+// Kafka request header). A TLS connection, whose header is encrypted, is
+// passed through untouched and known by the client's address instead
+// (host:port, the id a partition's match gets). Its methods are safe for
+// concurrent use.
 type KafkaProxy struct {
 	ln       net.Listener
 	handlers sync.WaitGroup
@@ -236,6 +238,9 @@ func (p *KafkaProxy) handle(c *kafkaConn) {
 	}()
 	in := bufio.NewReaderSize(c.client, 64<<10)
 	id, err := peekClientID(in)
+	if errors.Is(err, errTLS) {
+		id, err = c.client.RemoteAddr().String(), nil
+	}
 	if err != nil {
 		return
 	}
@@ -315,11 +320,19 @@ func (p *KafkaProxy) wait(c *kafkaConn) bool {
 // client id.
 var errNoClientID = errors.New("no client id in the request header")
 
+// errTLS is returned for a connection that starts with a TLS handshake
+// record (content type 22, version 3.x) rather than a Kafka request: a
+// request of that size (some 370 MB) does not exist.
+var errTLS = errors.New("a TLS connection")
+
 // peekClientID returns the client id of the first request in r, leaving it
 // unread. A request header is: int32 size, int16 api key, int16 api
 // version, int32 correlation id, int16 client id length (-1: null), client
 // id (every header version from 1 on, flexible ones too).
 func peekClientID(r *bufio.Reader) (string, error) {
+	if head, err := r.Peek(2); err == nil && head[0] == 0x16 && head[1] == 0x03 {
+		return "", errTLS
+	}
 	head, err := r.Peek(14)
 	if err != nil {
 		return "", err

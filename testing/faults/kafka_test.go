@@ -2,7 +2,9 @@ package faults_test
 
 import (
 	"context"
+	"crypto/tls"
 	"net"
+	"sync"
 	"testing"
 	"time"
 
@@ -12,6 +14,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/sluicehq/sluice/testing/faults"
+	"github.com/sluicehq/sluice/testing/kafkatest"
 )
 
 // kafkaEnv is a kfake broker that advertises a KafkaProxy's address, and
@@ -99,4 +102,62 @@ func TestKafkaProxyRejectsUnknownCut(t *testing.T) {
 	require.NoError(t, err)
 	defer func() { require.NoError(t, p.Close()) }()
 	require.ErrorIs(t, p.Partition(faults.Cut(9), func(string) bool { return true }), faults.ErrInvalidFault)
+}
+
+// TestKafkaProxyPassesTLSThrough makes many TLS connections through the
+// proxy (a handshake's random bytes once passed for a Kafka header and
+// stalled about half of them) and cuts them off by the client's address.
+func TestKafkaProxyPassesTLSThrough(t *testing.T) {
+	certs := kafkatest.NewCerts(t)
+	proxy, err := faults.NewKafkaProxy("")
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, proxy.Close()) })
+	var real string
+	cluster, err := kfake.NewCluster(
+		kfake.NumBrokers(1),
+		kfake.SeedTopics(1, "t"),
+		kfake.ListenFn(func(network, address string) (net.Listener, error) {
+			ln, err := net.Listen(network, address)
+			if err != nil {
+				return nil, err
+			}
+			real = ln.Addr().String()
+			return faults.Advertise(tls.NewListener(ln, certs.ServerTLS(t, false)), proxy.Addr())
+		}),
+	)
+	require.NoError(t, err)
+	t.Cleanup(cluster.Close)
+	proxy.SetTarget(real)
+	client := func() *kgo.Client {
+		c, err := kgo.NewClient(kgo.SeedBrokers(proxy.Addr()), kgo.DialTLSConfig(certs.ClientTLS(t)),
+			kgo.DefaultProduceTopic("t"), kgo.RequestRetries(1), kgo.RecordRetries(1))
+		require.NoError(t, err)
+		t.Cleanup(c.Close)
+		return c
+	}
+	for i := range 16 {
+		require.NoError(t, produce(t, client(), 10*time.Second), "TLS client %d through the proxy", i)
+	}
+
+	c := client()
+	require.NoError(t, produce(t, c, 10*time.Second))
+	var (
+		mu  sync.Mutex
+		ids []string
+	)
+	require.NoError(t, proxy.Partition(faults.CutReset, func(id string) bool {
+		mu.Lock()
+		defer mu.Unlock()
+		ids = append(ids, id)
+		return true
+	}))
+	require.Error(t, ping(t, c, time.Second), "the client is cut off")
+	mu.Lock()
+	defer mu.Unlock()
+	require.NotEmpty(t, ids)
+	host, _, err := net.SplitHostPort(ids[0])
+	require.NoError(t, err, "a TLS connection is known by the client's address")
+	assert.Equal(t, "127.0.0.1", host)
+	proxy.Heal()
+	require.NoError(t, produce(t, c, 15*time.Second), "the client reaches the broker again")
 }
