@@ -24,6 +24,10 @@ const MarkerName = ".sluice-buffer"
 // marker: sluice did not create it and will not write to it.
 var ErrDirNotOwned = errors.New("buffer dir is not empty and was not created by sluice")
 
+// earlierLock is the lock file of sluice versions that did not mark their
+// buffer dir: such a dir is refused like any other, with advice of its own.
+const earlierLock = ".lock"
+
 // spillSuffix ends the name of every round's spill directory:
 // "<topic>+<partition>+<start, 20 digits>.<n>.spill", n a number the
 // process gives each round it opens.
@@ -101,11 +105,18 @@ func takeDir(dir string) (*os.File, error) {
 	case err != nil:
 		return nil, fmt.Errorf("reading buffer dir: %w", err)
 	}
-	owned := false
+	owned, earlier := false, false
 	for _, e := range entries {
-		if e.Name() == MarkerName {
+		switch e.Name() {
+		case MarkerName:
 			owned = true
+		case earlierLock:
+			earlier = true
 		}
+	}
+	if !owned && earlier {
+		return nil, fmt.Errorf("%w: %s holds a %s file, so it looks like the buffer dir of a sluice from before buffer dirs were marked: once no sluice runs on it, delete it (what it holds is read again from Kafka) or set buffer.dir to a new directory",
+			ErrDirNotOwned, dir, earlierLock)
 	}
 	if !owned && len(entries) > 0 {
 		return nil, fmt.Errorf("%w: %s holds %d entries (such as %q) and no %s file; sluice keeps its spill files only in a directory it created: set buffer.dir to a new or empty directory",

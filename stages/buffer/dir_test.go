@@ -83,6 +83,21 @@ func TestStartRefusesAForeignDir(t *testing.T) {
 	assert.FileExists(t, filepath.Join(spill, "1.arrow"))
 }
 
+// TestStartRefusesAnEarlierSluicesDir: the buffer dir of a sluice that did
+// not mark it (a .lock file and topic directories) is refused too, untouched,
+// with advice on what to do.
+func TestStartRefusesAnEarlierSluicesDir(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, ".lock"), nil, 0o644))
+	require.NoError(t, os.MkdirAll(filepath.Join(dir, "events", "3"), 0o755))
+	s := newStageAt(t, dir)
+	err := s.Start()
+	require.ErrorIs(t, err, ErrDirNotOwned)
+	assert.Contains(t, err.Error(), "delete it")
+	require.NoError(t, s.Close())
+	assert.ElementsMatch(t, []string{".lock", "events"}, names(t, dir), "nothing added or removed")
+}
+
 // TestStartReusesItsDir leaves spill files behind as a crash would, then
 // starts again on the same directory: it is taken, the spill files are
 // removed, and files sluice did not write are left alone.
