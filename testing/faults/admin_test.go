@@ -37,4 +37,13 @@ func TestClientControlsProxy(t *testing.T) {
 	err = c.Set(ctx, faults.Fault{Kind: faults.Status5xx, Rate: 2})
 	require.ErrorIs(t, err, faults.ErrAdmin)
 	assert.ErrorContains(t, err, "rate: 2")
+
+	// A throttling burst over the admin API: its retry_after and limit
+	// arrive.
+	require.NoError(t, c.Set(ctx, faults.Fault{Kind: faults.Throttle, Rate: 1, Limit: 1, RetryAfter: 3 * time.Second}))
+	assert.Equal(t, []int{503, 200}, statusSequence(t, p, 2))
+	err = c.Set(ctx, faults.Fault{Kind: faults.Throttle, Rate: 1, Limit: -1, RetryAfter: -time.Second})
+	require.ErrorIs(t, err, faults.ErrAdmin)
+	assert.ErrorContains(t, err, "limit: -1")
+	assert.ErrorContains(t, err, "retry_after: -1s")
 }
