@@ -138,16 +138,22 @@ func (s *Stage) diskFull(r *round) bool {
 }
 
 // pause waits before the attempt-th retry: retryBase doubling up to limit.
-// It returns false, at once, when p was given away or the stage is stopping.
+// It returns false, at once, when p was given away or the stage is stopping,
+// unless Drain is sealing p: then it gives up only when the shutdown's
+// deadline passes. The caller holds p.mu.
 func (s *Stage) pause(p *part, attempt int, limit time.Duration) bool {
 	t := time.NewTimer(min(retryBase<<min(attempt-1, 10), limit))
 	defer t.Stop()
+	var stopping <-chan struct{} = s.stopping
+	if p.drain != nil {
+		stopping = p.drain.Done()
+	}
 	select {
 	case <-t.C:
 		return true
 	case <-p.gone:
 		return false
-	case <-s.stopping:
+	case <-stopping:
 		return false
 	}
 }

@@ -138,6 +138,35 @@ func TestSpillRetriesOnAFullDisk(t *testing.T) {
 	assert.ElementsMatch(t, seq(0, 19), c.offsets)
 }
 
+// TestDrainWaitsForRoom: a full disk when the shutdown seals a round makes
+// the seal's spill wait and retry until room is made (within the shutdown's
+// deadline), instead of failing the shutdown and dropping the round.
+func TestDrainWaitsForRoom(t *testing.T) {
+	dir := tmpfs.Mount(t, 2<<20)
+	c := &committer{t: t}
+	s := newDiskStage(t, Config{Dir: filepath.Join(dir, "buffer"), Memory: MinMemory, MaxOpenFiles: 10, MaxDisk: 64 << 20}, c,
+		func(string, int32) { t.Error("the chain broke") })
+	s.Assign("t", 0, 0, nil)
+	for o := range int64(5) { // 500 KiB: held in memory until the seal spills it
+		require.NoError(t, s.Append(t.Context(), rec(0, o, 100<<10, t0), "a"))
+	}
+	filler := filepath.Join(dir, "filler")
+	require.NoError(t, os.WriteFile(filler, make([]byte, 1<<20+768<<10), 0o644)) // 256 KiB left
+	done := make(chan error, 1)
+	go func() { done <- s.Drain(t.Context()) }()
+	require.Eventually(t, func() bool { return s.Stats().SpillRetries.Load() >= 2 }, 10*time.Second, 10*time.Millisecond,
+		"the shutdown's spill is retried")
+	require.NoError(t, os.Remove(filler))
+	select {
+	case err := <-done:
+		require.NoError(t, err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("the drain did not go on once room was made")
+	}
+	c.wg.Wait()
+	assert.ElementsMatch(t, seq(0, 4), c.offsets)
+}
+
 // TestSpillGivesUpWhenThePartitionLeaves blocks a spill on a full disk, then
 // revokes the partition: the append gives up at once, without asking for the
 // partition to be read again.

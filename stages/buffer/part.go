@@ -54,6 +54,10 @@ type part struct {
 	// outside (leave): a spill waiting for room or retrying gives up.
 	gone     chan struct{}
 	goneOnce sync.Once
+	// drain is the shutdown's context while Drain seals the partition
+	// (guarded by mu): its spill writes then wait for room until the
+	// shutdown deadline instead of giving up because the stage stops.
+	drain context.Context
 }
 
 // round is the open round of a partition.

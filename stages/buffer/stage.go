@@ -275,13 +275,18 @@ func (s *Stage) Drain(ctx context.Context) error {
 	s.draining.Store(true)
 	s.stop()
 	var errs []error
+	// Stopping first makes appends waiting for disk room give up and let go
+	// of their partitions; the seals below then wait for room themselves,
+	// as long as ctx allows (a full disk at shutdown is often short-lived).
 	for _, p := range s.snapshot() {
 		p.mu.Lock()
+		p.drain = ctx
 		if p.cut != nil {
 			p.drop(s)
 		} else if err := p.seal(ctx, s, TriggerShutdown); err != nil {
 			errs = append(errs, err)
 		}
+		p.drain = nil
 		p.mu.Unlock()
 	}
 	return errors.Join(errs...)
