@@ -2,6 +2,7 @@ package faults_test
 
 import (
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -13,6 +14,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sluicehq/sluice/testing/faults"
+	"github.com/sluicehq/sluice/testing/minio"
+	"github.com/sluicehq/sluice/transport/objstore"
 )
 
 // TestThrottleAnswersSlowDown checks the answer a Throttle fault gives: 503,
@@ -63,4 +66,51 @@ func TestStoreBacksOffThroughThrottling(t *testing.T) {
 	env.proxy.Clear()
 	_, err = env.store.PutIf(t.Context(), "k2", []byte("v2"), "")
 	require.NoError(t, err)
+}
+
+// TestOpenWaitsForAnUnwellStore: a store that fails transiently at start
+// for longer than the SDK's own attempts (connections reset, then
+// throttled) is checked again until it answers; one that refuses
+// connections (a wrong endpoint) fails at once.
+func TestOpenWaitsForAnUnwellStore(t *testing.T) {
+	srv := minio.Start(t)
+	srv.CreateBucket(t, "bkt")
+	p := start(t, srv.Endpoint, faults.WithSeed(3))
+	cfg := srv.S3Config()
+	cfg.Endpoint = p.URL()
+	cfg.MaxAttempts = 2
+	cfg.MaxBackoff = 10 * time.Millisecond
+	open := func(cfg objstore.S3Config) error {
+		transport := &http.Transport{}
+		defer transport.CloseIdleConnections()
+		_, err := objstore.Open(t.Context(), "s3://bkt/p", cfg, objstore.Settings{HTTPClient: &http.Client{Transport: transport}})
+		return err
+	}
+
+	for _, f := range []faults.Fault{
+		{Kind: faults.Reset, Rate: 1, Limit: 5},
+		{Kind: faults.Throttle, Rate: 1, Limit: 5, RetryAfter: 10 * time.Millisecond},
+	} {
+		require.NoError(t, p.Set(f))
+		before := p.Stats().Injected[f.Kind]
+		require.NoError(t, open(cfg), "%v: 5 failures, 2 attempts per check", f.Kind)
+		assert.Equal(t, int64(5), p.Stats().Injected[f.Kind]-before, "%v: every failure was met", f.Kind)
+		p.Clear()
+	}
+
+	refused := cfg
+	refused.Endpoint = "http://" + freeAddr(t)
+	begun := time.Now()
+	require.Error(t, open(refused))
+	assert.Less(t, time.Since(begun), 5*time.Second, "a refused connection is not waited for")
+}
+
+// freeAddr returns a loopback address nothing listens on.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := l.Addr().String()
+	require.NoError(t, l.Close())
+	return addr
 }

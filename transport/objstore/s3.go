@@ -7,11 +7,15 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
+	"net/http"
 	"net/url"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 )
@@ -50,15 +54,56 @@ func openS3(ctx context.Context, u *url.URL, c S3Config, set Settings) (*s3Store
 		root += "/"
 	}
 	s := &s3Store{client: client, bucket: u.Host, root: root, cfg: c, obj: obj, log: set.Logger}
-	// Fail now, with a clear message, if the credentials, the bucket or the
-	// endpoint are wrong.
-	_, err = client.ListObjectsV2(ctx, &s3.ListObjectsV2Input{
-		Bucket: &s.bucket, Prefix: aws.String(root), MaxKeys: aws.Int32(1),
-	})
-	if err != nil {
-		return nil, fmt.Errorf("opening %s: %w", s, s.classify(err))
+	if err := s.check(ctx); err != nil {
+		return nil, fmt.Errorf("opening %s: %w", s, err)
 	}
 	return s, nil
+}
+
+// OpenPatience is how long opening an S3 store keeps checking it through
+// transient failures (throttling, 5xx answers, connections reset), each
+// check already retried by the SDK: a store that is briefly unwell at start
+// is waited for, not reported.
+const OpenPatience = time.Minute
+
+// check fails, with a clear message, if the credentials, the bucket or the
+// endpoint are wrong; it checks again, with a backoff, while the failure is
+// transient and OpenPatience allows.
+func (s *s3Store) check(ctx context.Context) error {
+	deadline := time.Now().Add(OpenPatience)
+	for wait := time.Second; ; wait = min(2*wait, 10*time.Second) {
+		_, err := s.client.ListObjectsV2(ctx, &s3.ListObjectsV2Input{
+			Bucket: &s.bucket, Prefix: aws.String(s.root), MaxKeys: aws.Int32(1),
+		})
+		if err == nil {
+			return nil
+		}
+		if !transient(err) || time.Now().Add(wait).After(deadline) {
+			return s.classify(err)
+		}
+		if s.log != nil {
+			s.log.Warn("the S3 store did not answer at start; checking again", "store", s.String(), "in", wait, "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return s.classify(err)
+		case <-time.After(wait):
+		}
+	}
+}
+
+// transient reports a failure that may pass by itself: an answer of 429 or
+// 5xx (throttling, an unwell server), or a connection broken during the
+// request. Refused connections and unknown hosts (a wrong endpoint), and
+// every other answer (access denied, no such bucket) are not.
+func transient(err error) bool {
+	var re *awshttp.ResponseError
+	if errors.As(err, &re) && re.HTTPStatusCode() != 0 {
+		code := re.HTTPStatusCode()
+		return code == http.StatusTooManyRequests || code >= 500
+	}
+	var oe *net.OpError
+	return errors.As(err, &oe) && oe.Op != "dial"
 }
 
 func (s *s3Store) String() string {
