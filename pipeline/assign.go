@@ -51,9 +51,10 @@ func (a assigner) Assigned(ctx context.Context, topic string, partitions []int32
 	next := make(map[int32]int64, len(partitions))
 	for _, part := range partitions {
 		from, at := int64(-1), int64(-1)
+		next[part] = -1
 		var cut *buffer.Cut
 		if prog := progs[part]; prog != nil {
-			from, at = prog.Next, prog.Next
+			from, at, next[part] = prog.Next, prog.Next, prog.Next
 			if pend := prog.Pending; pend != nil {
 				cut = &buffer.Cut{Start: pend.Start, End: pend.End, Records: pend.Records}
 				at = pend.Start
@@ -66,10 +67,7 @@ func (a assigner) Assigned(ctx context.Context, topic string, partitions []int32
 			from, at = end, end
 		}
 		a.p.buffer.Assign(topic, part, from, cut)
-		pos[part], next[part] = at, -1
-		if prog := progs[part]; prog != nil {
-			next[part] = prog.Next
-		}
+		pos[part] = at
 	}
 	a.p.assigned.Add(int64(len(partitions)))
 	a.p.owned.assign(topic, next)

@@ -30,8 +30,7 @@ func TestRunRefusesAForeignBufferDir(t *testing.T) {
 	file, _ := runConfigIn(t, []string{closedPort(t)}, "events", "{}", dir)
 	r := sluice(t, 60*time.Second, "run", "-c", file)
 	require.Equal(t, 2, r.code, "stderr:\n%s", r.stderr)
-	lines := strings.Split(strings.TrimSpace(r.stderr), "\n")
-	last := lines[len(lines)-1]
+	last := r.lastLine()
 	assert.True(t, strings.HasPrefix(last, "sluice: "), "last line %q", last)
 	for _, want := range []string{dir, "not empty", buffer.MarkerName, "buffer.dir"} {
 		assert.Contains(t, last, want)
@@ -78,9 +77,7 @@ func TestRunReusesItsBufferDirAfterAKill(t *testing.T) {
 	p = startSluice(t, "run", "-c", file)
 	end := kc.EndOffsets(t, topic)
 	archivetest.WaitDurable(t, st, topic, end, 60*time.Second)
-	require.NoError(t, p.cmd.Process.Signal(syscall.SIGTERM))
-	r = p.wait(t, 60*time.Second)
-	require.Equal(t, 0, r.code, "stderr:\n%s", r.stderr)
+	r = p.stopGracefully(t)
 	assert.Contains(t, r.stderr, "removed the spill files an earlier run left")
 	assert.Contains(t, r.stderr, "leaving them alone")
 	assert.ElementsMatch(t, []string{buffer.MarkerName, "notes.txt"}, entries(t, bufDir))

@@ -215,26 +215,27 @@ func TestLag(t *testing.T) {
 	})
 }
 
-// verifyJSON runs sluice with args (a verify --json command), requires exit
-// code code and returns the report it printed.
-func verifyJSON(t *testing.T, code int, args ...string) verify.Report {
+// sluiceJSON runs sluice with args (a --json command), requires exit code
+// code and returns the T it printed.
+func sluiceJSON[T any](t *testing.T, code int, args ...string) T {
 	t.Helper()
 	r := sluice(t, 60*time.Second, args...)
 	require.Equal(t, code, r.code, "stdout:\n%s\nstderr:\n%s", r.stdout, r.stderr)
-	var rep verify.Report
-	require.NoError(t, json.Unmarshal([]byte(r.stdout), &rep), r.stdout)
-	return rep
+	var v T
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &v), r.stdout)
+	return v
 }
 
-// lagJSON runs sluice with args, requires exit code code and returns the
-// snapshot it printed.
+// verifyJSON runs a verify --json command: the report it printed.
+func verifyJSON(t *testing.T, code int, args ...string) verify.Report {
+	t.Helper()
+	return sluiceJSON[verify.Report](t, code, args...)
+}
+
+// lagJSON runs a lag --json command: the snapshot it printed.
 func lagJSON(t *testing.T, code int, args ...string) lag.Snapshot {
 	t.Helper()
-	r := sluice(t, 60*time.Second, args...)
-	require.Equal(t, code, r.code, "stdout:\n%s\nstderr:\n%s", r.stdout, r.stderr)
-	var s lag.Snapshot
-	require.NoError(t, json.Unmarshal([]byte(r.stdout), &s), r.stdout)
-	return s
+	return sluiceJSON[lag.Snapshot](t, code, args...)
 }
 
 // kcatCommitted returns the group's committed offset of a partition as kcat

@@ -53,6 +53,12 @@ type result struct {
 	stdout, stderr string
 }
 
+// lastLine is the last line of stderr: where sluice prints its error.
+func (r result) lastLine() string {
+	lines := strings.Split(strings.TrimSpace(r.stderr), "\n")
+	return lines[len(lines)-1]
+}
+
 // sluice runs the binary with args to completion (bounded by timeout) and
 // returns its exit code and output.
 func sluice(t *testing.T, timeout time.Duration, args ...string) result {

@@ -80,8 +80,7 @@ func TestRunFailsToStart(t *testing.T) {
 			assert.Less(t, time.Since(start), 30*time.Second)
 			assert.Empty(t, r.stdout)
 			// The error is one line, the last, prefixed with "sluice: ".
-			lines := strings.Split(strings.TrimSpace(r.stderr), "\n")
-			last := lines[len(lines)-1]
+			last := r.lastLine()
 			assert.True(t, strings.HasPrefix(last, "sluice: "), "last line %q", last)
 			for _, w := range tt.want {
 				assert.Contains(t, last, w)

@@ -26,8 +26,7 @@ func secureConfig(t *testing.T, kc *kafkatest.Cluster, certs *kafkatest.Certs, t
 	file, out = runConfig(t, kc.Brokers(), topic, "{max_records: 300, idle: 300ms}")
 	pw := filepath.Join(t.TempDir(), "kafka-password")
 	require.NoError(t, os.WriteFile(pw, []byte(password+"\n"), 0o600))
-	yaml, err := os.ReadFile(file)
-	require.NoError(t, err)
+	yaml := mustRead(t, file)
 	sec := fmt.Sprintf(`  session_timeout: 10s
   tls:
     enabled: true
@@ -37,7 +36,7 @@ func secureConfig(t *testing.T, kc *kafkatest.Cluster, certs *kafkatest.Certs, t
     username: sluice
     password_file: %s
 `, certs.CAFile, pw)
-	text := strings.Replace(string(yaml), "  session_timeout: 10s\n", sec, 1)
+	text := strings.Replace(yaml, "  session_timeout: 10s\n", sec, 1)
 	require.NoError(t, os.WriteFile(file, []byte(text), 0o600))
 	return file, out
 }
@@ -107,8 +106,7 @@ func TestSecureRunVerifyLag(t *testing.T) {
 		r := sluice(t, 60*time.Second, args...)
 		assert.Equal(t, 1, r.code, "%v: stderr:\n%s", args, r.stderr)
 		assert.Less(t, time.Since(began), 10*time.Second, "%v fails fast", args)
-		lines := strings.Split(strings.TrimSpace(r.stderr), "\n")
-		assert.True(t, strings.HasPrefix(lines[len(lines)-1], want), "%v: last line %q", args, lines[len(lines)-1])
+		assert.True(t, strings.HasPrefix(r.lastLine(), want), "%v: last line %q", args, r.lastLine())
 		assert.Equal(t, 1, strings.Count(r.stderr, "invalid credentials"), "%v: one line, no retry loop:\n%s", args, r.stderr)
 		assert.NotContains(t, r.stderr, "wrong-password")
 	}

@@ -125,9 +125,9 @@ func resolveMaxDisk(cfg Config) (int64, bool, error) {
 	return n, true, nil
 }
 
-// wrote counts n bytes written to the open round's spill files.
-func (p *part) wrote(s *Stage, n int64) {
-	p.round.disk += n
+// wrote counts n bytes written to r's spill files, r being open.
+func (s *Stage) wrote(r *round, n int64) {
+	r.disk += n
 	s.disk.open.Add(n)
 }
 

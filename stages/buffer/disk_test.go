@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -196,4 +197,23 @@ func TestSpillGivesUpWhenThePartitionLeaves(t *testing.T) {
 		t.Fatal("append still blocked")
 	}
 	assert.Zero(t, s.Stats().Broken.Load())
+}
+
+// TestMaxDiskDefault: with max_disk unset, the bound is 80% of the space
+// free on the buffer's filesystem at start (below the 64 GiB cap here); a
+// value set is taken as it is.
+func TestMaxDiskDefault(t *testing.T) {
+	dir := tmpfs.Mount(t, 10<<20)
+	s := newStageAt(t, dir)
+	require.NoError(t, s.Start())
+	var st syscall.Statfs_t
+	require.NoError(t, syscall.Statfs(dir, &st))
+	free := int64(st.Bavail) * int64(st.Bsize)
+	assert.InDelta(t, 0.8*float64(free), float64(s.MaxDisk()), 64<<10, "80%% of %d bytes free", free)
+	require.NoError(t, s.Close())
+
+	n, derived, err := resolveMaxDisk(Config{Dir: dir, MaxDisk: 3 << 20})
+	require.NoError(t, err)
+	assert.False(t, derived)
+	assert.Equal(t, int64(3<<20), n)
 }

@@ -141,7 +141,7 @@ func (p *part) append(ctx context.Context, s *Stage, ts TopicSettings, rec *stag
 		s.room(p, int64(after))
 		written := f.spill.Written()
 		err := f.spill.Flush()
-		p.wrote(s, f.spill.Written()-written)
+		s.wrote(p.round, f.spill.Written()-written)
 		if err != nil {
 			// The record is in the builder but may not be in the spill:
 			// the round cannot be trusted any more.
@@ -287,8 +287,7 @@ func (p *part) seal(ctx context.Context, s *Stage, trigger string) error {
 		if err := f.spill.Close(); err != nil && closeErr == nil {
 			closeErr = fmt.Errorf("closing spill of %s: %w", f.key, err)
 		}
-		r.disk += f.spill.Written() - written
-		s.disk.open.Add(f.spill.Written() - written)
+		s.wrote(r, f.spill.Written()-written)
 		s.buffered.Add(-int64(before))
 		s.openFiles.Add(-1)
 		out.Files = append(out.Files, stages.RoundFile{Key: f.key, Spill: f.spill.Path(), Records: f.spill.Rows()})

@@ -273,8 +273,7 @@ func TestHelmChartSharedPort(t *testing.T) {
 			Port int    `yaml:"port"`
 		} `yaml:"ports"`
 	}
-	require.Len(t, objs["Service"], 1)
-	require.NoError(t, objs["Service"][0].Spec.Decode(&svc))
+	decodeOnly(t, objs, "Service", &svc)
 	require.Len(t, svc.Ports, 1)
 	assert.Equal(t, "health", svc.Ports[0].Name)
 	assert.Equal(t, 8080, svc.Ports[0].Port)
@@ -284,9 +283,15 @@ func TestHelmChartSharedPort(t *testing.T) {
 			Path string `yaml:"path"`
 		} `yaml:"endpoints"`
 	}
-	require.Len(t, objs["ServiceMonitor"], 1)
-	require.NoError(t, objs["ServiceMonitor"][0].Spec.Decode(&sm))
+	decodeOnly(t, objs, "ServiceMonitor", &sm)
 	require.Len(t, sm.Endpoints, 1)
 	assert.Equal(t, "health", sm.Endpoints[0].Port)
 	assert.Equal(t, "/metrics", sm.Endpoints[0].Path)
+}
+
+// decodeOnly decodes the spec of the one object of kind into v.
+func decodeOnly(t *testing.T, objs map[string][]object, kind string, v any) {
+	t.Helper()
+	require.Len(t, objs[kind], 1)
+	require.NoError(t, objs[kind][0].Spec.Decode(v))
 }

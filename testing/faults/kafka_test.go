@@ -26,6 +26,22 @@ type kafkaEnv struct {
 
 func newKafkaEnv(t *testing.T) *kafkaEnv {
 	t.Helper()
+	proxy := kafkaBehindProxy(t, func(ln net.Listener) net.Listener { return ln })
+	client := func(id string) *kgo.Client {
+		c, err := kgo.NewClient(kgo.SeedBrokers(proxy.Addr()), kgo.ClientID(id),
+			kgo.DefaultProduceTopic("t"), kgo.RequestRetries(1), kgo.RecordRetries(1))
+		require.NoError(t, err)
+		t.Cleanup(c.Close)
+		return c
+	}
+	return &kafkaEnv{proxy: proxy, victim: client("victim"), bystander: client("bystander")}
+}
+
+// kafkaBehindProxy starts a one-broker kfake cluster with topic "t" whose
+// listener, wrapped by wrap, advertises a KafkaProxy's address, and points
+// the proxy at it.
+func kafkaBehindProxy(t *testing.T, wrap func(net.Listener) net.Listener) *faults.KafkaProxy {
+	t.Helper()
 	proxy, err := faults.NewKafkaProxy("")
 	require.NoError(t, err)
 	t.Cleanup(func() { require.NoError(t, proxy.Close()) })
@@ -39,21 +55,14 @@ func newKafkaEnv(t *testing.T) *kafkaEnv {
 				return nil, err
 			}
 			real = ln.Addr().String()
-			return faults.Advertise(ln, proxy.Addr())
+			return faults.Advertise(wrap(ln), proxy.Addr())
 		}),
 	)
 	require.NoError(t, err)
 	t.Cleanup(cluster.Close)
 	require.Equal(t, []string{proxy.Addr()}, cluster.ListenAddrs(), "the broker advertises the proxy")
 	proxy.SetTarget(real)
-	client := func(id string) *kgo.Client {
-		c, err := kgo.NewClient(kgo.SeedBrokers(proxy.Addr()), kgo.ClientID(id),
-			kgo.DefaultProduceTopic("t"), kgo.RequestRetries(1), kgo.RecordRetries(1))
-		require.NoError(t, err)
-		t.Cleanup(c.Close)
-		return c
-	}
-	return &kafkaEnv{proxy: proxy, victim: client("victim"), bystander: client("bystander")}
+	return proxy
 }
 
 // produce produces one record with c within timeout.
@@ -109,25 +118,9 @@ func TestKafkaProxyRejectsUnknownCut(t *testing.T) {
 // stalled about half of them) and cuts them off by the client's address.
 func TestKafkaProxyPassesTLSThrough(t *testing.T) {
 	certs := kafkatest.NewCerts(t)
-	proxy, err := faults.NewKafkaProxy("")
-	require.NoError(t, err)
-	t.Cleanup(func() { require.NoError(t, proxy.Close()) })
-	var real string
-	cluster, err := kfake.NewCluster(
-		kfake.NumBrokers(1),
-		kfake.SeedTopics(1, "t"),
-		kfake.ListenFn(func(network, address string) (net.Listener, error) {
-			ln, err := net.Listen(network, address)
-			if err != nil {
-				return nil, err
-			}
-			real = ln.Addr().String()
-			return faults.Advertise(tls.NewListener(ln, certs.ServerTLS(t, false)), proxy.Addr())
-		}),
-	)
-	require.NoError(t, err)
-	t.Cleanup(cluster.Close)
-	proxy.SetTarget(real)
+	proxy := kafkaBehindProxy(t, func(ln net.Listener) net.Listener {
+		return tls.NewListener(ln, certs.ServerTLS(t, false))
+	})
 	client := func() *kgo.Client {
 		c, err := kgo.NewClient(kgo.SeedBrokers(proxy.Addr()), kgo.DialTLSConfig(certs.ClientTLS(t)),
 			kgo.DefaultProduceTopic("t"), kgo.RequestRetries(1), kgo.RecordRetries(1))

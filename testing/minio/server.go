@@ -111,25 +111,27 @@ func (s *Server) S3Config() objstore.S3Config {
 	return c
 }
 
-// httpClient is the client that reaches the server.
-func (s *Server) httpClient() *http.Client {
-	if s.HTTPClient != nil {
-		return s.HTTPClient
+// Client returns an SDK client of the server with the root credentials
+// (trusting its certificate with Options.TLS), to set up buckets or look at
+// objects the way a third party would.
+func (s *Server) Client() *s3.Client {
+	o := s3.Options{
+		Region:       "us-east-1",
+		BaseEndpoint: aws.String(s.Endpoint),
+		UsePathStyle: true,
+		Credentials:  credentials.NewStaticCredentialsProvider(s.AccessKey, s.SecretKey, ""),
 	}
-	return http.DefaultClient
+	if s.HTTPClient != nil {
+		o.HTTPClient = s.HTTPClient
+	}
+	return s3.New(o)
 }
 
 // CreateBucket creates a bucket (names need 3 or more characters) and fails
 // the test if that does not work.
 func (s *Server) CreateBucket(t testing.TB, name string) {
 	t.Helper()
-	client := s3.New(s3.Options{
-		Region:       "us-east-1",
-		BaseEndpoint: aws.String(s.Endpoint),
-		UsePathStyle: true,
-		Credentials:  credentials.NewStaticCredentialsProvider(s.AccessKey, s.SecretKey, ""),
-		HTTPClient:   s.httpClient(),
-	})
+	client := s.Client()
 	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 	defer cancel()
 	if _, err := client.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(name)}); err != nil {

@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/stretchr/testify/assert"
@@ -36,12 +35,7 @@ func (h *headerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 // class and no tags.
 func TestS3ObjectSettingsMoto(t *testing.T) {
 	cfg := startMoto(t)
-	client := s3.New(s3.Options{
-		Region: cfg.Region, BaseEndpoint: aws.String(cfg.Endpoint), UsePathStyle: true,
-		Credentials: credentials.NewStaticCredentialsProvider(cfg.AccessKeyID, cfg.SecretAccessKey, ""),
-	})
-	_, err := client.CreateBucket(t.Context(), &s3.CreateBucketInput{Bucket: aws.String("objects")})
-	require.NoError(t, err)
+	client := motoBucket(t, cfg, "objects")
 	base := objstore.DefaultS3Config()
 	base.Endpoint, base.Region, base.PathStyle = cfg.Endpoint, cfg.Region, true
 	base.AccessKeyID, base.SecretAccessKey = cfg.AccessKeyID, cfg.SecretAccessKey
@@ -102,12 +96,7 @@ func TestS3ObjectSettingsMoto(t *testing.T) {
 // on multipart uploads: there the request header is checked).
 func TestS3KMSFieldsMoto(t *testing.T) {
 	cfg := startMoto(t)
-	client := s3.New(s3.Options{
-		Region: cfg.Region, BaseEndpoint: aws.String(cfg.Endpoint), UsePathStyle: true,
-		Credentials: credentials.NewStaticCredentialsProvider(cfg.AccessKeyID, cfg.SecretAccessKey, ""),
-	})
-	_, err := client.CreateBucket(t.Context(), &s3.CreateBucketInput{Bucket: aws.String("kms")})
-	require.NoError(t, err)
+	client := motoBucket(t, cfg, "kms")
 	c := objstore.DefaultS3Config()
 	c.Endpoint, c.Region, c.PathStyle = cfg.Endpoint, cfg.Region, true
 	c.AccessKeyID, c.SecretAccessKey = cfg.AccessKeyID, cfg.SecretAccessKey

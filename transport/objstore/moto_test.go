@@ -75,13 +75,21 @@ func startMoto(t *testing.T, env ...string) objstore.S3Config {
 
 func TestS3StoreContractMoto(t *testing.T) {
 	cfg := startMoto(t)
+	motoBucket(t, cfg, "contract")
+	s3Contract(t, "contract", cfg, objstore.Settings{})
+}
+
+// motoBucket creates a bucket on moto with cfg's credentials and returns
+// the client that did, to inspect what the store wrote.
+func motoBucket(t *testing.T, cfg objstore.S3Config, name string) *s3.Client {
+	t.Helper()
 	client := s3.New(s3.Options{
 		Region: cfg.Region, BaseEndpoint: aws.String(cfg.Endpoint), UsePathStyle: true,
 		Credentials: credentials.NewStaticCredentialsProvider(cfg.AccessKeyID, cfg.SecretAccessKey, ""),
 	})
-	_, err := client.CreateBucket(t.Context(), &s3.CreateBucketInput{Bucket: aws.String("contract")})
+	_, err := client.CreateBucket(t.Context(), &s3.CreateBucketInput{Bucket: aws.String(name)})
 	require.NoError(t, err)
-	s3Contract(t, "contract", cfg, objstore.Settings{})
+	return client
 }
 
 // lockedBuffer collects a process's output from its copying goroutines.

@@ -81,9 +81,7 @@ func (s *s3Store) check(ctx context.Context) error {
 		if !transient(err) || time.Now().Add(wait).After(deadline) {
 			return s.classify(err)
 		}
-		if s.log != nil {
-			s.log.Warn("the S3 store did not answer at start; checking again", "store", s.String(), "in", wait, "err", err)
-		}
+		s.log.Warn("the S3 store did not answer at start; checking again", "store", s.String(), "in", wait, "err", err)
 		select {
 		case <-ctx.Done():
 			return s.classify(err)

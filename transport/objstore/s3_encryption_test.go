@@ -10,7 +10,6 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/stretchr/testify/assert"
@@ -26,19 +25,6 @@ const kmsKeyName = "sluice-test-key"
 // kmsEnv gives MinIO a static KMS key, which SSE-S3 and SSE-KMS need.
 func kmsEnv() string {
 	return "MINIO_KMS_SECRET_KEY=" + kmsKeyName + ":" + base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{7}, 32))
-}
-
-// rawClient is an SDK client of srv with its root credentials, to look at
-// objects the way a third party would.
-func rawClient(srv *minio.Server) *s3.Client {
-	o := s3.Options{
-		Region: "us-east-1", BaseEndpoint: aws.String(srv.Endpoint), UsePathStyle: true,
-		Credentials: credentials.NewStaticCredentialsProvider(srv.AccessKey, srv.SecretKey, ""),
-	}
-	if srv.HTTPClient != nil {
-		o.HTTPClient = srv.HTTPClient
-	}
-	return s3.New(o)
 }
 
 // writeSome stores, through st, what sluice writes: a small data file, a
@@ -68,7 +54,7 @@ func writeSome(t *testing.T, st objstore.Store) []string {
 func TestS3EncryptionMinIO(t *testing.T) {
 	srv := minio.StartWith(t, minio.Options{Env: []string{kmsEnv()}})
 	srv.CreateBucket(t, "enc")
-	client := rawClient(srv)
+	client := srv.Client()
 	tests := []struct {
 		name    string
 		enc     objstore.S3Encryption
@@ -129,7 +115,7 @@ func TestS3CustomerKeyMinIO(t *testing.T) {
 	assert.Equal(t, "small data file", string(data))
 
 	sum := md5.Sum(key) //nolint:gosec // SSE-C's key checksum
-	head, err := rawClient(srv).HeadObject(t.Context(), &s3.HeadObjectInput{
+	head, err := srv.Client().HeadObject(t.Context(), &s3.HeadObjectInput{
 		Bucket: aws.String("ssec"), Key: aws.String("p/data/big"),
 		SSECustomerAlgorithm: aws.String("AES256"),
 		SSECustomerKey:       aws.String(base64.StdEncoding.EncodeToString(key)),

@@ -32,6 +32,15 @@ type objectSettings struct {
 
 type customerKey struct{ algorithm, key, keyMD5 *string }
 
+// fields returns the SSE-C request fields: the key's algorithm, base64 and
+// base64 MD5, or nils without SSE-C (k nil).
+func (k *customerKey) fields() (algorithm, key, keyMD5 *string) {
+	if k == nil {
+		return nil, nil, nil
+	}
+	return k.algorithm, k.key, k.keyMD5
+}
+
 // newObjectSettings turns c's settings into request fields; c has been
 // checked (withDefaults), but the key file is read again here.
 func newObjectSettings(c S3Config) (objectSettings, error) {
@@ -92,9 +101,7 @@ func encodeTags(tags map[string]string) string {
 func (o *objectSettings) put(in *s3.PutObjectInput, dataFile bool) {
 	in.ServerSideEncryption, in.SSEKMSKeyId, in.SSEKMSEncryptionContext, in.BucketKeyEnabled =
 		o.sse, o.kmsKeyID, o.kmsContext, o.bucketKey
-	if k := o.sseC; k != nil {
-		in.SSECustomerAlgorithm, in.SSECustomerKey, in.SSECustomerKeyMD5 = k.algorithm, k.key, k.keyMD5
-	}
+	in.SSECustomerAlgorithm, in.SSECustomerKey, in.SSECustomerKeyMD5 = o.sseC.fields()
 	in.ACL = o.acl
 	if dataFile {
 		in.StorageClass, in.Tagging = o.storageClass, o.tagging
@@ -105,31 +112,23 @@ func (o *objectSettings) put(in *s3.PutObjectInput, dataFile bool) {
 func (o *objectSettings) create(in *s3.CreateMultipartUploadInput) {
 	in.ServerSideEncryption, in.SSEKMSKeyId, in.SSEKMSEncryptionContext, in.BucketKeyEnabled =
 		o.sse, o.kmsKeyID, o.kmsContext, o.bucketKey
-	if k := o.sseC; k != nil {
-		in.SSECustomerAlgorithm, in.SSECustomerKey, in.SSECustomerKeyMD5 = k.algorithm, k.key, k.keyMD5
-	}
+	in.SSECustomerAlgorithm, in.SSECustomerKey, in.SSECustomerKeyMD5 = o.sseC.fields()
 	in.ACL, in.StorageClass, in.Tagging = o.acl, o.storageClass, o.tagging
 }
 
 // part sets the SSE-C key on an UploadPart request, which S3 requires for
 // every part of an SSE-C upload.
 func (o *objectSettings) part(in *s3.UploadPartInput) {
-	if k := o.sseC; k != nil {
-		in.SSECustomerAlgorithm, in.SSECustomerKey, in.SSECustomerKeyMD5 = k.algorithm, k.key, k.keyMD5
-	}
+	in.SSECustomerAlgorithm, in.SSECustomerKey, in.SSECustomerKeyMD5 = o.sseC.fields()
 }
 
 // complete sets the SSE-C key on a CompleteMultipartUpload request (S3
 // needs it there to check the parts' checksums).
 func (o *objectSettings) complete(in *s3.CompleteMultipartUploadInput) {
-	if k := o.sseC; k != nil {
-		in.SSECustomerAlgorithm, in.SSECustomerKey, in.SSECustomerKeyMD5 = k.algorithm, k.key, k.keyMD5
-	}
+	in.SSECustomerAlgorithm, in.SSECustomerKey, in.SSECustomerKeyMD5 = o.sseC.fields()
 }
 
 // get sets the SSE-C key on a GetObject request.
 func (o *objectSettings) get(in *s3.GetObjectInput) {
-	if k := o.sseC; k != nil {
-		in.SSECustomerAlgorithm, in.SSECustomerKey, in.SSECustomerKeyMD5 = k.algorithm, k.key, k.keyMD5
-	}
+	in.SSECustomerAlgorithm, in.SSECustomerKey, in.SSECustomerKeyMD5 = o.sseC.fields()
 }
