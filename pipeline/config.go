@@ -12,8 +12,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"github.com/sluicehq/sluice/internal/conf"
-	"github.com/sluicehq/sluice/internal/units"
+	"github.com/sluicehq/sluice/conf"
 
 	"github.com/sluicehq/sluice/pipeline/health"
 	"github.com/sluicehq/sluice/stages/buffer"
@@ -50,7 +49,7 @@ type Config struct {
 	// harder as the heap nears it instead of letting it grow to twice what is
 	// live. 0 turns it off. GOMEMLIMIT in the environment, when set, wins.
 	// Default 192MiB; at least buffer.memory + MemoryLimitHeadroom.
-	MemoryLimit units.ByteSize `yaml:"memory_limit"`
+	MemoryLimit conf.ByteSize `yaml:"memory_limit"`
 	// Log configures sluice's own log.
 	Log Log `yaml:"log"`
 	// Telemetry configures traces and metrics (OpenTelemetry).
@@ -153,13 +152,13 @@ type Log struct {
 }
 
 // DefaultMemoryLimit is the default of Config.MemoryLimit.
-const DefaultMemoryLimit = units.ByteSize(192 << 20)
+const DefaultMemoryLimit = conf.ByteSize(192 << 20)
 
 // MemoryLimitHeadroom is what the process needs besides buffer.memory: the
 // Kafka client's fetch buffers, records in flight, the encoders of the rounds
 // being uploaded. A memory limit below buffer.memory plus this would keep the
 // garbage collector running all the time.
-const MemoryLimitHeadroom = units.ByteSize(96 << 20)
+const MemoryLimitHeadroom = conf.ByteSize(96 << 20)
 
 // DefaultConfig returns the configuration a file starts from: every field a
 // file leaves out keeps the value it has here. Brokers, topics and the

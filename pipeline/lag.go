@@ -8,7 +8,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
-	"github.com/sluicehq/sluice/internal/lag"
+	"github.com/sluicehq/sluice/app/lag"
 	"github.com/sluicehq/sluice/stages/commit"
 	"github.com/sluicehq/sluice/transport/kafka"
 )

@@ -11,7 +11,7 @@ import (
 
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 
-	"github.com/sluicehq/sluice/internal/lag"
+	"github.com/sluicehq/sluice/app/lag"
 	"github.com/sluicehq/sluice/pipeline"
 	"github.com/sluicehq/sluice/stages/buffer"
 	"github.com/sluicehq/sluice/telemetry"

@@ -15,7 +15,7 @@ import (
 	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/sluicehq/sluice/telemetry"
 
-	"github.com/sluicehq/sluice/stages"
+	"github.com/sluicehq/sluice/model"
 	"github.com/sluicehq/sluice/stages/buffer"
 	"github.com/sluicehq/sluice/stages/commit"
 	"github.com/sluicehq/sluice/stages/format"
@@ -290,7 +290,7 @@ func (p *Pipeline) stale(topic string, partition int32) {
 }
 
 // publishRound hands a sealed round to the deliver router.
-func (p *Pipeline) publishRound(_ context.Context, r *stages.Round) error {
+func (p *Pipeline) publishRound(_ context.Context, r *model.Round) error {
 	payload, err := json.Marshal(r)
 	if err != nil {
 		return fmt.Errorf("encoding round: %w", err)

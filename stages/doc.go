@@ -1,10 +1,7 @@
-// Package stages holds the types that travel between sluice's stages: a
-// Kafka record as sluice sees it (Record) and a sealed round of records
-// (Round). Each stage lives in a package of its own below this one:
+// Package stages is where sluice's stages live, one package each:
 //
 //	parse → partition → buffer → upload → commit
 //
-// parse, partition and buffer run on the per-record path inside one Watermill
-// handler; buffer seals rounds that travel upload → commit as Watermill
-// messages.
+// The types the stages pass between them (records and rounds) are in package
+// model, which every layer may import.
 package stages

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/sluicehq/sluice/internal/conf"
+	"github.com/sluicehq/sluice/conf"
 )
 
 // Exporter and protocol names.

@@ -132,7 +132,7 @@ var (
 		Attributes:  partitionAttrs,
 		Description: "The broker's high watermark of each partition this process owns, as last polled."}
 	// MetricLagRecords and MetricLagSeconds are what "sluice lag" shows as
-	// LAG and LAG_TIME; internal/lag computes them for "sluice lag --otlp"
+	// LAG and LAG_TIME; app/lag computes them for "sluice lag --otlp"
 	// and "sluice run" alike.
 	MetricLagRecords = Metric{Name: "sluice.lag.records", Unit: "{record}", Kind: KindGauge,
 		Attributes: partitionAttrs,

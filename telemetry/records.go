@@ -13,7 +13,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 	tracenoop "go.opentelemetry.io/otel/trace/noop"
 
-	"github.com/sluicehq/sluice/stages"
+	"github.com/sluicehq/sluice/model"
 )
 
 // RecordTracer traces Kafka records through the ingest stages: a receive
@@ -53,7 +53,7 @@ func (t *RecordTracer) On() bool { return t.on }
 // Receive starts rec's receive span and, when the record is sampled, sets
 // rec.Trace to its span context. The span's parent is the traceparent the
 // record carries, if any (its sampled flag then decides).
-func (t *RecordTracer) Receive(ctx context.Context, rec *stages.Record) (context.Context, trace.Span) {
+func (t *RecordTracer) Receive(ctx context.Context, rec *model.Record) (context.Context, trace.Span) {
 	if len(rec.Headers) > 0 {
 		ctx = t.prop.Extract(ctx, headerCarrier(rec.Headers))
 	}
@@ -111,7 +111,7 @@ var attrSampledByRatio = attribute.Bool("sluice.sampled_by_ratio", true)
 
 // headerCarrier reads propagation fields from Kafka record headers. Header
 // keys are matched exactly first, then without regard to case.
-type headerCarrier []stages.Header
+type headerCarrier []model.Header
 
 func (h headerCarrier) Get(key string) string {
 	for _, hd := range h {

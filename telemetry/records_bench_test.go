@@ -8,7 +8,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
 
-	"github.com/sluicehq/sluice/stages"
+	"github.com/sluicehq/sluice/model"
 )
 
 // BenchmarkRecordTracing measures what tracing adds to each record on the
@@ -36,7 +36,7 @@ func BenchmarkRecordTracing(b *testing.B) {
 				p = (&Providers{TracerProvider: tp, SampleRatio: c.ratio, presample: true}).Complete()
 			}
 			rt := NewRecordTracer(p, "sluice")
-			rec := stages.Record{Topic: "events", Partition: 3, Offset: 1, Value: make([]byte, 300)}
+			rec := model.Record{Topic: "events", Partition: 3, Offset: 1, Value: make([]byte, 300)}
 			b.ReportAllocs()
 			for b.Loop() {
 				ingest(rt, &rec)
@@ -46,7 +46,7 @@ func BenchmarkRecordTracing(b *testing.B) {
 }
 
 // ingest makes the tracing calls pipeline.ingest makes for one record.
-func ingest(rt *RecordTracer, rec *stages.Record) {
+func ingest(rt *RecordTracer, rec *model.Record) {
 	ctx := context.Background()
 	if rt.On() {
 		var span trace.Span

@@ -9,7 +9,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
 
-	"github.com/sluicehq/sluice/stages"
+	"github.com/sluicehq/sluice/model"
 )
 
 func TestRecordTracer(t *testing.T) {
@@ -18,22 +18,22 @@ func TestRecordTracer(t *testing.T) {
 	tests := []struct {
 		name    string
 		ratio   float64
-		headers []stages.Header
+		headers []model.Header
 		sampled bool
 		trace   string // the trace joined, when sampled by a parent
 	}{
 		{name: "ratio 1, no parent", ratio: 1, sampled: true},
 		{name: "ratio 0, no parent", ratio: 0},
 		{name: "sampled traceparent wins over ratio 0", ratio: 0,
-			headers: []stages.Header{{Key: "traceparent", Value: []byte(parent)}}, sampled: true,
+			headers: []model.Header{{Key: "traceparent", Value: []byte(parent)}}, sampled: true,
 			trace: "0af7651916cd43dd8448eb211c80319c"},
 		{name: "header keys are matched without case", ratio: 0,
-			headers: []stages.Header{{Key: "x", Value: nil}, {Key: "TraceParent", Value: []byte(parent)}}, sampled: true,
+			headers: []model.Header{{Key: "x", Value: nil}, {Key: "TraceParent", Value: []byte(parent)}}, sampled: true,
 			trace: "0af7651916cd43dd8448eb211c80319c"},
 		{name: "unsampled traceparent wins over ratio 1", ratio: 1,
-			headers: []stages.Header{{Key: "traceparent", Value: []byte(unsampledParent)}}},
+			headers: []model.Header{{Key: "traceparent", Value: []byte(unsampledParent)}}},
 		{name: "garbage traceparent is ignored", ratio: 1,
-			headers: []stages.Header{{Key: "traceparent", Value: []byte("nope")}}, sampled: true},
+			headers: []model.Header{{Key: "traceparent", Value: []byte("nope")}}, sampled: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -42,7 +42,7 @@ func TestRecordTracer(t *testing.T) {
 				sdktrace.WithSampler(sdktrace.ParentBased(sdktrace.TraceIDRatioBased(tt.ratio))))
 			rt := NewRecordTracer((&Providers{TracerProvider: tp}).Complete(), "sluice")
 			require.True(t, rt.On())
-			r := stages.Record{Topic: "events", Partition: 2, Offset: 41, Value: []byte("{}"), Headers: tt.headers}
+			r := model.Record{Topic: "events", Partition: 2, Offset: 41, Value: []byte("{}"), Headers: tt.headers}
 			ctx, span := rt.Receive(t.Context(), &r)
 			_, child := rt.Start(ctx, SpanParse)
 			child.End()
@@ -87,7 +87,7 @@ func TestRecordTracerPresample(t *testing.T) {
 		rt := NewRecordTracer((&Providers{TracerProvider: tp, SampleRatio: ratio, presample: true}).Complete(), "g")
 		const n = 50
 		for i := range n {
-			r := stages.Record{Topic: "t", Offset: int64(i)}
+			r := model.Record{Topic: "t", Offset: int64(i)}
 			_, span := rt.Receive(t.Context(), &r)
 			span.End()
 		}

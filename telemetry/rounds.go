@@ -13,7 +13,7 @@ import (
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 	"go.opentelemetry.io/otel/trace"
 
-	"github.com/sluicehq/sluice/stages"
+	"github.com/sluicehq/sluice/model"
 )
 
 // RoundTracer traces rounds: a seal span starts each round's trace, with
@@ -40,7 +40,7 @@ func (t *RoundTracer) Tracer() trace.Tracer { return t.tracer }
 // Seal starts the round's trace: a root span linked to its traced records,
 // whose context msg (the round on its way to upload) carries in its
 // metadata. The caller ends the span once the round is handed over.
-func (t *RoundTracer) Seal(ctx context.Context, r *stages.Round, msg *message.Message) trace.Span {
+func (t *RoundTracer) Seal(ctx context.Context, r *model.Round, msg *message.Message) trace.Span {
 	ctx, span := t.tracer.Start(ctx, SpanSeal, trace.WithNewRoot(),
 		trace.WithLinks(links(r)...), trace.WithAttributes(roundAttributes(r)...))
 	if span.IsRecording() {
@@ -58,7 +58,7 @@ func (t *RoundTracer) Seal(ctx context.Context, r *stages.Round, msg *message.Me
 func (t *RoundTracer) Middleware(name string) message.HandlerMiddleware {
 	return func(h message.HandlerFunc) message.HandlerFunc {
 		return func(msg *message.Message) ([]*message.Message, error) {
-			var r stages.Round
+			var r model.Round
 			isRound := json.Unmarshal(msg.Payload, &r) == nil
 			ctx := t.prop.Extract(msg.Context(), propagation.MapCarrier(msg.Metadata))
 			opts := []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindConsumer)}
@@ -97,7 +97,7 @@ func (t *RoundTracer) StartPut(ctx context.Context, key string) (context.Context
 
 // archived adds a span to the trace of each of the round's traced records,
 // naming the object that holds it and linked to the commit span.
-func (t *RoundTracer) archived(commit trace.Span, r *stages.Round) {
+func (t *RoundTracer) archived(commit trace.Span, r *model.Round) {
 	link := trace.Link{SpanContext: commit.SpanContext()}
 	for _, l := range r.Links {
 		sc := l.SpanContext()
@@ -128,7 +128,7 @@ func (t *RoundTracer) ObjectAttributes(key string) []attribute.KeyValue {
 }
 
 // links turns the round's record links into span links.
-func links(r *stages.Round) []trace.Link {
+func links(r *model.Round) []trace.Link {
 	out := make([]trace.Link, 0, len(r.Links))
 	for _, l := range r.Links {
 		if sc := l.SpanContext(); sc.IsValid() {
@@ -140,7 +140,7 @@ func links(r *stages.Round) []trace.Link {
 }
 
 // roundAttributes describes a round.
-func roundAttributes(r *stages.Round) []attribute.KeyValue {
+func roundAttributes(r *model.Round) []attribute.KeyValue {
 	return []attribute.KeyValue{
 		semconv.MessagingSystemKafka,
 		semconv.MessagingDestinationName(r.Topic),

@@ -14,7 +14,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
 
-	"github.com/sluicehq/sluice/stages"
+	"github.com/sluicehq/sluice/model"
 )
 
 func recorder() (*tracetest.SpanRecorder, *Providers) {
@@ -53,11 +53,11 @@ func TestRoundTrace(t *testing.T) {
 	_, r2 := tr.Start(t.Context(), "record 2")
 	r1.End()
 	r2.End()
-	round := &stages.Round{Topic: "events", Partition: 3, Start: 100, End: 199, Records: 100, Trigger: "size",
-		Files: []stages.RoundFile{{Key: "events/dt=2026-11-22/a.parquet"}, {Key: "events/dt=2026-11-23/b.parquet"}},
-		Links: []stages.RecordLink{
-			stages.NewRecordLink(r1.SpanContext(), 120, "events/dt=2026-11-22/a.parquet"),
-			stages.NewRecordLink(r2.SpanContext(), 150, "events/dt=2026-11-23/b.parquet"),
+	round := &model.Round{Topic: "events", Partition: 3, Start: 100, End: 199, Records: 100, Trigger: "size",
+		Files: []model.RoundFile{{Key: "events/dt=2026-11-22/a.parquet"}, {Key: "events/dt=2026-11-23/b.parquet"}},
+		Links: []model.RecordLink{
+			model.NewRecordLink(r1.SpanContext(), 120, "events/dt=2026-11-22/a.parquet"),
+			model.NewRecordLink(r2.SpanContext(), 150, "events/dt=2026-11-23/b.parquet"),
 		},
 		LinksDropped: 7,
 	}
@@ -120,8 +120,8 @@ func TestRoundTraceFailure(t *testing.T) {
 	rec, p := recorder()
 	_, r1 := p.TracerProvider.Tracer("test").Start(t.Context(), "record")
 	r1.End()
-	payload, err := json.Marshal(stages.Round{Topic: "t", Links: []stages.RecordLink{
-		stages.NewRecordLink(r1.SpanContext(), 1, "k")}})
+	payload, err := json.Marshal(model.Round{Topic: "t", Links: []model.RecordLink{
+		model.NewRecordLink(r1.SpanContext(), 1, "k")}})
 	require.NoError(t, err)
 	commit := NewRoundTracer(p, "file:///data").Middleware(SpanCommit)(
 		func(*message.Message) ([]*message.Message, error) { return nil, errors.New("412") })

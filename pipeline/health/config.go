@@ -4,7 +4,7 @@ import (
 	"net"
 	"strconv"
 
-	"github.com/sluicehq/sluice/internal/conf"
+	"github.com/sluicehq/sluice/conf"
 )
 
 // Config is the health section of sluice's configuration.

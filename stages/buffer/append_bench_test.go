@@ -9,8 +9,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/sluicehq/sluice/internal/units"
-	"github.com/sluicehq/sluice/stages"
+	"github.com/sluicehq/sluice/conf"
+	"github.com/sluicehq/sluice/model"
 	"github.com/sluicehq/sluice/stages/buffer"
 )
 
@@ -21,7 +21,7 @@ import (
 func BenchmarkAppend(b *testing.B) {
 	for _, bc := range []struct {
 		name   string
-		memory units.ByteSize
+		memory conf.ByteSize
 		dirs   int
 	}{
 		{"memory", 64 << 20, 1},
@@ -30,7 +30,7 @@ func BenchmarkAppend(b *testing.B) {
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			s, err := buffer.New(buffer.Config{Dir: b.TempDir(), Memory: bc.memory, MaxOpenFiles: 2000}, buffer.Settings{
-				Publish: func(_ context.Context, r *stages.Round) error { return os.RemoveAll(r.SpillDir()) },
+				Publish: func(_ context.Context, r *model.Round) error { return os.RemoveAll(r.SpillDir()) },
 				Topic: func(string) buffer.TopicSettings {
 					return buffer.TopicSettings{Extension: ".parquet", Policy: buffer.Policy{
 						MaxBytes: 128 << 20, MaxRecords: 100_000, MaxEventSpan: time.Hour, Idle: time.Hour,
@@ -49,7 +49,7 @@ func BenchmarkAppend(b *testing.B) {
 			value := []byte(`{"id":"8f2c1e4a77b14c2e","ts":1795309800000,"event":"page_view","user":{"id":12345,"name":"alice"},` +
 				`"url":"https://example.com/some/path?x=1&y=2","props":{"a":1.5,"b":true,"c":null},"pad":"qwertyuiopasdfghjklzxcvbnm"}`)
 			base := time.Date(2026, 11, 22, 1, 0, 0, 0, time.UTC)
-			rec := stages.Record{Topic: "events", Key: []byte("u12345"), Value: value, Timestamp: base, EventTime: base}
+			rec := model.Record{Topic: "events", Key: []byte("u12345"), Value: value, Timestamp: base, EventTime: base}
 			b.SetBytes(int64(rec.Size()))
 			b.ReportAllocs()
 			var off int64

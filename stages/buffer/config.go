@@ -3,15 +3,14 @@ package buffer
 import (
 	"time"
 
-	"github.com/sluicehq/sluice/internal/conf"
-	"github.com/sluicehq/sluice/internal/units"
+	"github.com/sluicehq/sluice/conf"
 )
 
 // Policy says when the buffer seals a round of one Kafka partition. The first
 // limit reached seals the round.
 type Policy struct {
 	// MaxBytes seals a round once it holds this many payload bytes. Default 128MiB.
-	MaxBytes units.ByteSize `yaml:"max_bytes"`
+	MaxBytes conf.ByteSize `yaml:"max_bytes"`
 	// MaxRecords seals a round once it holds this many records. Default 1000000.
 	MaxRecords int64 `yaml:"max_records"`
 	// MaxEventSpan seals a round once the event times in it span this long.
@@ -35,7 +34,7 @@ type Config struct {
 	Dir string `yaml:"dir"`
 	// Memory bounds the records held in memory before they are spilled to
 	// Dir, across all open files. Default 64MiB.
-	Memory units.ByteSize `yaml:"memory"`
+	Memory conf.ByteSize `yaml:"memory"`
 	// MaxOpenFiles bounds the files open across all rounds; reaching it seals
 	// the round with the most open files. Default 1000.
 	MaxOpenFiles int `yaml:"max_open_files"`
@@ -48,15 +47,15 @@ type Config struct {
 	// an error naming it. 0 (the default) means 80% of the space free on
 	// Dir's filesystem when sluice starts, at most 64GiB. Otherwise at least
 	// 1MiB.
-	MaxDisk units.ByteSize `yaml:"max_disk"`
+	MaxDisk conf.ByteSize `yaml:"max_disk"`
 }
 
 // MinMemory is the smallest Config.Memory accepted.
-const MinMemory = units.ByteSize(1 << 20)
+const MinMemory = conf.ByteSize(1 << 20)
 
 // MinMaxDisk is the smallest Config.MaxDisk accepted (besides 0, derived
 // from the free space).
-const MinMaxDisk = units.ByteSize(1 << 20)
+const MinMaxDisk = conf.ByteSize(1 << 20)
 
 // DefaultPolicy returns the sealing policy used where the file sets none:
 // 128MiB, 1,000,000 records or 10 minutes of event time, whichever comes

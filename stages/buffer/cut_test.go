@@ -8,14 +8,14 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/sluicehq/sluice/stages"
+	"github.com/sluicehq/sluice/model"
 )
 
 // roundDir is where the buffer spills the round of partition p starting at
 // start (whatever its number), or a name of none when there is no such
 // directory.
 func (h *harness) roundDir(p int32, start int64) string {
-	stem := filepath.Join(h.dir, stages.FileName("t", p, start))
+	stem := filepath.Join(h.dir, model.FileName("t", p, start))
 	if dirs, _ := filepath.Glob(stem + ".*" + spillSuffix); len(dirs) == 1 {
 		return dirs[0]
 	}

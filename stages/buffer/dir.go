@@ -12,7 +12,7 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/sluicehq/sluice/stages"
+	"github.com/sluicehq/sluice/model"
 )
 
 // MarkerName is the file that marks a directory as a sluice buffer
@@ -50,7 +50,7 @@ anything else. Give each sluice process its own directory.
 // is still being uploaded starts a new round at the same offset, and the
 // two must not share (and remove) each other's spill files.
 func roundDirName(topic string, partition int32, start int64, seq uint64) string {
-	return stages.FileName(topic, partition, start) + "." + strconv.FormatUint(seq, 10) + spillSuffix
+	return model.FileName(topic, partition, start) + "." + strconv.FormatUint(seq, 10) + spillSuffix
 }
 
 // parseRoundDir reads a name made by roundDirName ('+' never occurs in a

@@ -10,14 +10,14 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/sluicehq/sluice/stages"
+	"github.com/sluicehq/sluice/model"
 )
 
 // newStageAt returns a stage over dir that publishes nowhere.
 func newStageAt(t *testing.T, dir string) *Stage {
 	t.Helper()
 	s, err := New(Config{Dir: dir}, Settings{
-		Publish: func(context.Context, *stages.Round) error { return nil },
+		Publish: func(context.Context, *model.Round) error { return nil },
 		Topic:   func(string) TopicSettings { return TopicSettings{Policy: loose()} },
 	})
 	require.NoError(t, err)

@@ -11,7 +11,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/sluicehq/sluice/internal/units"
+	"github.com/sluicehq/sluice/conf"
 	"github.com/sluicehq/sluice/stages/format"
 )
 
@@ -23,7 +23,7 @@ var ErrRecordTooLarge = errors.New("record cannot fit in the buffer's disk bound
 // to a cap.
 const (
 	defaultDiskShare = 0.8
-	defaultDiskCap   = units.ByteSize(64 << 30)
+	defaultDiskCap   = conf.ByteSize(64 << 30)
 )
 
 // Backoff of spill writes that failed and of spills waiting for room.
@@ -120,7 +120,7 @@ func resolveMaxDisk(cfg Config) (int64, bool, error) {
 	n := min(int64(float64(free)*defaultDiskShare), int64(defaultDiskCap))
 	if n < int64(MinMaxDisk) {
 		return 0, true, fmt.Errorf("buffer dir %s has only %s free: the buffer needs at least %s of disk (buffer.max_disk)",
-			cfg.Dir, units.ByteSize(free), MinMaxDisk)
+			cfg.Dir, conf.ByteSize(free), MinMaxDisk)
 	}
 	return n, true, nil
 }

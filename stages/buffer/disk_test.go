@@ -13,7 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/sluicehq/sluice/stages"
+	"github.com/sluicehq/sluice/model"
 	"github.com/sluicehq/sluice/testing/tmpfs"
 )
 
@@ -22,12 +22,12 @@ import (
 type committer struct {
 	t       *testing.T
 	mu      sync.Mutex
-	rounds  []stages.Round
+	rounds  []model.Round
 	offsets []int64
 	wg      sync.WaitGroup
 }
 
-func (c *committer) publish(_ context.Context, r *stages.Round) error {
+func (c *committer) publish(_ context.Context, r *model.Round) error {
 	offs := offsetsOf(c.t, *r)
 	c.mu.Lock()
 	c.rounds = append(c.rounds, *r)

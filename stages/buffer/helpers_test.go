@@ -14,7 +14,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/stretchr/testify/require"
 
-	"github.com/sluicehq/sluice/stages"
+	"github.com/sluicehq/sluice/model"
 	"github.com/sluicehq/sluice/stages/format"
 )
 
@@ -25,11 +25,11 @@ var t0 = time.Date(2026, 11, 22, 1, 0, 0, 0, time.UTC)
 // err when set.
 type recorder struct {
 	mu     sync.Mutex
-	rounds []stages.Round
+	rounds []model.Round
 	err    error
 }
 
-func (r *recorder) publish(_ context.Context, rd *stages.Round) error {
+func (r *recorder) publish(_ context.Context, rd *model.Round) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.err != nil {
@@ -39,7 +39,7 @@ func (r *recorder) publish(_ context.Context, rd *stages.Round) error {
 	return nil
 }
 
-func (r *recorder) all() []stages.Round {
+func (r *recorder) all() []model.Round {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return slices.Clone(r.rounds)
@@ -88,7 +88,7 @@ type harness struct {
 	pub    *recorder
 	clock  *clock
 	alloc  *memory.CheckedAllocator
-	broken chan stages.Round // topic and partition of OnBroken calls
+	broken chan model.Round // topic and partition of OnBroken calls
 }
 
 type harnessOpt func(*Config, *Policy)
@@ -104,7 +104,7 @@ func newHarness(t *testing.T, pol Policy, opts ...harnessOpt) *harness {
 		pub:    &recorder{},
 		clock:  &clock{now: time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)},
 		alloc:  memory.NewCheckedAllocator(memory.NewGoAllocator()),
-		broken: make(chan stages.Round, 16),
+		broken: make(chan model.Round, 16),
 	}
 	s, err := New(cfg, Settings{
 		Alloc:   h.alloc,
@@ -112,7 +112,7 @@ func newHarness(t *testing.T, pol Policy, opts ...harnessOpt) *harness {
 		Topic:   func(string) TopicSettings { return TopicSettings{Policy: pol, Extension: ".jsonl"} },
 		Now:     h.clock.Now,
 		OnBroken: func(topic string, partition int32) {
-			h.broken <- stages.Round{Topic: topic, Partition: partition}
+			h.broken <- model.Round{Topic: topic, Partition: partition}
 		},
 	})
 	require.NoError(t, err)
@@ -130,9 +130,9 @@ func loose() Policy {
 }
 
 // rec builds a record of topic "t" whose value is size bytes.
-func rec(partition int32, offset int64, size int, event time.Time) *stages.Record {
+func rec(partition int32, offset int64, size int, event time.Time) *model.Record {
 	v := bytes.Repeat([]byte{'a' + byte(offset%26)}, size)
-	return &stages.Record{
+	return &model.Record{
 		Topic: "t", Partition: partition, Offset: offset,
 		Timestamp: event, EventTime: event, Value: v,
 	}
@@ -181,7 +181,7 @@ func readSpill(t *testing.T, path string) []spillRow {
 }
 
 // offsetsOf lists the offsets in a round's spill files, file by file.
-func offsetsOf(t *testing.T, r stages.Round) []int64 {
+func offsetsOf(t *testing.T, r model.Round) []int64 {
 	t.Helper()
 	var out []int64
 	for _, f := range r.Files {

@@ -3,7 +3,7 @@ package buffer
 import (
 	"sync/atomic"
 
-	"github.com/sluicehq/sluice/stages"
+	"github.com/sluicehq/sluice/model"
 )
 
 // LaneStats counts what the buffer did with one Kafka partition since the
@@ -33,7 +33,7 @@ var Triggers = [...]string{TriggerSize, TriggerCount, TriggerSpan, TriggerIdle,
 
 // lane returns the partition's stats, made on first use; the caller holds s.mu.
 func (s *Stage) lane(topic string, partition int32) *LaneStats {
-	key := stages.LaneOf(topic, partition)
+	key := model.LaneOf(topic, partition)
 	l := s.lanes[key]
 	if l == nil {
 		l = &LaneStats{Topic: topic, Partition: partition}

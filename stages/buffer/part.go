@@ -13,7 +13,7 @@ import (
 
 	"go.opentelemetry.io/otel/trace"
 
-	"github.com/sluicehq/sluice/stages"
+	"github.com/sluicehq/sluice/model"
 	"github.com/sluicehq/sluice/stages/format"
 	"github.com/sluicehq/sluice/telemetry"
 )
@@ -74,7 +74,7 @@ type round struct {
 	seq  int
 	// links are the round's traced records, up to the cap; dropped counts
 	// the others.
-	links   []stages.RecordLink
+	links   []model.RecordLink
 	dropped int
 }
 
@@ -105,7 +105,7 @@ func (p *part) left() bool {
 }
 
 // append adds rec; the caller holds p.mu.
-func (p *part) append(ctx context.Context, s *Stage, ts TopicSettings, rec *stages.Record, dir string) error {
+func (p *part) append(ctx context.Context, s *Stage, ts TopicSettings, rec *model.Record, dir string) error {
 	if p.cut != nil && p.round == nil && rec.Offset > p.cut.End {
 		// Every record of the pending round is gone from Kafka (retention,
 		// compaction): it cannot be reproduced. Complete it with no files, so
@@ -156,7 +156,7 @@ func (p *part) append(ctx context.Context, s *Stage, ts TopicSettings, rec *stag
 	r := p.round
 	if rec.Trace.IsValid() {
 		if len(r.links) < s.set.MaxLinks {
-			r.links = append(r.links, stages.NewRecordLink(rec.Trace, rec.Offset, f.key))
+			r.links = append(r.links, model.NewRecordLink(rec.Trace, rec.Offset, f.key))
 		} else {
 			r.dropped++
 		}
@@ -203,7 +203,7 @@ func (p *part) due(s *Stage, pol Policy) string {
 	return ""
 }
 
-func (p *part) open(s *Stage, rec *stages.Record) {
+func (p *part) open(s *Stage, rec *model.Record) {
 	if p.from < 0 {
 		p.from = rec.Offset
 	}
@@ -238,7 +238,7 @@ func (p *part) file(s *Stage, ts TopicSettings, dir string) (*openFile, error) {
 		return nil, fmt.Errorf("opening spill file: %w", err)
 	}
 	w.SetRetry(s.retrySpill(p))
-	name := stages.FileName(p.topic, p.partition, r.start) + ts.Extension
+	name := model.FileName(p.topic, p.partition, r.start) + ts.Extension
 	key := name
 	if dir != "" {
 		key = dir + "/" + name
@@ -264,7 +264,7 @@ func (p *part) seal(ctx context.Context, s *Stage, trigger string) error {
 		// completes that round and the chain goes on from its End+1.
 		end = max(end, p.cut.End)
 	}
-	out := &stages.Round{
+	out := &model.Round{
 		Topic: p.topic, Partition: p.partition,
 		Start: r.start, End: end, From: p.from,
 		Records: r.records, Bytes: r.bytes, Trigger: trigger, LastTime: r.lastTime,
@@ -290,9 +290,9 @@ func (p *part) seal(ctx context.Context, s *Stage, trigger string) error {
 		s.wrote(r, f.spill.Written()-written)
 		s.buffered.Add(-int64(before))
 		s.openFiles.Add(-1)
-		out.Files = append(out.Files, stages.RoundFile{Key: f.key, Spill: f.spill.Path(), Records: f.spill.Rows()})
+		out.Files = append(out.Files, model.RoundFile{Key: f.key, Spill: f.spill.Path(), Records: f.spill.Rows()})
 	}
-	slices.SortFunc(out.Files, func(a, b stages.RoundFile) int { return strings.Compare(a.Key, b.Key) })
+	slices.SortFunc(out.Files, func(a, b model.RoundFile) int { return strings.Compare(a.Key, b.Key) })
 	// From now on the round's files are measured until upload or commit
 	// removes them (or handOver does, when the round cannot be handed over).
 	s.disk.seal(r.dir, r.disk)
@@ -302,7 +302,7 @@ func (p *part) seal(ctx context.Context, s *Stage, trigger string) error {
 // handOver moves the chain past out and publishes it, unless closing its
 // files already failed; a round that cannot be handed over breaks the chain.
 // The caller holds p.mu.
-func (p *part) handOver(ctx context.Context, s *Stage, out *stages.Round, dir string, err error) error {
+func (p *part) handOver(ctx context.Context, s *Stage, out *model.Round, dir string, err error) error {
 	p.from = out.End + 1
 	p.cut = nil
 	if err == nil {
@@ -328,7 +328,7 @@ func (p *part) sealVanished(ctx context.Context, s *Stage) error {
 	cut := *p.cut
 	s.set.Logger.Warn("records of a pending round are gone from Kafka; completing it without files",
 		"topic", p.topic, "partition", p.partition, "start", cut.Start, "end", cut.End)
-	out := &stages.Round{
+	out := &model.Round{
 		Topic: p.topic, Partition: p.partition,
 		Start: cut.Start, End: cut.End, From: p.from, Trigger: TriggerForced,
 		KeepStored: true,

@@ -7,7 +7,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/sluicehq/sluice/stages"
+	"github.com/sluicehq/sluice/model"
 )
 
 // span is what a test expects of a sealed round.
@@ -16,7 +16,7 @@ type span struct {
 	trigger                   string
 }
 
-func spans(rounds []stages.Round) []span {
+func spans(rounds []model.Round) []span {
 	out := make([]span, len(rounds))
 	for i, r := range rounds {
 		out[i] = span{r.Start, r.End, r.From, r.Records, r.Trigger}

@@ -12,8 +12,8 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
-	"github.com/sluicehq/sluice/internal/units"
-	"github.com/sluicehq/sluice/stages"
+	"github.com/sluicehq/sluice/conf"
+	"github.com/sluicehq/sluice/model"
 )
 
 // ErrDraining is returned by Append once Drain has begun: the record was not
@@ -23,7 +23,7 @@ var ErrDraining = errors.New("buffer is draining")
 // Publisher takes a sealed round downstream. It blocks while downstream is
 // full (backpressure) and returns an error only when the round cannot be
 // handed over (shutdown); the buffer then drops the partition's chain.
-type Publisher func(ctx context.Context, r *stages.Round) error
+type Publisher func(ctx context.Context, r *model.Round) error
 
 // TopicSettings is what the buffer needs to know of a topic.
 type TopicSettings struct {
@@ -131,7 +131,7 @@ func (s *Stage) Start() error {
 	}
 	if derived {
 		s.set.Logger.Info("buffer disk bound derived from the free space (buffer.max_disk: 0)",
-			"dir", s.cfg.Dir, "max_disk", units.ByteSize(maxDisk).String())
+			"dir", s.cfg.Dir, "max_disk", conf.ByteSize(maxDisk).String())
 	}
 	s.lock, s.maxDisk = lock, maxDisk
 	return nil
@@ -235,7 +235,7 @@ func (s *Stage) Break(topic string, partition int32) {
 // Append adds a record to its partition's open round, in the file of output
 // partition dir, and seals the round when the topic's policy says so. It
 // blocks while the sealed round is published.
-func (s *Stage) Append(ctx context.Context, rec *stages.Record, dir string) error {
+func (s *Stage) Append(ctx context.Context, rec *model.Record, dir string) error {
 	if s.draining.Load() {
 		return ErrDraining
 	}
@@ -257,7 +257,7 @@ func (s *Stage) Append(ctx context.Context, rec *stages.Record, dir string) erro
 	}
 	if s.maxDisk > 0 && 2*size > s.maxDisk {
 		return fmt.Errorf("%w: record %s/%d@%d has %s; buffer.max_disk (%s) must be at least twice the largest record",
-			ErrRecordTooLarge, rec.Topic, rec.Partition, rec.Offset, units.ByteSize(size), units.ByteSize(s.maxDisk))
+			ErrRecordTooLarge, rec.Topic, rec.Partition, rec.Offset, conf.ByteSize(size), conf.ByteSize(s.maxDisk))
 	}
 	ts := s.set.Topic(rec.Topic)
 	if err := p.append(ctx, s, ts, rec, dir); err != nil {

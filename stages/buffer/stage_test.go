@@ -11,18 +11,18 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/sluicehq/sluice/stages"
+	"github.com/sluicehq/sluice/model"
 )
 
 func TestRoundFiles(t *testing.T) {
 	h := newHarness(t, loose())
 	h.Assign("t", 3, 1000, nil)
 	dirs := []string{"dt=2026-11-22/hr=02", "dt=2026-11-22/hr=01", "", "dt=2026-11-22/hr=02", "dt=2026-11-22/hr=01"}
-	var want []*stages.Record
+	var want []*model.Record
 	for i, d := range dirs {
 		r := rec(3, 1000+int64(i), 5, t0)
 		r.Key = fmt.Appendf(nil, "k%d", i)
-		r.Headers = []stages.Header{{Key: "h", Value: []byte("v")}, {Key: "h", Value: nil}}
+		r.Headers = []model.Header{{Key: "h", Value: []byte("v")}, {Key: "h", Value: nil}}
 		want = append(want, r)
 		require.NoError(t, h.Append(t.Context(), r, d))
 	}
@@ -114,7 +114,7 @@ func TestNewRequiresSettings(t *testing.T) {
 	_, err := New(Config{Dir: t.TempDir()}, Settings{})
 	require.Error(t, err)
 	_, err = New(Config{}, Settings{
-		Publish: func(context.Context, *stages.Round) error { return nil },
+		Publish: func(context.Context, *model.Round) error { return nil },
 		Topic:   func(string) TopicSettings { return TopicSettings{} },
 	})
 	require.Error(t, err)

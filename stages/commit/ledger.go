@@ -9,7 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/sluicehq/sluice/stages"
+	"github.com/sluicehq/sluice/model"
 	"github.com/sluicehq/sluice/transport/objstore"
 )
 
@@ -45,7 +45,7 @@ type lane struct {
 	etag   string
 	// claimed is the round this process claimed and has not committed yet;
 	// idle is closed when there is none.
-	claimed *stages.Round
+	claimed *model.Round
 	idle    chan struct{}
 	// conflicts counts conditional writes the bucket refused.
 	conflicts atomic.Int64
@@ -59,7 +59,7 @@ func NewLedger(store objstore.Store, owner string) *Ledger {
 func (l *Ledger) lane(topic string, partition int32) *lane {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	key := stages.LaneOf(topic, partition)
+	key := model.LaneOf(topic, partition)
 	ln := l.lanes[key]
 	if ln == nil {
 		idle := make(chan struct{})
@@ -104,7 +104,7 @@ func (l *Ledger) refresh(ctx context.Context, ln *lane, topic string, partition 
 		ln.known, ln.exists, ln.prog, ln.etag = true, false, Progress{}, ""
 		return nil
 	case err != nil:
-		return fmt.Errorf("reading progress of %s: %w", stages.LaneOf(topic, partition), err)
+		return fmt.Errorf("reading progress of %s: %w", model.LaneOf(topic, partition), err)
 	}
 	p, err := decodeProgress(data, topic, partition)
 	if err != nil {
@@ -119,7 +119,7 @@ func (l *Ledger) refresh(ctx context.Context, ln *lane, topic string, partition 
 // partition is committed (rounds of a partition are claimed in order). It
 // returns ErrStored when r is wholly committed already and ErrStale when the
 // partition's record disagrees with r in any other way.
-func (l *Ledger) Claim(ctx context.Context, r *stages.Round) error {
+func (l *Ledger) Claim(ctx context.Context, r *model.Round) error {
 	ln := l.lane(r.Topic, r.Partition)
 	for {
 		ln.mu.Lock()
@@ -161,7 +161,7 @@ func (l *Ledger) Claim(ctx context.Context, r *stages.Round) error {
 }
 
 // checkClaim says whether r may be claimed given the record in ln.
-func checkClaim(ln *lane, r *stages.Round) error {
+func checkClaim(ln *lane, r *model.Round) error {
 	if !ln.exists {
 		return nil
 	}
@@ -186,7 +186,7 @@ func checkClaim(ln *lane, r *stages.Round) error {
 // Commit records that every file of r, claimed before, is in the bucket:
 // the partition's next offset becomes r.End+1 and nothing is pending.
 // ErrStale means another process changed the record since the claim.
-func (l *Ledger) Commit(ctx context.Context, r *stages.Round) error {
+func (l *Ledger) Commit(ctx context.Context, r *model.Round) error {
 	ln := l.lane(r.Topic, r.Partition)
 	ln.mu.Lock()
 	defer ln.mu.Unlock()
@@ -207,7 +207,7 @@ func (l *Ledger) Commit(ctx context.Context, r *stages.Round) error {
 // Abandon forgets this process's claim of r (after ErrStale, or when the
 // round is dropped); the pending round stays in the bucket for the
 // partition's next owner to complete.
-func (l *Ledger) Abandon(r *stages.Round) {
+func (l *Ledger) Abandon(r *model.Round) {
 	ln := l.lane(r.Topic, r.Partition)
 	ln.mu.Lock()
 	defer ln.mu.Unlock()
@@ -229,7 +229,7 @@ func (l *Ledger) write(ctx context.Context, ln *lane, p Progress) error {
 	p.UpdatedAt = l.now().UTC()
 	data, err := json.MarshalIndent(p, "", "  ")
 	if err != nil {
-		return fmt.Errorf("encoding progress of %s: %w", stages.LaneOf(p.Topic, p.Partition), err)
+		return fmt.Errorf("encoding progress of %s: %w", model.LaneOf(p.Topic, p.Partition), err)
 	}
 	key := ProgressKey(p.Topic, p.Partition)
 	etag, err := l.store.PutIf(ctx, key, data, ln.etag)

@@ -12,7 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/sluicehq/sluice/stages"
+	"github.com/sluicehq/sluice/model"
 	"github.com/sluicehq/sluice/transport/objstore"
 )
 
@@ -26,10 +26,10 @@ func newStore(t *testing.T) objstore.Store {
 }
 
 // round is a round of partition 0 of topic "t" with one file per key.
-func round(from, start, end int64, keys ...string) *stages.Round {
-	r := &stages.Round{Topic: "t", Partition: 0, From: from, Start: start, End: end, Records: end - start + 1}
+func round(from, start, end int64, keys ...string) *model.Round {
+	r := &model.Round{Topic: "t", Partition: 0, From: from, Start: start, End: end, Records: end - start + 1}
 	for _, k := range keys {
-		r.Files = append(r.Files, stages.RoundFile{Key: k, Records: 1})
+		r.Files = append(r.Files, model.RoundFile{Key: k, Records: 1})
 	}
 	return r
 }
@@ -73,20 +73,20 @@ func TestLedgerClaimCommit(t *testing.T) {
 func TestLedgerRefusals(t *testing.T) {
 	tests := []struct {
 		name  string
-		setup []*stages.Round // claimed and committed first
-		claim *stages.Round   // claimed (by a fresh ledger) and left pending
-		round *stages.Round
+		setup []*model.Round // claimed and committed first
+		claim *model.Round   // claimed (by a fresh ledger) and left pending
+		round *model.Round
 		want  error
 	}{
-		{"continues from next", []*stages.Round{round(0, 0, 9)}, nil, round(10, 10, 19), nil},
-		{"From before next", []*stages.Round{round(0, 0, 9)}, nil, round(5, 5, 19), ErrStale},
-		{"From after next: a round was lost", []*stages.Round{round(0, 0, 9)}, nil, round(15, 15, 19), ErrStale},
-		{"wholly below next", []*stages.Round{round(0, 0, 9), round(10, 10, 19)}, nil, round(10, 10, 19), ErrStored},
-		{"ends just below next", []*stages.Round{round(0, 0, 9)}, nil, round(0, 3, 9), ErrStored},
-		{"identical pending round", []*stages.Round{round(0, 0, 9)}, round(10, 10, 19), round(10, 10, 19), nil},
-		{"pending round, other end", []*stages.Round{round(0, 0, 9)}, round(10, 10, 19), round(10, 10, 18), ErrStale},
-		{"pending round, other start", []*stages.Round{round(0, 0, 9)}, round(10, 10, 19), round(10, 11, 19), ErrStale},
-		{"pending round, a later one", []*stages.Round{round(0, 0, 9)}, round(10, 10, 19), round(20, 20, 29), ErrStale},
+		{"continues from next", []*model.Round{round(0, 0, 9)}, nil, round(10, 10, 19), nil},
+		{"From before next", []*model.Round{round(0, 0, 9)}, nil, round(5, 5, 19), ErrStale},
+		{"From after next: a round was lost", []*model.Round{round(0, 0, 9)}, nil, round(15, 15, 19), ErrStale},
+		{"wholly below next", []*model.Round{round(0, 0, 9), round(10, 10, 19)}, nil, round(10, 10, 19), ErrStored},
+		{"ends just below next", []*model.Round{round(0, 0, 9)}, nil, round(0, 3, 9), ErrStored},
+		{"identical pending round", []*model.Round{round(0, 0, 9)}, round(10, 10, 19), round(10, 10, 19), nil},
+		{"pending round, other end", []*model.Round{round(0, 0, 9)}, round(10, 10, 19), round(10, 10, 18), ErrStale},
+		{"pending round, other start", []*model.Round{round(0, 0, 9)}, round(10, 10, 19), round(10, 11, 19), ErrStale},
+		{"pending round, a later one", []*model.Round{round(0, 0, 9)}, round(10, 10, 19), round(20, 20, 29), ErrStale},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

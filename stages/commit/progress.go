@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/sluicehq/sluice/stages"
+	"github.com/sluicehq/sluice/model"
 )
 
 // progressVersion is the version of the progress record's JSON layout.
@@ -38,7 +38,7 @@ type RoundRef struct {
 }
 
 // Ref describes r for a progress record.
-func Ref(r *stages.Round) *RoundRef {
+func Ref(r *model.Round) *RoundRef {
 	keys := make([]string, len(r.Files))
 	for i, f := range r.Files {
 		keys[i] = f.Key
@@ -55,11 +55,11 @@ func ProgressKey(topic string, partition int32) string {
 func decodeProgress(data []byte, topic string, partition int32) (Progress, error) {
 	var p Progress
 	if err := json.Unmarshal(data, &p); err != nil {
-		return Progress{}, fmt.Errorf("decoding progress record of %s: %w", stages.LaneOf(topic, partition), err)
+		return Progress{}, fmt.Errorf("decoding progress record of %s: %w", model.LaneOf(topic, partition), err)
 	}
 	if p.Version != progressVersion || p.Topic != topic || p.Partition != partition {
 		return Progress{}, fmt.Errorf("progress record of %s is for %s version %d",
-			stages.LaneOf(topic, partition), stages.LaneOf(p.Topic, p.Partition), p.Version)
+			model.LaneOf(topic, partition), model.LaneOf(p.Topic, p.Partition), p.Version)
 	}
 	return p, nil
 }

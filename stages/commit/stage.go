@@ -11,7 +11,7 @@ import (
 
 	"github.com/ThreeDotsLabs/watermill/message"
 
-	"github.com/sluicehq/sluice/stages"
+	"github.com/sluicehq/sluice/model"
 )
 
 // Offsets commits Kafka offsets: the transport/kafka Coordinator.
@@ -103,10 +103,10 @@ func (s *Stage) Positions() []Position {
 }
 
 // Handle is a Watermill handler: it takes an uploaded round (JSON
-// stages.Round), commits it in the progress record, then commits the Kafka
+// model.Round), commits it in the progress record, then commits the Kafka
 // offset, and removes the round's spill files. An error means "try again".
 func (s *Stage) Handle(msg *message.Message) error {
-	var r stages.Round
+	var r model.Round
 	if err := json.Unmarshal(msg.Payload, &r); err != nil {
 		return fmt.Errorf("decoding round: %w", err)
 	}

@@ -13,7 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/sluicehq/sluice/stages"
+	"github.com/sluicehq/sluice/model"
 	"github.com/sluicehq/sluice/transport/kafka"
 )
 
@@ -27,7 +27,7 @@ type offsets struct {
 func (o *offsets) Commit(topic string, partition int32, next int64) error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	o.commits = append(o.commits, stages.LaneOf(topic, partition)+"@"+itoa(next))
+	o.commits = append(o.commits, model.LaneOf(topic, partition)+"@"+itoa(next))
 	return o.err
 }
 
@@ -40,7 +40,7 @@ func (o *offsets) all() []string {
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
 // spilled gives r a spill directory with one file per RoundFile.
-func spilled(t *testing.T, r *stages.Round) *stages.Round {
+func spilled(t *testing.T, r *model.Round) *model.Round {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "t", "0", itoa(r.Start))
 	require.NoError(t, os.MkdirAll(dir, 0o755))
@@ -51,7 +51,7 @@ func spilled(t *testing.T, r *stages.Round) *stages.Round {
 	return r
 }
 
-func msgOf(t *testing.T, r *stages.Round) *message.Message {
+func msgOf(t *testing.T, r *model.Round) *message.Message {
 	t.Helper()
 	payload, err := json.Marshal(r)
 	require.NoError(t, err)
@@ -80,7 +80,7 @@ func TestStageHandle(t *testing.T) {
 			off := &offsets{err: tt.kafkaErr}
 			var stale []string
 			s, err := New(Settings{Ledger: ledger, Offsets: off, OnStale: func(topic string, p int32) {
-				stale = append(stale, stages.LaneOf(topic, p))
+				stale = append(stale, model.LaneOf(topic, p))
 			}})
 			require.NoError(t, err)
 

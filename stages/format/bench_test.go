@@ -9,7 +9,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/stretchr/testify/require"
 
-	"github.com/sluicehq/sluice/stages"
+	"github.com/sluicehq/sluice/model"
 	"github.com/sluicehq/sluice/stages/format"
 )
 
@@ -54,7 +54,7 @@ func BenchmarkEncodeLevels(b *testing.B) {
 }
 
 // benchSpill spills recs and returns the spill file and the records' bytes.
-func benchSpill(b *testing.B, recs []stages.Record) (path string, bytes int64) {
+func benchSpill(b *testing.B, recs []model.Record) (path string, bytes int64) {
 	for _, r := range recs {
 		bytes += int64(r.Size())
 	}
@@ -76,18 +76,18 @@ func benchEncode(b *testing.B, path string, bytes int64, cfg format.Config) {
 }
 
 // eventRecords makes n JSON events of about size bytes, padded with words.
-func eventRecords(n, size int) []stages.Record {
+func eventRecords(n, size int) []model.Record {
 	rng := rand.New(rand.NewPCG(3, 4))
 	words := strings.Fields("chrome firefox safari mobile desktop checkout cart product search home " +
 		"login settings orders promo sale email social direct organic paid banner button review share")
-	recs := make([]stages.Record, n)
+	recs := make([]model.Record, n)
 	for i := range recs {
 		v := fmt.Appendf(nil, `{"id":"%x","ts":%d,"event":"view","user":%d,"pad":"`,
 			rng.Uint64(), 1_790_000_000_000+int64(i), rng.IntN(1_000_000))
 		for len(v) < size-2 {
 			v = append(append(v, words[rng.IntN(len(words))]...), ' ')
 		}
-		recs[i] = stages.Record{Topic: "events", Partition: 1, Offset: int64(i),
+		recs[i] = model.Record{Topic: "events", Partition: 1, Offset: int64(i),
 			Timestamp: ts(1_790_000_000_000 + int64(i)),
 			Key:       fmt.Appendf(nil, "u%d", rng.IntN(100_000)), Value: append(v, `"}`...)}
 	}

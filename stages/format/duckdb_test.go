@@ -12,7 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/sluicehq/sluice/stages"
+	"github.com/sluicehq/sluice/model"
 	"github.com/sluicehq/sluice/stages/format"
 	"github.com/sluicehq/sluice/testing/duckdb"
 )
@@ -58,7 +58,7 @@ func TestParquetReadByDuckDB(t *testing.T) {
 }
 
 // duckRow is what the query above returns for r.
-func duckRow(r stages.Record) map[string]any {
+func duckRow(r model.Record) map[string]any {
 	hx := func(b []byte) string { return strings.ToUpper(hex.EncodeToString(b)) }
 	headers := []any{}
 	for _, h := range r.Headers {

@@ -11,14 +11,14 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/sluicehq/sluice/stages"
+	"github.com/sluicehq/sluice/model"
 	"github.com/sluicehq/sluice/stages/format"
 )
 
 func TestEncodeRoundTrip(t *testing.T) {
 	inputs := []struct {
 		name string
-		recs []stages.Record
+		recs []model.Record
 	}{
 		{"edge cases", edgeRecords()},
 		{"generated", genRecords(5000, 1, 64)},

@@ -21,7 +21,7 @@ import (
 	"github.com/klauspost/compress/zstd"
 	"github.com/stretchr/testify/require"
 
-	"github.com/sluicehq/sluice/stages"
+	"github.com/sluicehq/sluice/model"
 	"github.com/sluicehq/sluice/stages/format"
 )
 
@@ -29,30 +29,30 @@ import (
 func ts(ms int64) time.Time { return time.UnixMilli(ms).UTC() }
 
 // edgeRecords covers every shape a field can take.
-func edgeRecords() []stages.Record {
-	base := stages.Record{Topic: "events", Partition: 3, Timestamp: ts(1_790_000_000_123)}
-	cases := []func(r *stages.Record){
-		func(r *stages.Record) { r.Key, r.Value = []byte("k"), []byte(`{"a":1,"b":[true,null]}`) },
-		func(r *stages.Record) { r.Key, r.Value = nil, nil },                                        // no key, tombstone
-		func(r *stages.Record) { r.Key, r.Value = []byte{}, []byte{} },                              // empty, not null
-		func(r *stages.Record) { r.Key, r.Value = []byte{0xff, 0x00, 0xfe}, []byte{0x80, 0x81, 0} }, // not UTF-8
-		func(r *stages.Record) { r.Value = []byte("null") },                                         // JSON null, not a tombstone
-		func(r *stages.Record) { r.Value = []byte(`"a string"`) },
-		func(r *stages.Record) { r.Value = []byte("plain text, \"quoted\"\ttab\\") },
-		func(r *stages.Record) { r.Value = []byte("{\n  \"pretty\": true\n}") },
-		func(r *stages.Record) { r.Value = []byte(` {"padded":1} `) },
-		func(r *stages.Record) { r.Value = []byte("12.5e3") },
-		func(r *stages.Record) { r.Value = []byte("ünïcödé ☃ \u2028 \x01") },
-		func(r *stages.Record) {
-			r.Headers = []stages.Header{{Key: "h", Value: []byte("1")}, {Key: "h", Value: []byte("2")}, {Key: "other", Value: nil}}
+func edgeRecords() []model.Record {
+	base := model.Record{Topic: "events", Partition: 3, Timestamp: ts(1_790_000_000_123)}
+	cases := []func(r *model.Record){
+		func(r *model.Record) { r.Key, r.Value = []byte("k"), []byte(`{"a":1,"b":[true,null]}`) },
+		func(r *model.Record) { r.Key, r.Value = nil, nil },                                        // no key, tombstone
+		func(r *model.Record) { r.Key, r.Value = []byte{}, []byte{} },                              // empty, not null
+		func(r *model.Record) { r.Key, r.Value = []byte{0xff, 0x00, 0xfe}, []byte{0x80, 0x81, 0} }, // not UTF-8
+		func(r *model.Record) { r.Value = []byte("null") },                                         // JSON null, not a tombstone
+		func(r *model.Record) { r.Value = []byte(`"a string"`) },
+		func(r *model.Record) { r.Value = []byte("plain text, \"quoted\"\ttab\\") },
+		func(r *model.Record) { r.Value = []byte("{\n  \"pretty\": true\n}") },
+		func(r *model.Record) { r.Value = []byte(` {"padded":1} `) },
+		func(r *model.Record) { r.Value = []byte("12.5e3") },
+		func(r *model.Record) { r.Value = []byte("ünïcödé ☃ \u2028 \x01") },
+		func(r *model.Record) {
+			r.Headers = []model.Header{{Key: "h", Value: []byte("1")}, {Key: "h", Value: []byte("2")}, {Key: "other", Value: nil}}
 		},
-		func(r *stages.Record) {
-			r.Headers = []stages.Header{{Key: "bin", Value: []byte{0xc3, 0x28}}, {Key: "\xff\xfe", Value: []byte{}}}
+		func(r *model.Record) {
+			r.Headers = []model.Header{{Key: "bin", Value: []byte{0xc3, 0x28}}, {Key: "\xff\xfe", Value: []byte{}}}
 		},
-		func(r *stages.Record) { r.Timestamp = ts(-1) }, // no timestamp in Kafka
-		func(r *stages.Record) { r.Timestamp = ts(0); r.Partition = 0 },
+		func(r *model.Record) { r.Timestamp = ts(-1) }, // no timestamp in Kafka
+		func(r *model.Record) { r.Timestamp = ts(0); r.Partition = 0 },
 	}
-	recs := make([]stages.Record, len(cases))
+	recs := make([]model.Record, len(cases))
 	for i, apply := range cases {
 		recs[i] = base
 		recs[i].Offset = int64(100 + i)
@@ -63,13 +63,13 @@ func edgeRecords() []stages.Record {
 
 // stored is what recs read back as: header keys that are not UTF-8 get U+FFFD
 // for their invalid bytes (see format.Schema).
-func stored(recs []stages.Record) []stages.Record {
-	out := make([]stages.Record, len(recs))
+func stored(recs []model.Record) []model.Record {
+	out := make([]model.Record, len(recs))
 	for i, r := range recs {
 		if r.Headers != nil {
-			hs := make([]stages.Header, len(r.Headers))
+			hs := make([]model.Header, len(r.Headers))
 			for j, h := range r.Headers {
-				hs[j] = stages.Header{Key: strings.ToValidUTF8(h.Key, "\uFFFD"), Value: h.Value}
+				hs[j] = model.Header{Key: strings.ToValidUTF8(h.Key, "\uFFFD"), Value: h.Value}
 			}
 			r.Headers = hs
 		}
@@ -80,11 +80,11 @@ func stored(recs []stages.Record) []stages.Record {
 
 // genRecords makes n pseudo-random records from seed, with valueSize bytes
 // of payload on average.
-func genRecords(n int, seed uint64, valueSize int) []stages.Record {
+func genRecords(n int, seed uint64, valueSize int) []model.Record {
 	rng := rand.New(rand.NewPCG(seed, 1))
-	recs := make([]stages.Record, n)
+	recs := make([]model.Record, n)
 	for i := range recs {
-		r := stages.Record{
+		r := model.Record{
 			Topic:     "orders",
 			Partition: 7,
 			Offset:    1_000_000 + int64(i)*int64(1+rng.IntN(2)),
@@ -105,7 +105,7 @@ func genRecords(n int, seed uint64, valueSize int) []stages.Record {
 			}
 		}
 		for range rng.IntN(3) {
-			r.Headers = append(r.Headers, stages.Header{Key: "trace", Value: fmt.Appendf(nil, "%016x", rng.Uint64())})
+			r.Headers = append(r.Headers, model.Header{Key: "trace", Value: fmt.Appendf(nil, "%016x", rng.Uint64())})
 		}
 		recs[i] = r
 	}
@@ -114,7 +114,7 @@ func genRecords(n int, seed uint64, valueSize int) []stages.Record {
 
 // writeSpill spills recs to a new file in dir, flushing after every
 // flushEvery records (never when 0), and returns its path.
-func writeSpill(t testing.TB, dir string, recs []stages.Record, flushEvery int, mem memory.Allocator) string {
+func writeSpill(t testing.TB, dir string, recs []model.Record, flushEvery int, mem memory.Allocator) string {
 	t.Helper()
 	path := filepath.Join(dir, fmt.Sprintf("spill-%d.arrows", flushEvery))
 	w, err := format.NewSpillWriter(path, mem)
@@ -140,7 +140,7 @@ func encodeFile(t testing.TB, path string, cfg format.Config, mem memory.Allocat
 }
 
 // readBack decodes an encoded file into records.
-func readBack(t testing.TB, data []byte, cfg format.Config) []stages.Record {
+func readBack(t testing.TB, data []byte, cfg format.Config) []model.Record {
 	t.Helper()
 	if cfg.Type == format.TypeJSONL {
 		return readJSONL(t, data, cfg.Compression)
@@ -148,7 +148,7 @@ func readBack(t testing.TB, data []byte, cfg format.Config) []stages.Record {
 	return readParquet(t, data)
 }
 
-func readParquet(t testing.TB, data []byte) []stages.Record {
+func readParquet(t testing.TB, data []byte) []model.Record {
 	t.Helper()
 	// Not a checked allocator: arrow-go's DELTA_BINARY_PACKED decoder leaks
 	// 64 bytes per column chunk (reading only; Encode's memory is checked).
@@ -159,7 +159,7 @@ func readParquet(t testing.TB, data []byte) []stages.Record {
 	defer tbl.Release()
 	require.Equal(t, format.Schema().Field(3).Type, tbl.Schema().Field(3).Type, "timestamp type")
 
-	var recs []stages.Record
+	var recs []model.Record
 	tr := array.NewTableReader(tbl, 1000)
 	defer tr.Release()
 	for tr.Next() {
@@ -170,7 +170,7 @@ func readParquet(t testing.TB, data []byte) []stages.Record {
 }
 
 // batchRecords converts a batch of the envelope schema into records.
-func batchRecords(b arrow.RecordBatch) []stages.Record {
+func batchRecords(b arrow.RecordBatch) []model.Record {
 	topic := b.Column(0).(*array.String)
 	part := b.Column(1).(*array.Int32)
 	off := b.Column(2).(*array.Int64)
@@ -186,15 +186,15 @@ func batchRecords(b arrow.RecordBatch) []stages.Record {
 		}
 		return bytes.Clone(a.Value(i))
 	}
-	recs := make([]stages.Record, b.NumRows())
+	recs := make([]model.Record, b.NumRows())
 	for i := range recs {
-		r := stages.Record{
+		r := model.Record{
 			Topic: topic.Value(i), Partition: part.Value(i), Offset: off.Value(i),
 			Timestamp: ts(int64(tsc.Value(i))), Key: orEmpty(cp(key, i), key.IsNull(i)), Value: orEmpty(cp(val, i), val.IsNull(i)),
 		}
 		start, end := hdrs.ValueOffsets(i)
 		for j := int(start); j < int(end); j++ {
-			r.Headers = append(r.Headers, stages.Header{Key: hk.Value(j), Value: orEmpty(cp(hv, j), hv.IsNull(j))})
+			r.Headers = append(r.Headers, model.Header{Key: hk.Value(j), Value: orEmpty(cp(hv, j), hv.IsNull(j))})
 		}
 		recs[i] = r
 	}
@@ -209,7 +209,7 @@ func orEmpty(v []byte, null bool) []byte {
 	return v
 }
 
-func readJSONL(t testing.TB, data []byte, compression string) []stages.Record {
+func readJSONL(t testing.TB, data []byte, compression string) []model.Record {
 	t.Helper()
 	var r io.Reader = bytes.NewReader(data)
 	switch compression {
@@ -227,7 +227,7 @@ func readJSONL(t testing.TB, data []byte, compression string) []stages.Record {
 	}
 	plain, err := io.ReadAll(r)
 	require.NoError(t, err)
-	var recs []stages.Record
+	var recs []model.Record
 	for line := range strings.Lines(string(plain)) {
 		recs = append(recs, parseLine(t, []byte(line)))
 	}
@@ -255,7 +255,7 @@ type jsonHeader struct {
 	ValueB64  *string         `json:"value_base64"`
 }
 
-func parseLine(t testing.TB, line []byte) stages.Record {
+func parseLine(t testing.TB, line []byte) model.Record {
 	t.Helper()
 	require.True(t, bytes.HasSuffix(line, []byte("\n")))
 	require.Equal(t, 1, bytes.Count(line, []byte("\n")), "one line per record")
@@ -266,7 +266,7 @@ func parseLine(t testing.TB, line []byte) stages.Record {
 	tm, err := time.Parse(time.RFC3339Nano, l.Timestamp)
 	require.NoError(t, err)
 	require.Regexp(t, `^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$`, l.Timestamp)
-	r := stages.Record{Topic: l.Topic, Partition: l.Partition, Offset: l.Offset, Timestamp: ts(tm.UnixMilli())}
+	r := model.Record{Topic: l.Topic, Partition: l.Partition, Offset: l.Offset, Timestamp: ts(tm.UnixMilli())}
 
 	_, hasKey := fields["key"]
 	r.Key = pick(t, hasKey, l.Key, l.KeyBase64)
@@ -281,7 +281,7 @@ func parseLine(t testing.TB, line []byte) stages.Record {
 			require.NoError(t, json.Unmarshal(h.Value, &s))
 			v = []byte(s)
 		}
-		r.Headers = append(r.Headers, stages.Header{Key: string(k), Value: v})
+		r.Headers = append(r.Headers, model.Header{Key: string(k), Value: v})
 	}
 	variants := 0
 	if raw, ok := fields["value"]; ok {

@@ -15,7 +15,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/ipc"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
-	"github.com/sluicehq/sluice/stages"
+	"github.com/sluicehq/sluice/model"
 )
 
 // ErrClosed is returned by a SpillWriter used after Close or Abort.
@@ -179,7 +179,7 @@ func (w *SpillWriter) Written() int64 { return w.sink.written }
 // Append copies rec into the builder, every column of the row at once. It
 // cannot fail on user data; rec may be reused once Append returns. After Close
 // or Abort it does nothing.
-func (w *SpillWriter) Append(rec *stages.Record) {
+func (w *SpillWriter) Append(rec *model.Record) {
 	if w.closed {
 		return
 	}

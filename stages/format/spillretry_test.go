@@ -13,7 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/sluicehq/sluice/stages"
+	"github.com/sluicehq/sluice/model"
 	"github.com/sluicehq/sluice/stages/format"
 )
 
@@ -55,9 +55,9 @@ func TestSpillWriterRetries(t *testing.T) {
 		return true
 	})
 
-	var want []stages.Record
+	var want []model.Record
 	for i := range 3000 {
-		r := stages.Record{Topic: "events", Partition: 1, Offset: int64(i), Timestamp: ts(1_790_000_000_000),
+		r := model.Record{Topic: "events", Partition: 1, Offset: int64(i), Timestamp: ts(1_790_000_000_000),
 			Value: bytes.Repeat([]byte{'a' + byte(i%26)}, 300)}
 		want = append(want, r)
 		w.Append(&r)
@@ -89,7 +89,7 @@ func TestSpillWriterGivesUp(t *testing.T) {
 	format.WrapSpillFile(w, func(f io.Writer) io.Writer { return &fullDisk{w: f, fails: 100} })
 	tries := 0
 	w.SetRetry(func(error, int) bool { tries++; return tries < 3 })
-	r := stages.Record{Topic: "events", Value: []byte("v")}
+	r := model.Record{Topic: "events", Value: []byte("v")}
 	w.Append(&r)
 	err = w.Flush()
 	require.ErrorIs(t, err, syscall.ENOSPC)

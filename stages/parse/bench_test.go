@@ -6,7 +6,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/sluicehq/sluice/stages"
+	"github.com/sluicehq/sluice/model"
 )
 
 // benchValue is a typical event of a few hundred bytes.
@@ -18,7 +18,7 @@ const benchValue = `{"id":"8f2c1e4a-77b1-4c2e-9a51-0c1d2e3f4a5b","user":{"id":12
 func benchmarkParse(b *testing.B, cfg Config, value string, wantFallback bool) {
 	s, err := New(cfg, Settings{})
 	require.NoError(b, err)
-	rec := &stages.Record{Topic: "events", Value: []byte(value)}
+	rec := &model.Record{Topic: "events", Value: []byte(value)}
 	b.ReportAllocs()
 	b.SetBytes(int64(len(value)))
 	var next atomic.Int32

@@ -12,7 +12,7 @@
 // A record is never dropped: when its event time cannot be read (the value is
 // not JSON, the field is missing or has the wrong type, the string is not a
 // time) the stage falls back to the Kafka timestamp, marks the record
-// (stages.Record.EventTimeFallback) and counts the fallback by reason. The
+// (model.Record.EventTimeFallback) and counts the fallback by reason. The
 // result is a pure function of the record's bytes and the configuration, so
 // a round written twice lands in the same partitions.
 //

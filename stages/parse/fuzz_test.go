@@ -8,7 +8,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/sluicehq/sluice/stages"
+	"github.com/sluicehq/sluice/model"
 )
 
 // FuzzParseJSON feeds arbitrary values to the json parser, through the stage:
@@ -33,7 +33,7 @@ func FuzzParseJSON(f *testing.F) {
 	f.Fuzz(func(t *testing.T, value []byte) {
 		orig := bytes.Clone(value)
 		want, perr := parser.EventTime(value)
-		rec := &stages.Record{Value: value, Timestamp: kafka}
+		rec := &model.Record{Value: value, Timestamp: kafka}
 		stage.Parse(rec)
 		require.Equal(t, orig, value, "the value must not change")
 		require.Equal(t, perr != nil, rec.EventTimeFallback, "fallback ⇔ error (%v)", perr)

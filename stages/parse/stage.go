@@ -8,7 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/sluicehq/sluice/stages"
+	"github.com/sluicehq/sluice/model"
 )
 
 // Parser reads the event time of a record's value. Implementations are safe
@@ -98,7 +98,7 @@ func New(cfg Config, set Settings) (*Stage, error) {
 // to rec.Timestamp, sets rec.EventTimeFallback and counts the fallback by
 // reason. It never drops a record. With the built-in parsers it never panics,
 // whatever the bytes, and allocates nothing unless the value is not JSON.
-func (s *Stage) Parse(rec *stages.Record) {
+func (s *Stage) Parse(rec *model.Record) {
 	if s.parser == nil {
 		rec.EventTime, rec.EventTimeFallback = rec.Timestamp.UTC(), false
 		s.parsed[rec.Partition&(stripes-1)].n.Add(1)

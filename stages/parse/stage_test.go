@@ -11,15 +11,15 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/sluicehq/sluice/stages"
+	"github.com/sluicehq/sluice/model"
 )
 
 // kafkaTime is the Kafka timestamp of test records, in a zone other than UTC
 // so that tests see the stage convert it.
 var kafkaTime = time.Date(2025, time.November, 22, 9, 0, 0, 0, time.FixedZone("X", 3600))
 
-func record(value string) *stages.Record {
-	rec := &stages.Record{Topic: "events", Partition: 3, Offset: 42, Timestamp: kafkaTime}
+func record(value string) *model.Record {
+	rec := &model.Record{Topic: "events", Partition: 3, Offset: 42, Timestamp: kafkaTime}
 	if value != "" {
 		rec.Value = []byte(value)
 	}

@@ -7,7 +7,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/sluicehq/sluice/stages"
+	"github.com/sluicehq/sluice/model"
 )
 
 // benchmarkDir runs Dir from parallel goroutines, each on a Kafka partition
@@ -19,7 +19,7 @@ func benchmarkDir(b *testing.B, cfg Config, step time.Duration) {
 	var next atomic.Int32
 	b.ReportAllocs()
 	b.RunParallel(func(pb *testing.PB) {
-		rec := stages.Record{Topic: "clickstream.events", Partition: next.Add(1), EventTime: base}
+		rec := model.Record{Topic: "clickstream.events", Partition: next.Add(1), EventTime: base}
 		for pb.Next() {
 			if s.Dir(&rec) == "" {
 				b.Error("empty directory")

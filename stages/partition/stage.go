@@ -8,7 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/sluicehq/sluice/stages"
+	"github.com/sluicehq/sluice/model"
 )
 
 // Settings is what the program hands the stage.
@@ -92,7 +92,7 @@ func loadLocation(name string) (*time.Location, error) {
 // the configured zone. It allocates only when rec's (topic, partition) moves
 // to another bucket or shares its cache slot with another busy one. Safe for
 // concurrent use.
-func (s *Stage) Dir(rec *stages.Record) string {
+func (s *Stage) Dir(rec *model.Record) string {
 	sec := rec.EventTime.Unix()
 	slot := &s.slots[s.slot(rec.Topic, rec.Partition)]
 	if e := slot.Load(); e != nil && sec >= e.lo && sec < e.hi && e.partition == rec.Partition && e.topic == rec.Topic {

@@ -10,11 +10,11 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/sluicehq/sluice/stages"
+	"github.com/sluicehq/sluice/model"
 )
 
-func rec(topic string, partition int32, t time.Time) *stages.Record {
-	return &stages.Record{Topic: topic, Partition: partition, EventTime: t}
+func rec(topic string, partition int32, t time.Time) *model.Record {
+	return &model.Record{Topic: topic, Partition: partition, EventTime: t}
 }
 
 func TestDir(t *testing.T) {

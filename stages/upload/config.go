@@ -1,6 +1,6 @@
 package upload
 
-import "github.com/sluicehq/sluice/internal/conf"
+import "github.com/sluicehq/sluice/conf"
 
 // Config is the upload stage's configuration.
 type Config struct {

@@ -15,7 +15,7 @@ import (
 	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
-	"github.com/sluicehq/sluice/stages"
+	"github.com/sluicehq/sluice/model"
 	"github.com/sluicehq/sluice/stages/commit"
 	"github.com/sluicehq/sluice/stages/format"
 	"github.com/sluicehq/sluice/telemetry"
@@ -61,7 +61,7 @@ type Stats struct {
 	// Dropped counts rounds not uploaded: already stored, or stale.
 	Dropped atomic.Int64
 	// Kept counts files of completed pending rounds left as their earlier
-	// owner stored them (see stages.Round.KeepStored).
+	// owner stored them (see model.Round.KeepStored).
 	Kept atomic.Int64
 }
 
@@ -91,12 +91,12 @@ func New(cfg Config, set Settings) (*Stage, error) {
 // Stats returns the stage's counters.
 func (s *Stage) Stats() *Stats { return &s.stats }
 
-// Handle is a Watermill handler: it takes a sealed round (JSON stages.Round)
+// Handle is a Watermill handler: it takes a sealed round (JSON model.Round)
 // and, once its files are stored, passes it on to the commit stage. An error
 // means "try the round again"; a round that must not be stored (already
 // stored, or the partition is stale) is dropped without error.
 func (s *Stage) Handle(msg *message.Message) ([]*message.Message, error) {
-	var r stages.Round
+	var r model.Round
 	if err := json.Unmarshal(msg.Payload, &r); err != nil {
 		return nil, fmt.Errorf("decoding round: %w", err)
 	}
@@ -144,7 +144,7 @@ func (s *Stage) Handle(msg *message.Message) ([]*message.Message, error) {
 }
 
 // dropIfSettled drops a round the ledger refused for good.
-func (s *Stage) dropIfSettled(r *stages.Round, err error) bool {
+func (s *Stage) dropIfSettled(r *model.Round, err error) bool {
 	switch {
 	case errors.Is(err, commit.ErrStored):
 		s.set.Logger.Info("round already stored; dropping it", "lane", r.Lane(), "start", r.Start, "end", r.End)
@@ -191,7 +191,7 @@ func (s *Stage) encode(ctx context.Context, spill string, out io.Writer, cfg for
 }
 
 // put encodes one file next to its spill and stores it; it returns the bytes stored.
-func (s *Stage) put(ctx context.Context, topic string, f stages.RoundFile) (int64, error) {
+func (s *Stage) put(ctx context.Context, topic string, f model.RoundFile) (int64, error) {
 	tmp := f.Spill + ".out"
 	defer os.Remove(tmp)
 	out, err := os.Create(tmp)

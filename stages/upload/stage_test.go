@@ -16,7 +16,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/sluicehq/sluice/stages"
+	"github.com/sluicehq/sluice/model"
 	"github.com/sluicehq/sluice/stages/commit"
 	"github.com/sluicehq/sluice/stages/format"
 	"github.com/sluicehq/sluice/transport/link"
@@ -45,7 +45,7 @@ func newHarness(t *testing.T, fc format.Config) *harness {
 			assert.Equal(t, "t", topic)
 			return fc
 		},
-		OnStale: func(topic string, p int32) { h.stale = append(h.stale, stages.LaneOf(topic, p)) },
+		OnStale: func(topic string, p int32) { h.stale = append(h.stale, model.LaneOf(topic, p)) },
 	})
 	require.NoError(t, err)
 	return h
@@ -53,13 +53,13 @@ func newHarness(t *testing.T, fc format.Config) *harness {
 
 // spillRound writes a round of partition 2 of topic "t" over offsets
 // [start..end] with real spill files: offset o goes to dirs[o%len(dirs)].
-func spillRound(t *testing.T, from, start, end int64, dirs ...string) *stages.Round {
+func spillRound(t *testing.T, from, start, end int64, dirs ...string) *model.Round {
 	t.Helper()
 	spillDir := filepath.Join(t.TempDir(), "t", "2", strconv.FormatInt(start, 10))
 	require.NoError(t, os.MkdirAll(spillDir, 0o755))
 	alloc := memory.NewCheckedAllocator(memory.NewGoAllocator())
 	defer alloc.AssertSize(t, 0)
-	r := &stages.Round{Topic: "t", Partition: 2, From: from, Start: start, End: end, Trigger: "count"}
+	r := &model.Round{Topic: "t", Partition: 2, From: from, Start: start, End: end, Trigger: "count"}
 	writers := make([]*format.SpillWriter, len(dirs))
 	for i := range dirs {
 		w, err := format.NewSpillWriter(filepath.Join(spillDir, strconv.Itoa(i+1)+".arrow"), alloc)
@@ -67,7 +67,7 @@ func spillRound(t *testing.T, from, start, end int64, dirs ...string) *stages.Ro
 		writers[i] = w
 	}
 	for o := start; o <= end; o++ {
-		rec := &stages.Record{Topic: "t", Partition: 2, Offset: o,
+		rec := &model.Record{Topic: "t", Partition: 2, Offset: o,
 			Timestamp: time.UnixMilli(1_790_000_000_000 + o).UTC(),
 			Key:       []byte("k" + strconv.FormatInt(o, 10)),
 			Value:     fmt.Appendf(nil, `{"id":%d}`, o)}
@@ -77,15 +77,15 @@ func spillRound(t *testing.T, from, start, end int64, dirs ...string) *stages.Ro
 	}
 	for i, w := range writers {
 		require.NoError(t, w.Close())
-		r.Files = append(r.Files, stages.RoundFile{
-			Key:   dirs[i] + "/" + stages.FileName("t", 2, start) + ".data",
+		r.Files = append(r.Files, model.RoundFile{
+			Key:   dirs[i] + "/" + model.FileName("t", 2, start) + ".data",
 			Spill: w.Path(), Records: w.Rows(),
 		})
 	}
 	return r
 }
 
-func msgOf(t *testing.T, r *stages.Round) *message.Message {
+func msgOf(t *testing.T, r *model.Round) *message.Message {
 	t.Helper()
 	payload, err := json.Marshal(r)
 	require.NoError(t, err)
@@ -183,7 +183,7 @@ func TestHandleDropsSettledRounds(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			h := newHarness(t, format.Config{Type: format.TypeJSONL, Compression: format.CompressionNone})
 			other := commit.NewLedger(h.store, "other")
-			done := &stages.Round{Topic: "t", Partition: 2, From: tt.committed[0], Start: tt.committed[0], End: tt.committed[1]}
+			done := &model.Round{Topic: "t", Partition: 2, From: tt.committed[0], Start: tt.committed[0], End: tt.committed[1]}
 			require.NoError(t, other.Claim(t.Context(), done))
 			require.NoError(t, other.Commit(t.Context(), done))
 

@@ -14,7 +14,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"github.com/sluicehq/sluice/internal/verify"
+	"github.com/sluicehq/sluice/app/verify"
 	"github.com/sluicehq/sluice/stages/commit"
 	"github.com/sluicehq/sluice/testing/archivetest"
 	"github.com/sluicehq/sluice/transport/kafka"

@@ -11,7 +11,7 @@ import (
 
 	"github.com/IBM/sarama"
 
-	"github.com/sluicehq/sluice/internal/conf"
+	"github.com/sluicehq/sluice/conf"
 )
 
 // Config is how sluice reaches Kafka and which topics it archives.

@@ -11,7 +11,7 @@ import (
 
 	"github.com/IBM/sarama"
 
-	"github.com/sluicehq/sluice/stages"
+	"github.com/sluicehq/sluice/model"
 )
 
 // ErrNotOwner is returned by Coordinator.Commit when this process holds no
@@ -49,7 +49,7 @@ type Coordinator struct {
 	logger *slog.Logger
 
 	mu     sync.Mutex
-	owners map[string]*claimOwner // by stages.LaneOf
+	owners map[string]*claimOwner // by model.LaneOf
 	// unsynced holds offsets the commit stage could not commit to Kafka for
 	// want of a live session; the next session of the partition commits them.
 	unsynced map[string]int64
@@ -81,7 +81,7 @@ func NewCoordinator(assign Assignments, logger *slog.Logger) *Coordinator {
 // live session: the offset of the first record not yet in the bucket. It
 // returns ErrNotOwner when the partition has no live session here.
 func (c *Coordinator) Commit(topic string, partition int32, next int64) error {
-	lane := stages.LaneOf(topic, partition)
+	lane := model.LaneOf(topic, partition)
 	c.mu.Lock()
 	o := c.owners[lane]
 	if o == nil || o.sess.Context().Err() != nil {
@@ -108,7 +108,7 @@ func (c *Coordinator) Joined() bool { return c.joined.Load() }
 func (c *Coordinator) Owned(topic string, partition int32) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	o := c.owners[stages.LaneOf(topic, partition)]
+	o := c.owners[model.LaneOf(topic, partition)]
 	return o != nil && o.sess.Context().Err() == nil
 }
 
@@ -160,7 +160,7 @@ func (g *groupHandler) Setup(sess sarama.ConsumerGroupSession) error {
 		}
 		g.c.mu.Lock()
 		for _, p := range parts {
-			g.c.owners[stages.LaneOf(topic, p)] = &claimOwner{sess: sess, topic: topic, part: p, placed: true}
+			g.c.owners[model.LaneOf(topic, p)] = &claimOwner{sess: sess, topic: topic, part: p, placed: true}
 		}
 		g.c.mu.Unlock()
 		if placed {
@@ -199,7 +199,7 @@ func (g *groupHandler) Cleanup(sess sarama.ConsumerGroupSession) error {
 
 func (g *groupHandler) ConsumeClaim(sess sarama.ConsumerGroupSession, claim sarama.ConsumerGroupClaim) error {
 	topic, part := claim.Topic(), claim.Partition()
-	lane := stages.LaneOf(topic, part)
+	lane := model.LaneOf(topic, part)
 	g.c.mu.Lock()
 	o := g.c.owners[lane]
 	if o == nil || o.sess != sess {
@@ -286,7 +286,7 @@ func (c *Coordinator) revoked(sess sarama.ConsumerGroupSession, o *claimOwner) {
 func (c *Coordinator) Resync(topic string, partition int32) {
 	var claim sarama.ConsumerGroupClaim
 	c.mu.Lock()
-	if o := c.owners[stages.LaneOf(topic, partition)]; o != nil {
+	if o := c.owners[model.LaneOf(topic, partition)]; o != nil {
 		claim = o.claim // ConsumeClaim sets it under c.mu
 	}
 	c.mu.Unlock()

@@ -11,7 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"github.com/sluicehq/sluice/stages"
+	"github.com/sluicehq/sluice/model"
 	"github.com/sluicehq/sluice/testing/kafkatest"
 )
 
@@ -67,7 +67,7 @@ func testConfig(brokers []string, topics ...string) Config {
 // consume subscribes to topic with coord and reads records, acking each,
 // until until returns true for what was read (per partition, in order).
 func consume(t *testing.T, cfg Config, coord *Coordinator, topic string,
-	until func(got map[int32][]stages.Record) bool) (map[int32][]stages.Record, func()) {
+	until func(got map[int32][]model.Record) bool) (map[int32][]model.Record, func()) {
 	t.Helper()
 	sub, err := NewSubscriber(cfg, coord, nil)
 	require.NoError(t, err)
@@ -78,7 +78,7 @@ func consume(t *testing.T, cfg Config, coord *Coordinator, topic string,
 		cancel()
 		require.NoError(t, sub.Close())
 	}
-	got := map[int32][]stages.Record{}
+	got := map[int32][]model.Record{}
 	for !until(got) {
 		select {
 		case m, ok := <-msgs:
@@ -98,7 +98,7 @@ func consume(t *testing.T, cfg Config, coord *Coordinator, topic string,
 	return got, closeSub
 }
 
-func offsets(got map[int32][]stages.Record) map[int32][]int64 {
+func offsets(got map[int32][]model.Record) map[int32][]int64 {
 	out := map[int32][]int64{}
 	for p, rs := range got {
 		for _, r := range rs {
@@ -109,8 +109,8 @@ func offsets(got map[int32][]stages.Record) map[int32][]int64 {
 }
 
 // reached is true once every partition in want has a record at or past its offset.
-func reached(want map[int32]int64) func(map[int32][]stages.Record) bool {
-	return func(got map[int32][]stages.Record) bool {
+func reached(want map[int32]int64) func(map[int32][]model.Record) bool {
+	return func(got map[int32][]model.Record) bool {
 		for p, o := range want {
 			rs := got[p]
 			if len(rs) == 0 || rs[len(rs)-1].Offset < o {
@@ -227,7 +227,7 @@ func TestResync(t *testing.T) {
 
 	assign.place(map[int32]int64{0: 10})
 	resynced := false
-	got, closeSub := consume(t, testConfig(kc.Brokers(), topic), coord, topic, func(got map[int32][]stages.Record) bool {
+	got, closeSub := consume(t, testConfig(kc.Brokers(), topic), coord, topic, func(got map[int32][]model.Record) bool {
 		rs := got[0]
 		if !resynced && len(rs) > 0 && rs[len(rs)-1].Offset == 15 {
 			assign.place(map[int32]int64{0: 3}) // the bucket says 3 now

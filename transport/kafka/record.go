@@ -11,7 +11,7 @@ import (
 	"github.com/IBM/sarama"
 	"github.com/ThreeDotsLabs/watermill/message"
 
-	"github.com/sluicehq/sluice/stages"
+	"github.com/sluicehq/sluice/model"
 )
 
 // metaRecord is the metadata key holding a record's Kafka fields, encoded
@@ -39,14 +39,14 @@ func (Unmarshaler) Unmarshal(m *sarama.ConsumerMessage) (*message.Message, error
 
 // RecordFrom rebuilds the Kafka record carried by a message from the
 // Subscriber. The record's slices alias the message.
-func RecordFrom(msg *message.Message) (stages.Record, error) {
+func RecordFrom(msg *message.Message) (model.Record, error) {
 	enc, ok := msg.Metadata[metaRecord]
 	if !ok {
-		return stages.Record{}, ErrNotKafka
+		return model.Record{}, ErrNotKafka
 	}
 	rec, err := decodeRecord(enc)
 	if err != nil {
-		return stages.Record{}, fmt.Errorf("decoding kafka fields of %s: %w", msg.UUID, err)
+		return model.Record{}, fmt.Errorf("decoding kafka fields of %s: %w", msg.UUID, err)
 	}
 	rec.Value = msg.Payload
 	return rec, nil
@@ -95,19 +95,19 @@ var errCorruptRecord = errors.New("corrupt record encoding")
 // decodeRecord reads what encodeRecord wrote. It copies s once: the key and
 // header values alias that copy, and the topic and header keys are cut from s
 // itself, so a record costs one allocation besides its headers slice.
-func decodeRecord(s string) (stages.Record, error) {
+func decodeRecord(s string) (model.Record, error) {
 	b := []byte(s)
 	tl, n := binary.Uvarint(b)
 	if n <= 0 || uint64(len(b)-n) < tl {
-		return stages.Record{}, errCorruptRecord
+		return model.Record{}, errCorruptRecord
 	}
-	rec := stages.Record{Topic: s[n : n+int(tl)]}
+	rec := model.Record{Topic: s[n : n+int(tl)]}
 	off := n + int(tl)
 	var vals [3]int64
 	for i := range vals {
 		v, n := binary.Varint(b[off:])
 		if n <= 0 {
-			return stages.Record{}, errCorruptRecord
+			return model.Record{}, errCorruptRecord
 		}
 		vals[i], off = v, off+n
 	}
@@ -115,13 +115,13 @@ func decodeRecord(s string) (stages.Record, error) {
 	rec.Timestamp = time.UnixMilli(vals[2]).UTC()
 	key, rest, ok := readBytes(b[off:])
 	if !ok {
-		return stages.Record{}, errCorruptRecord
+		return model.Record{}, errCorruptRecord
 	}
 	rec.Key = key
 	off = len(b) - len(rest)
 	hs, err := headersFrom(s[off:], rest)
 	if err != nil {
-		return stages.Record{}, err
+		return model.Record{}, err
 	}
 	rec.Headers = hs
 	return rec, nil
@@ -158,14 +158,14 @@ func writeHeaders(sb *strings.Builder, hs []*sarama.RecordHeader) {
 
 var errCorruptHeaders = errors.New("corrupt header encoding")
 
-func decodeHeaders(s string) ([]stages.Header, error) {
+func decodeHeaders(s string) ([]model.Header, error) {
 	return headersFrom(s, []byte(s))
 }
 
 // headersFrom reads the headers encodeHeaders wrote into b, whose bytes are
 // s's: keys are cut from s, values alias b.
-func headersFrom(s string, b []byte) ([]stages.Header, error) {
-	var hs []stages.Header
+func headersFrom(s string, b []byte) ([]model.Header, error) {
+	var hs []model.Header
 	off := 0
 	for off < len(b) {
 		kl, n := binary.Uvarint(b[off:])
@@ -177,7 +177,7 @@ func headersFrom(s string, b []byte) ([]stages.Header, error) {
 		if !ok {
 			return nil, errCorruptHeaders
 		}
-		hs = append(hs, stages.Header{Key: key, Value: val})
+		hs = append(hs, model.Header{Key: key, Value: val})
 		off = len(b) - len(rest)
 	}
 	return hs, nil

@@ -9,7 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/sluicehq/sluice/stages"
+	"github.com/sluicehq/sluice/model"
 )
 
 // recordCase is a Kafka record and what sluice must read of it.
@@ -17,7 +17,7 @@ type recordCase struct {
 	name    string
 	key     []byte
 	value   []byte
-	headers []stages.Header
+	headers []model.Header
 }
 
 func recordCases() []recordCase {
@@ -26,17 +26,17 @@ func recordCases() []recordCase {
 		{name: "empty key", key: []byte{}, value: []byte("v")},
 		{name: "binary bytes", key: []byte{0, 0xff, '\n', 0x80}, value: []byte{0xc3, 0x28, 0, 1, 2}},
 		{name: "tombstone", key: []byte("k"), value: nil},
-		{name: "nil and empty header values", key: []byte("k"), value: []byte("v"), headers: []stages.Header{
+		{name: "nil and empty header values", key: []byte("k"), value: []byte("v"), headers: []model.Header{
 			{Key: "nil", Value: nil}, {Key: "empty", Value: []byte{}}, {Key: "", Value: []byte("no key")},
 		}},
-		{name: "repeated header keys in order", key: []byte("k"), value: []byte("v"), headers: []stages.Header{
+		{name: "repeated header keys in order", key: []byte("k"), value: []byte("v"), headers: []model.Header{
 			{Key: "h", Value: []byte("1")}, {Key: "x", Value: []byte("2")}, {Key: "h", Value: []byte("3")},
 			{Key: "h", Value: []byte{0, 0xfe}},
 		}},
 	}
 }
 
-func saramaHeaders(hs []stages.Header) []*sarama.RecordHeader {
+func saramaHeaders(hs []model.Header) []*sarama.RecordHeader {
 	var out []*sarama.RecordHeader
 	for _, h := range hs {
 		out = append(out, &sarama.RecordHeader{Key: []byte(h.Key), Value: h.Value})
@@ -45,7 +45,7 @@ func saramaHeaders(hs []stages.Header) []*sarama.RecordHeader {
 }
 
 // assertRecord checks got carries tc exactly: nil and empty kept apart.
-func assertRecord(t *testing.T, tc recordCase, got stages.Record) {
+func assertRecord(t *testing.T, tc recordCase, got model.Record) {
 	t.Helper()
 	assert.Equal(t, tc.key == nil, got.Key == nil, "key nil-ness")
 	assert.Equal(t, string(tc.key), string(got.Key))
@@ -82,7 +82,7 @@ func TestUnmarshal(t *testing.T) {
 }
 
 func TestDecodeHeadersCorrupt(t *testing.T) {
-	valid := encodeHeaders(saramaHeaders([]stages.Header{{Key: "key", Value: []byte("value")}}))
+	valid := encodeHeaders(saramaHeaders([]model.Header{{Key: "key", Value: []byte("value")}}))
 	for _, s := range []string{
 		"\x80",               // truncated uvarint
 		"\x05ab",             // key longer than the rest

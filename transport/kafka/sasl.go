@@ -16,7 +16,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/sluicehq/sluice/internal/conf"
+	"github.com/sluicehq/sluice/conf"
 )
 
 // SASL mechanisms kafka.sasl.mechanism accepts.

@@ -11,7 +11,7 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/sluicehq/sluice/internal/conf"
+	"github.com/sluicehq/sluice/conf"
 )
 
 // TLS minimum versions kafka.tls.min_version accepts.

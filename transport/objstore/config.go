@@ -5,8 +5,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/sluicehq/sluice/internal/conf"
-	"github.com/sluicehq/sluice/internal/units"
+	"github.com/sluicehq/sluice/conf"
 )
 
 // S3Config configures the S3 store (destination URLs "s3://bucket/prefix").
@@ -31,7 +30,7 @@ type S3Config struct {
 	SessionToken string `yaml:"session_token"`
 	// PartSize is the multipart part size; files larger than it are uploaded
 	// in parts. Default 16MiB (minimum 5MiB).
-	PartSize units.ByteSize `yaml:"part_size"`
+	PartSize conf.ByteSize `yaml:"part_size"`
 	// PartConcurrency is how many parts of one file are uploaded at once. Default 4.
 	PartConcurrency int `yaml:"part_concurrency"`
 	// MaxAttempts is how many times one request is tried before the error is
@@ -58,7 +57,7 @@ type S3Config struct {
 }
 
 // maxPartSize is S3's largest multipart part.
-const maxPartSize = units.ByteSize(5 << 30)
+const maxPartSize = conf.ByteSize(5 << 30)
 
 // DefaultS3Config returns the S3 configuration used where the file sets none.
 // Region stays empty: the AWS environment supplies it, else "us-east-1".

@@ -13,8 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
-	"github.com/sluicehq/sluice/internal/conf"
-	"github.com/sluicehq/sluice/internal/units"
+	"github.com/sluicehq/sluice/conf"
 )
 
 // Defaults the S3 store applies to zero-valued S3Config fields.
@@ -25,9 +24,9 @@ const (
 	// DefaultChecksum is S3Config.Checksum's default.
 	DefaultChecksum = ChecksumWhenSupported
 	// DefaultPartSize is S3Config.PartSize's default.
-	DefaultPartSize = units.ByteSize(16 << 20)
+	DefaultPartSize = conf.ByteSize(16 << 20)
 	// MinPartSize is S3's smallest multipart part (but the last).
-	MinPartSize = units.ByteSize(5 << 20)
+	MinPartSize = conf.ByteSize(5 << 20)
 	// DefaultPartConcurrency is S3Config.PartConcurrency's default.
 	DefaultPartConcurrency = 4
 	// DefaultMaxAttempts is S3Config.MaxAttempts's default.

@@ -11,7 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/sluicehq/sluice/internal/conf"
+	"github.com/sluicehq/sluice/conf"
 )
 
 // keyFiles writes SSE-C key files of several shapes and returns their paths.

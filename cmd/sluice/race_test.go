@@ -1,7 +1,0 @@
-//go:build race
-
-package main_test
-
-// raceEnabled makes TestMain build the binary with the race detector when the
-// tests run with it.
-const raceEnabled = true

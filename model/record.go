@@ -1,0 +1,51 @@
+package model
+
+import (
+	"time"
+
+	"go.opentelemetry.io/otel/trace"
+)
+
+// Header is one Kafka record header. Kafka allows repeated keys, so headers
+// are kept as an ordered list, never as a map.
+type Header struct {
+	Key   string
+	Value []byte
+}
+
+// Record is one Kafka record as sluice sees it after parsing. The byte slices
+// may alias the consumer's buffers: a stage that keeps a Record beyond the
+// call it received it in must copy them (the buffer stage copies into Arrow).
+type Record struct {
+	// Topic, Partition and Offset identify the record in Kafka.
+	Topic     string
+	Partition int32
+	Offset    int64
+	// Timestamp is the Kafka record timestamp (create or log-append time).
+	Timestamp time.Time
+	// Key is nil when the record has no key.
+	Key     []byte
+	Headers []Header
+	// Value is nil for a tombstone.
+	Value []byte
+
+	// EventTime is the time the output partition is chosen by. The parse stage
+	// sets it; when it cannot read one from the value it falls back to
+	// Timestamp and sets EventTimeFallback.
+	EventTime         time.Time
+	EventTimeFallback bool
+
+	// Trace is the span context of the record's trace when it is sampled
+	// (invalid otherwise): the round that holds the record links to it.
+	Trace trace.SpanContext
+}
+
+// Size is the number of payload bytes the record carries (key, value and
+// headers), the unit buffer limits are counted in.
+func (r *Record) Size() int {
+	n := len(r.Key) + len(r.Value)
+	for _, h := range r.Headers {
+		n += len(h.Key) + len(h.Value)
+	}
+	return n
+}
