@@ -16,6 +16,11 @@ type Header struct {
 // Record is one Kafka record as sluice sees it after parsing. The byte slices
 // may alias the consumer's buffers: a stage that keeps a Record beyond the
 // call it received it in must copy them (the buffer stage copies into Arrow).
+//
+// A stage reads and changes the value either as bytes (Value) or as fields
+// (Fields, Field, SetField, DeleteField), never both in one pass: once fields
+// changed, the value bytes are re-encoded from them (Sync) before the record
+// is buffered.
 type Record struct {
 	// Topic, Partition and Offset identify the record in Kafka.
 	Topic     string
@@ -35,9 +40,19 @@ type Record struct {
 	EventTime         time.Time
 	EventTimeFallback bool
 
+	// Path is the output partition the record is written under (e.g.
+	// "dt=2026-11-22/hr=01"), relative to the topic's directory. The
+	// partition stage sets it.
+	Path string
+
 	// Trace is the span context of the record's trace when it is sampled
 	// (invalid otherwise): the round that holds the record links to it.
 	Trace trace.SpanContext
+
+	// fields is the value decoded into fields (nil until Fields is called);
+	// changed says a stage changed them, so Value is out of date.
+	fields  map[string]any
+	changed bool
 }
 
 // Size is the number of payload bytes the record carries (key, value and

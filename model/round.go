@@ -40,6 +40,11 @@ type Round struct {
 	LastTime time.Time `json:"last_time,omitzero"`
 	// Files are the round's files, one per output partition, sorted by Key.
 	Files []RoundFile `json:"files"`
+	// Filtered counts the round's records that stages removed on purpose
+	// (Batch.Keep); FilteredRanges are their offsets. Records counts only
+	// the records the files hold.
+	Filtered       int64         `json:"filtered,omitempty"`
+	FilteredRanges []OffsetRange `json:"filtered_ranges,omitempty"`
 	// KeepStored is set on a round that completes a pending round of which
 	// Kafka no longer has every record (retention or compaction ran since
 	// the round's earlier owner read it). A file of the round already in the

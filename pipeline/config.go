@@ -15,6 +15,7 @@ import (
 	"github.com/sluicehq/sluice/conf"
 
 	"github.com/sluicehq/sluice/pipeline/health"
+	"github.com/sluicehq/sluice/stages"
 	"github.com/sluicehq/sluice/stages/buffer"
 	"github.com/sluicehq/sluice/stages/format"
 	"github.com/sluicehq/sluice/stages/parse"
@@ -131,6 +132,11 @@ type Topic struct {
 	Format format.Config `yaml:"format"`
 	// Policy says when rounds are sealed.
 	Policy buffer.Policy `yaml:"policy"`
+	// Stages run on the topic's records after the partitioner and before
+	// the buffer, in order: built-in ones (filter, transform) and those a
+	// program registered (stages.Register). Each is a one-key mapping, the
+	// stage's name and its options.
+	Stages []stages.Spec `yaml:"stages,omitempty"`
 }
 
 // Override is a Topic configuration for the topics it matches.
@@ -309,6 +315,10 @@ func (t Topic) Validate() error {
 	errs.Nest("partitioner", t.Partitioner.Validate())
 	errs.Nest("format", t.Format.Validate())
 	errs.Nest("policy", t.Policy.Validate())
+	for i, spec := range t.Stages {
+		// A copy: decoding sets the copy's options, not the caller's.
+		errs.Nest("", spec.Decode(conf.Index("stages", i)))
+	}
 	return errs.Err()
 }
 

@@ -87,9 +87,24 @@ func parseWith(data []byte, lookup conf.LookupFunc) (Config, error) {
 			}
 		}
 	}
+	cfg.decodeStages()
 	// Validation finds problems after decoding; the tree still tells where
 	// each field is written.
 	return cfg, conf.Locate(doc, cfg.Validate())
+}
+
+// decodeStages decodes the options of every topic's stages once, so that
+// building the stages finds them decoded; Validate reports their problems.
+func (c *Config) decodeStages() {
+	topics := []*Topic{&c.Defaults}
+	for i := range c.Overrides {
+		topics = append(topics, &c.Overrides[i].Settings)
+	}
+	for _, t := range topics {
+		for i := range t.Stages {
+			_ = t.Stages[i].Decode("")
+		}
+	}
 }
 
 // parseDocument parses data as one YAML document; nil for an empty one.

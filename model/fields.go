@@ -1,0 +1,143 @@
+package model
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// ErrNotObject is returned by Fields for a value that is not a JSON object
+// (a tombstone, a JSON array or scalar, bytes that are not JSON).
+var ErrNotObject = errors.New("value is not a JSON object")
+
+// Fields returns the record's value decoded into fields. Without a schema
+// the value is read as a JSON object: objects become map[string]any, arrays
+// []any, numbers json.Number (so that re-encoding keeps them exactly),
+// strings, bools and nil. It decodes once; later calls return the same map,
+// which a stage may read. To change it, use SetField and DeleteField (or
+// SetFields), so that the record knows its value must be re-encoded.
+func (r *Record) Fields() (map[string]any, error) {
+	if r.fields != nil {
+		return r.fields, nil
+	}
+	if r.Value == nil {
+		return nil, fmt.Errorf("%w: a tombstone has no value", ErrNotObject)
+	}
+	d := json.NewDecoder(bytes.NewReader(r.Value))
+	d.UseNumber()
+	var m map[string]any
+	if err := d.Decode(&m); err != nil || m == nil {
+		return nil, fmt.Errorf("%w: %s", ErrNotObject, describe(err))
+	}
+	if d.More() {
+		return nil, fmt.Errorf("%w: data after the object", ErrNotObject)
+	}
+	r.fields = m
+	return m, nil
+}
+
+func describe(err error) string {
+	if err == nil {
+		return "null"
+	}
+	return err.Error()
+}
+
+// Field returns the value at path, a dot-separated list of keys into nested
+// objects ("user.email"), and whether it is there. A value that is not a
+// JSON object has no fields.
+func (r *Record) Field(path string) (any, bool) {
+	m, err := r.Fields()
+	if err != nil {
+		return nil, false
+	}
+	keys := strings.Split(path, ".")
+	for _, k := range keys[:len(keys)-1] {
+		next, ok := m[k].(map[string]any)
+		if !ok {
+			return nil, false
+		}
+		m = next
+	}
+	v, ok := m[keys[len(keys)-1]]
+	return v, ok
+}
+
+// SetField sets the value at path, creating the objects on the way that
+// are missing. It fails when the value is not a JSON object or a key on the
+// way holds something other than an object.
+func (r *Record) SetField(path string, v any) error {
+	m, err := r.Fields()
+	if err != nil {
+		return err
+	}
+	keys := strings.Split(path, ".")
+	for _, k := range keys[:len(keys)-1] {
+		switch next := m[k].(type) {
+		case map[string]any:
+			m = next
+		case nil:
+			child := map[string]any{}
+			m[k] = child
+			m = child
+		default:
+			return fmt.Errorf("setting %q: %q holds a %T, not an object", path, k, next)
+		}
+	}
+	m[keys[len(keys)-1]] = v
+	r.changed = true
+	return nil
+}
+
+// DeleteField removes the value at path and reports whether it was there.
+func (r *Record) DeleteField(path string) bool {
+	m, err := r.Fields()
+	if err != nil {
+		return false
+	}
+	keys := strings.Split(path, ".")
+	for _, k := range keys[:len(keys)-1] {
+		next, ok := m[k].(map[string]any)
+		if !ok {
+			return false
+		}
+		m = next
+	}
+	k := keys[len(keys)-1]
+	if _, ok := m[k]; !ok {
+		return false
+	}
+	delete(m, k)
+	r.changed = true
+	return true
+}
+
+// SetFields replaces the record's fields with m (which the record now
+// owns).
+func (r *Record) SetFields(m map[string]any) {
+	r.fields, r.changed = m, true
+}
+
+// Changed reports whether a stage changed the record's fields since the
+// value was last encoded.
+func (r *Record) Changed() bool { return r.changed }
+
+// Sync re-encodes the value from the fields when a stage changed them: a
+// JSON object with its keys sorted and no HTML escaping, so that the same
+// fields always give the same bytes. It does nothing otherwise.
+func (r *Record) Sync() error {
+	if !r.changed {
+		return nil
+	}
+	var buf bytes.Buffer
+	e := json.NewEncoder(&buf)
+	e.SetEscapeHTML(false)
+	if err := e.Encode(r.fields); err != nil {
+		return fmt.Errorf("encoding the fields of %s/%d@%d: %w", r.Topic, r.Partition, r.Offset, err)
+	}
+	r.Value = bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
+	r.changed = false
+	return nil
+}
