@@ -66,7 +66,8 @@ func (a assigner) Assigned(ctx context.Context, topic string, partitions []int32
 			// skip anything before it that may still arrive.
 			from, at = end, end
 		}
-		a.p.buffer.Assign(topic, part, from, cut)
+		gen := a.p.buffer.Assign(topic, part, from, cut)
+		a.p.batcher.Assign(topic, part, gen)
 		pos[part] = at
 	}
 	a.p.assigned.Add(int64(len(partitions)))
@@ -129,6 +130,7 @@ func (a assigner) latest(ctx context.Context, topic string, progs map[int32]*com
 // Revoked implements kafka.Assignments.
 func (a assigner) Revoked(topic string, partitions []int32) {
 	for _, part := range partitions {
+		a.p.batcher.Revoke(topic, part)
 		a.p.buffer.Revoke(topic, part)
 	}
 	a.p.revoked.Add(int64(len(partitions)))

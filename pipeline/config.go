@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"path"
 	"regexp"
+	"runtime"
 	"slices"
 	"strings"
 	"time"
@@ -34,6 +35,8 @@ type Config struct {
 	Destination Destination `yaml:"destination"`
 	// Buffer configures the local buffer rounds are built in.
 	Buffer buffer.Config `yaml:"buffer"`
+	// Ingest configures how records travel from Kafka to the buffer.
+	Ingest Ingest `yaml:"ingest"`
 	// Upload configures the upload stage.
 	Upload upload.Config `yaml:"upload"`
 	// Defaults apply to every topic unless an override says otherwise.
@@ -122,6 +125,36 @@ func checkDestinationURL(raw string) []error {
 // badSegment reports an object key path segment that is empty, "." or "..".
 func badSegment(s string) bool { return s == "" || s == "." || s == ".." }
 
+// Ingest configures the ingest chain: records leave the Kafka consumer in
+// micro-batches of one partition and go through parse, partition, the
+// topics' stages and the buffer, each a Watermill handler.
+type Ingest struct {
+	// Lanes is how many batches (of different Kafka partitions) each
+	// handler of the chain works on at once. 0 (default) is one per CPU,
+	// at least 2.
+	Lanes int `yaml:"lanes"`
+	// Batch bounds the batches.
+	Batch kafka.BatchConfig `yaml:"batch"`
+}
+
+// lanes resolves Lanes.
+func (i Ingest) lanes() int {
+	if i.Lanes > 0 {
+		return i.Lanes
+	}
+	return max(runtime.GOMAXPROCS(0), 2)
+}
+
+// Validate reports every problem of the ingest settings.
+func (i Ingest) Validate() error {
+	var errs conf.Errors
+	if i.Lanes < 0 || i.Lanes > 256 {
+		errs.Addf("lanes", "must be between 0 (one per CPU) and 256, got %d", i.Lanes)
+	}
+	errs.Nest("batch", i.Batch.Validate())
+	return errs.Err()
+}
+
 // Topic is the per-topic part of the configuration.
 type Topic struct {
 	// Parser reads each record's event time.
@@ -174,6 +207,7 @@ func DefaultConfig() Config {
 		Kafka:           kafka.DefaultConfig(),
 		Destination:     Destination{S3: objstore.DefaultS3Config()},
 		Buffer:          buffer.DefaultConfig(),
+		Ingest:          Ingest{Batch: kafka.DefaultBatchConfig()},
 		Upload:          upload.DefaultConfig(),
 		Defaults:        DefaultTopic(),
 		ShutdownTimeout: time.Minute,
@@ -205,6 +239,7 @@ func (c Config) Validate() error {
 	errs.Nest("kafka", c.Kafka.Validate())
 	errs.Nest("destination", c.Destination.Validate())
 	errs.Nest("buffer", c.Buffer.Validate())
+	errs.Nest("ingest", c.Ingest.Validate())
 	errs.Nest("upload", c.Upload.Validate())
 	defaultsErr := c.Defaults.Validate()
 	errs.Nest("defaults", defaultsErr)

@@ -2,7 +2,6 @@ package pipeline
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -53,12 +52,19 @@ type Pipeline struct {
 
 	store  objstore.Store
 	topics map[string]*topicStages
-	ledger *commit.Ledger
-	link   *link.Link
-	buffer *buffer.Stage
-	upload *upload.Stage
-	commit *commit.Stage
-	coord  *kafka.Coordinator
+	// maxStages is the longest list of configured stages of any topic: the
+	// ingest chain has a handler per position.
+	maxStages int
+	ledger    *commit.Ledger
+	// ingestLink carries batches between the ingest handlers, link rounds
+	// between the deliver handlers.
+	ingestLink *link.Link
+	link       *link.Link
+	batcher    *kafka.Batcher
+	buffer     *buffer.Stage
+	upload     *upload.Stage
+	commit     *commit.Stage
+	coord      *kafka.Coordinator
 	// records traces Kafka records through the ingest stages.
 	records *telemetry.RecordTracer
 	// rounds traces rounds through seal, upload and commit.
@@ -71,7 +77,6 @@ type Pipeline struct {
 	s3Stats *objstore.RequestStats
 	inst    instruments
 
-	released chan struct{} // closed when ingest handlers may give up
 	// fatal takes the error that stops the pipeline from within (a record
 	// that can never be buffered).
 	fatal chan error
@@ -92,6 +97,7 @@ type Pipeline struct {
 type topicStages struct {
 	parse     *parse.Stage
 	partition *partition.Stage
+	stages    []namedStage
 	format    format.Config
 	// buffer is what the buffer asks for on every record: resolved once.
 	buffer buffer.TopicSettings
@@ -114,7 +120,7 @@ func New(cfg Config, set Settings) (*Pipeline, error) {
 		host, _ := os.Hostname()
 		set.Owner = host + "-" + strconv.Itoa(os.Getpid()) + "-" + strconv.FormatInt(time.Now().Unix(), 10)
 	}
-	return &Pipeline{cfg: cfg, set: set, log: set.Logger, topics: map[string]*topicStages{}, released: make(chan struct{}),
+	return &Pipeline{cfg: cfg, set: set, log: set.Logger, topics: map[string]*topicStages{},
 		fatal: make(chan error, 1),
 		owned: newOwnership(), s3Stats: &objstore.RequestStats{}}, nil
 }
@@ -138,6 +144,9 @@ func (p *Pipeline) Run(ctx context.Context) error {
 	}
 	p.link = link.New(link.Config{Lanes: p.cfg.Upload.Concurrency, Capacity: 4 * p.cfg.Upload.Concurrency},
 		p.watermillLogger())
+	lanes := p.cfg.Ingest.lanes()
+	p.ingestLink = link.New(link.Config{Lanes: lanes, Capacity: 2 * lanes}, p.watermillLogger())
+	p.batcher = kafka.NewBatcher(p.cfg.Ingest.Batch, p.emitBatch, p.log)
 	if err := p.buildStages(); err != nil {
 		return err
 	}
@@ -146,12 +155,13 @@ func (p *Pipeline) Run(ctx context.Context) error {
 	}
 	p.ready.Store(true)
 	defer p.link.Close()
+	defer p.ingestLink.Close()
 
 	sub, err := kafka.NewSubscriber(p.cfg.Kafka, p.coord, p.log)
 	if err != nil {
 		return fmt.Errorf("creating kafka subscriber: %w", err)
 	}
-	ingest, deliver, err := p.routers(sub)
+	ingest, deliver, err := p.routers()
 	if err != nil {
 		return err
 	}
@@ -179,8 +189,17 @@ func (p *Pipeline) Run(ctx context.Context) error {
 		return fmt.Errorf("starting deliver router: %w", err)
 	}
 	wg.Go(func() { routerErrs <- ingest.Run(bg) })
+	<-ingest.Running()
 	p.running.Store(&routerPair{ingest: ingest, deliver: deliver})
-	p.log.Info("sluice running", "topics", p.topicNames(), "destination", p.store.String(), "owner", p.set.Owner)
+	consumers, err := p.consume(bg, sub)
+	if err != nil {
+		_ = p.shutdown(bg, ingest, deliver, consumers)
+		stopBuffer()
+		wg.Wait()
+		return err
+	}
+	p.log.Info("sluice running", "topics", p.topicNames(), "destination", p.store.String(), "owner", p.set.Owner,
+		"ingest_lanes", lanes)
 
 	var runErr error
 	select {
@@ -190,14 +209,17 @@ func (p *Pipeline) Run(ctx context.Context) error {
 	case err := <-p.fatal:
 		runErr = err
 	}
-	shutErr := p.shutdown(bg, ingest, deliver)
+	shutErr := p.shutdown(bg, ingest, deliver, consumers)
 	stopBuffer()
 	wg.Wait()
 	return errors.Join(runErr, shutErr)
 }
 
-// shutdown stops upstream first so downstream can drain.
-func (p *Pipeline) shutdown(ctx context.Context, ingest, deliver *message.Router) error {
+// shutdown stops upstream first so downstream can drain: the buffer seals
+// what it holds (batches still on their way are dropped: they were never
+// committed), the deliver router uploads and commits it, then the Kafka
+// consumer and the ingest chain stop.
+func (p *Pipeline) shutdown(ctx context.Context, ingest, deliver *message.Router, consumers *consumers) error {
 	ctx, cancel := context.WithTimeout(ctx, p.cfg.ShutdownTimeout)
 	defer cancel()
 	p.stopping.Store(true)
@@ -212,14 +234,16 @@ func (p *Pipeline) shutdown(ctx context.Context, ingest, deliver *message.Router
 	if err := p.drainLink(ctx); err != nil {
 		errs = append(errs, fmt.Errorf("uploading and committing buffered rounds: %w", err))
 	}
-	close(p.released)
-	if err := ingest.Close(); err != nil {
+	if err := consumers.stop(ctx); err != nil {
 		// Whatever was read is committed by now (or errs says what is
 		// not). A consumer that cannot leave the group in time, because a
 		// rebalance holds its JoinGroup, only delays the group until the
 		// session timeout: not a reason to fail the shutdown.
 		p.log.Warn("the kafka consumer did not stop in time; the group drops this member at its session timeout",
 			"err", err, "session_timeout", p.cfg.Kafka.SessionTimeout)
+	}
+	if err := ingest.Close(); err != nil {
+		errs = append(errs, fmt.Errorf("closing ingest router: %w", err))
 	}
 	if err := deliver.Close(); err != nil {
 		errs = append(errs, fmt.Errorf("closing deliver router: %w", err))
@@ -289,20 +313,42 @@ func (p *Pipeline) stale(topic string, partition int32) {
 	p.coord.Resync(topic, partition)
 }
 
-// publishRound hands a sealed round to the deliver router.
+// publishRound hands a sealed round to the deliver router. The round rides
+// in the message's context: it never leaves the process.
 func (p *Pipeline) publishRound(_ context.Context, r *model.Round) error {
-	payload, err := json.Marshal(r)
-	if err != nil {
-		return fmt.Errorf("encoding round: %w", err)
-	}
-	msg := message.NewMessage(r.Lane()+"@"+strconv.FormatInt(r.Start, 10), payload)
+	msg := message.NewMessage(r.Lane()+"@"+strconv.FormatInt(r.Start, 10), nil)
 	msg.Metadata.Set(link.LaneKey, r.Lane())
 	// The round outlives the record that sealed it: its context is the
 	// pipeline's, cancelled only when a shutdown runs out of time. Publishing
 	// blocks while the link is full (backpressure) until then.
-	msg.SetContext(p.deliverCtx)
+	msg.SetContext(model.WithRound(p.deliverCtx, r))
 	span := p.rounds.Seal(p.deliverCtx, r, msg)
-	err = p.link.Publish(topicRounds, msg)
+	err := p.link.Publish(topicRounds, msg)
 	telemetry.End(span, err)
 	return err
+}
+
+// uploadRound is the deliver router's upload handler.
+func (p *Pipeline) uploadRound(msg *message.Message) ([]*message.Message, error) {
+	r, ok := model.RoundFrom(msg.Context())
+	if !ok {
+		return nil, fmt.Errorf("message %s carries no round", msg.UUID)
+	}
+	stored, err := p.upload.Upload(msg.Context(), r)
+	if err != nil || !stored {
+		return nil, err
+	}
+	out := message.NewMessage(msg.UUID, nil)
+	out.Metadata.Set(link.LaneKey, r.Lane())
+	out.SetContext(msg.Context())
+	return []*message.Message{out}, nil
+}
+
+// commitRound is the deliver router's commit handler.
+func (p *Pipeline) commitRound(msg *message.Message) error {
+	r, ok := model.RoundFrom(msg.Context())
+	if !ok {
+		return fmt.Errorf("message %s carries no round", msg.UUID)
+	}
+	return p.commit.Commit(msg.Context(), r)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/sluicehq/sluice/stages"
 	"github.com/sluicehq/sluice/stages/buffer"
 	"github.com/sluicehq/sluice/stages/format"
 	"github.com/sluicehq/sluice/stages/parse"
@@ -47,10 +48,25 @@ func (p *Pipeline) connect(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("topic %q: %w", t, err)
 		}
-		p.topics[t] = &topicStages{parse: ps, partition: pt, format: tc.Format,
+		ts := &topicStages{parse: ps, partition: pt, format: tc.Format,
 			buffer: buffer.TopicSettings{Policy: tc.Policy, Extension: format.Extension(tc.Format)}}
+		for i, spec := range tc.Stages {
+			st, err := spec.New(stages.Settings{Logger: p.log.With("stage", spec.Name, "topic", t), Topic: t})
+			if err != nil {
+				return fmt.Errorf("topic %q: stages[%d]: %w", t, i, err)
+			}
+			ts.stages = append(ts.stages, namedStage{name: spec.Name, stage: st})
+		}
+		p.maxStages = max(p.maxStages, len(ts.stages))
+		p.topics[t] = ts
 	}
 	return nil
+}
+
+// namedStage is one of a topic's configured stages.
+type namedStage struct {
+	name  string
+	stage stages.Stage
 }
 
 func (p *Pipeline) topicNames() []string {

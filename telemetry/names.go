@@ -6,13 +6,14 @@ import "go.opentelemetry.io/otel/attribute"
 const Scope = "github.com/sluicehq/sluice"
 
 // Span names. A traced Kafka record's trace holds receive, with parse,
-// partition and buffer under it, and, once its round is committed, archived.
+// partition, one stage span per configured stage and buffer under it, and, once its round is committed, archived.
 // A round's own trace holds seal, upload (with one put per file, and the S3
 // client's spans under it) and commit.
 const (
 	SpanReceive   = "sluice.receive"
 	SpanParse     = "sluice.parse"
 	SpanPartition = "sluice.partition"
+	SpanStage     = "sluice.stage"
 	SpanBuffer    = "sluice.buffer"
 	SpanArchived  = "sluice.archived"
 	SpanSeal      = "sluice.seal"

@@ -2,7 +2,6 @@ package telemetry
 
 import (
 	"context"
-	"encoding/json"
 	"net/url"
 	"strconv"
 	"strings"
@@ -58,8 +57,11 @@ func (t *RoundTracer) Seal(ctx context.Context, r *model.Round, msg *message.Mes
 func (t *RoundTracer) Middleware(name string) message.HandlerMiddleware {
 	return func(h message.HandlerFunc) message.HandlerFunc {
 		return func(msg *message.Message) ([]*message.Message, error) {
+			rp, isRound := model.RoundFrom(msg.Context())
 			var r model.Round
-			isRound := json.Unmarshal(msg.Payload, &r) == nil
+			if isRound {
+				r = *rp
+			}
 			ctx := t.prop.Extract(msg.Context(), propagation.MapCarrier(msg.Metadata))
 			opts := []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindConsumer)}
 			if isRound {

@@ -61,11 +61,10 @@ func TestRoundTrace(t *testing.T) {
 		},
 		LinksDropped: 7,
 	}
-	payload, err := json.Marshal(round)
-	require.NoError(t, err)
 	rt := NewRoundTracer(p, "s3://archive/kafka/")
 
-	msg := message.NewMessage("1", payload)
+	msg := message.NewMessage("1", nil)
+	msg.SetContext(model.WithRound(t.Context(), round))
 	rt.Seal(t.Context(), round, msg).End()
 	require.NotEmpty(t, msg.Metadata.Get("traceparent"), "the round carries its trace in metadata")
 
@@ -73,10 +72,11 @@ func TestRoundTrace(t *testing.T) {
 	upload := rt.Middleware(SpanUpload)(func(m *message.Message) ([]*message.Message, error) {
 		_, put := rt.StartPut(m.Context(), round.Files[0].Key)
 		put.End()
-		uploaded = message.NewMessage("2", m.Payload)
+		uploaded = message.NewMessage("2", nil)
+		uploaded.SetContext(m.Context())
 		return []*message.Message{uploaded}, nil
 	})
-	_, err = upload(msg)
+	_, err := upload(msg)
 	require.NoError(t, err)
 	commit := rt.Middleware(SpanCommit)(func(*message.Message) ([]*message.Message, error) { return nil, nil })
 	_, err = commit(uploaded)

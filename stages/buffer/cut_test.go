@@ -212,7 +212,7 @@ func TestPublishErrorBreaksTheChain(t *testing.T) {
 	h.appendAll(t, 0, "d", 0, 1) // published
 	h.pub.fail(errPublish)
 	h.appendAll(t, 0, "d", 2)
-	err := h.Append(t.Context(), rec(0, 3, 1, t0), "d")
+	err := h.appendOne(t.Context(), rec(0, 3, 1, t0), "d")
 	require.ErrorIs(t, err, errPublish)
 
 	select {

@@ -107,7 +107,7 @@ func TestStartReusesItsDir(t *testing.T) {
 	require.NoError(t, first.Start())
 	first.Assign("t", 0, 0, nil)
 	for o := range int64(3) {
-		require.NoError(t, first.Append(t.Context(), rec(0, o, 10, t0), "a"))
+		require.NoError(t, first.appendOne(t.Context(), rec(0, o, 10, t0), "a"))
 	}
 	// A crash: the round's spill stays, as does an encoded copy.
 	round := filepath.Join(dir, roundDirName("t", 0, 0, 1))

@@ -67,7 +67,7 @@ func TestSealWhenTheDiskFills(t *testing.T) {
 	s.Assign("t", 0, 0, nil)
 	const n = 200 // 20 MiB of 100 KiB records
 	for o := range int64(n) {
-		require.NoError(t, s.Append(t.Context(), rec(0, o, 100<<10, t0), []string{"a", "b"}[o%2]))
+		require.NoError(t, s.appendOne(t.Context(), rec(0, o, 100<<10, t0), []string{"a", "b"}[o%2]))
 		used, err := s.SpillBytes()
 		require.NoError(t, err)
 		assert.LessOrEqual(t, used["t"], int64(5<<19), "after offset %d: disk used within the bound and a batch", o)
@@ -90,8 +90,8 @@ func TestRecordTooLarge(t *testing.T) {
 	c := &committer{t: t}
 	s := newDiskStage(t, Config{Dir: t.TempDir(), Memory: MinMemory, MaxOpenFiles: 10, MaxDisk: 2 << 20}, c, nil)
 	s.Assign("t", 0, 0, nil)
-	require.NoError(t, s.Append(t.Context(), rec(0, 0, 1<<20, t0), "a"), "half of max_disk fits")
-	err := s.Append(t.Context(), rec(0, 1, 1<<20+1, t0), "a")
+	require.NoError(t, s.appendOne(t.Context(), rec(0, 0, 1<<20, t0), "a"), "half of max_disk fits")
+	err := s.appendOne(t.Context(), rec(0, 1, 1<<20+1, t0), "a")
 	require.ErrorIs(t, err, ErrRecordTooLarge)
 	assert.Contains(t, err.Error(), "t/0@1")
 	assert.Contains(t, err.Error(), "buffer.max_disk (2.0 MiB)")
@@ -112,7 +112,7 @@ func TestSpillRetriesOnAFullDisk(t *testing.T) {
 	done := make(chan error, 1)
 	go func() {
 		for o := range int64(20) { // 2 MiB: the first spill (1 MiB) cannot be written
-			if err := s.Append(t.Context(), rec(0, o, 100<<10, t0), "a"); err != nil {
+			if err := s.appendOne(t.Context(), rec(0, o, 100<<10, t0), "a"); err != nil {
 				done <- err
 				return
 			}
@@ -149,7 +149,7 @@ func TestDrainWaitsForRoom(t *testing.T) {
 		func(string, int32) { t.Error("the chain broke") })
 	s.Assign("t", 0, 0, nil)
 	for o := range int64(5) { // 500 KiB: held in memory until the seal spills it
-		require.NoError(t, s.Append(t.Context(), rec(0, o, 100<<10, t0), "a"))
+		require.NoError(t, s.appendOne(t.Context(), rec(0, o, 100<<10, t0), "a"))
 	}
 	filler := filepath.Join(dir, "filler")
 	require.NoError(t, os.WriteFile(filler, make([]byte, 1<<20+768<<10), 0o644)) // 256 KiB left
@@ -182,7 +182,7 @@ func TestSpillGivesUpWhenThePartitionLeaves(t *testing.T) {
 	go func() {
 		var err error
 		for o := int64(0); o < 20 && err == nil; o++ {
-			err = s.Append(t.Context(), rec(0, o, 100<<10, t0), "a")
+			err = s.appendOne(t.Context(), rec(0, o, 100<<10, t0), "a")
 		}
 		done <- err
 	}()

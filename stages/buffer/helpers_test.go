@@ -142,7 +142,7 @@ func rec(partition int32, offset int64, size int, event time.Time) *model.Record
 func (h *harness) appendAll(t *testing.T, p int32, dir string, offsets ...int64) {
 	t.Helper()
 	for _, o := range offsets {
-		require.NoError(t, h.Append(t.Context(), rec(p, o, 10, t0), dir))
+		require.NoError(t, h.appendOne(t.Context(), rec(p, o, 10, t0), dir))
 	}
 }
 
@@ -203,4 +203,10 @@ func seq(from, to int64) []int64 {
 		out = append(out, o)
 	}
 	return out
+}
+
+// Append adds one record to output partition dir, as a batch of one.
+func (s *Stage) appendOne(ctx context.Context, rec *model.Record, dir string) error {
+	rec.Path = dir
+	return s.Append(ctx, &model.Batch{Topic: rec.Topic, Partition: rec.Partition, Records: []model.Record{*rec}})
 }

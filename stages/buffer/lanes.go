@@ -17,8 +17,8 @@ type LaneStats struct {
 	// (Record.Size bytes), buffered or not.
 	Consumed, ConsumedBytes atomic.Int64
 	// Skipped counts records the bucket already held; Discarded records of a
-	// broken chain.
-	Skipped, Discarded atomic.Int64
+	// broken chain; Filtered records stages removed (in their rounds).
+	Skipped, Discarded, Filtered atomic.Int64
 	// Buffered counts records accepted into rounds; Sealed those of rounds
 	// handed over and Dropped those of rounds dropped, so
 	// Buffered-Sealed-Dropped records are in the open round.

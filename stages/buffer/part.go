@@ -11,11 +11,8 @@ import (
 	"sync"
 	"time"
 
-	"go.opentelemetry.io/otel/trace"
-
 	"github.com/sluicehq/sluice/model"
 	"github.com/sluicehq/sluice/stages/format"
-	"github.com/sluicehq/sluice/telemetry"
 )
 
 // Triggers name why a round was sealed.
@@ -54,6 +51,9 @@ type part struct {
 	// outside (leave): a spill waiting for room or retrying gives up.
 	gone     chan struct{}
 	goneOnce sync.Once
+	// gen is the assignment this state belongs to (Stage.Assign numbers
+	// them; 0 for a partition never assigned).
+	gen uint64
 	// drain is the shutdown's context while Drain seals the partition
 	// (guarded by mu): its spill writes then wait for room until the
 	// shutdown deadline instead of giving up because the stage stops.
@@ -76,6 +76,8 @@ type round struct {
 	// the others.
 	links   []model.RecordLink
 	dropped int
+	// filtered holds the offsets stages removed from the round.
+	filtered model.Offsets
 }
 
 type openFile struct {
@@ -122,13 +124,13 @@ func (p *part) append(ctx context.Context, s *Stage, ts TopicSettings, rec *mode
 		}
 	}
 	if p.round == nil {
-		p.open(s, rec)
+		p.open(s, rec.Offset, rec.EventTime)
 	} else if _, ok := p.round.files[dir]; !ok && p.cut == nil &&
 		s.openFiles.Load() >= int64(s.cfg.MaxOpenFiles) && len(p.round.files) > 0 {
 		if err := p.seal(ctx, s, TriggerOpenFiles); err != nil {
 			return err
 		}
-		p.open(s, rec)
+		p.open(s, rec.Offset, rec.EventTime)
 	}
 	f, err := p.file(s, ts, dir)
 	if err != nil {
@@ -161,10 +163,10 @@ func (p *part) append(ctx context.Context, s *Stage, ts TopicSettings, rec *mode
 			r.dropped++
 		}
 	}
-	if span := trace.SpanFromContext(ctx); span.IsRecording() {
-		// The file (relative to the destination) and the round that will
-		// hold the record.
-		span.SetAttributes(telemetry.AttrFileKey.String(f.key), telemetry.AttrRoundStart.Int64(r.start))
+	if rec.Trace.IsValid() {
+		if hook, ok := ctx.Value(traceHookKey{}).(TraceHook); ok {
+			hook(rec, f.key, r.start)
+		}
 	}
 	r.end = rec.Offset
 	r.records++
@@ -172,6 +174,9 @@ func (p *part) append(ctx context.Context, s *Stage, ts TopicSettings, rec *mode
 	r.bytes += int64(rec.Size())
 	r.lastTime = rec.Timestamp
 	r.lastAppend = s.set.Now()
+	if r.firstEvent.IsZero() {
+		r.firstEvent = rec.EventTime // the round opened on filtered records
+	}
 	if rec.EventTime.After(r.span) {
 		r.span = rec.EventTime
 	}
@@ -179,6 +184,46 @@ func (p *part) append(ctx context.Context, s *Stage, ts TopicSettings, rec *mode
 		return p.seal(ctx, s, trigger)
 	}
 	return nil
+}
+
+// filter extends the open round (opening one if there is none) over a
+// record a stage removed; the caller holds p.mu.
+func (p *part) filter(ctx context.Context, s *Stage, ts TopicSettings, offset int64) error {
+	if p.cut != nil && p.round == nil && offset > p.cut.End {
+		if err := p.sealVanished(ctx, s); err != nil {
+			return err
+		}
+	}
+	if p.cut != nil && p.round != nil && offset > p.cut.End {
+		if err := p.seal(ctx, s, TriggerForced); err != nil {
+			return err
+		}
+	}
+	if p.round == nil {
+		// A round of filtered records only has no event time of its own:
+		// its span starts with its first kept record, if any.
+		p.open(s, offset, time.Time{})
+	}
+	r := p.round
+	r.end = offset
+	r.filtered.Add(offset)
+	r.lastAppend = s.set.Now()
+	if trigger := p.due(s, ts.Policy); trigger != "" {
+		return p.seal(ctx, s, trigger)
+	}
+	return nil
+}
+
+// TraceHook learns, for each sampled record (valid Record.Trace) Append
+// takes, the file (relative to the destination) and the round that will
+// hold it.
+type TraceHook func(rec *model.Record, key string, roundStart int64)
+
+type traceHookKey struct{}
+
+// WithTraceHook returns ctx carrying hook for Append.
+func WithTraceHook(ctx context.Context, hook TraceHook) context.Context {
+	return context.WithValue(ctx, traceHookKey{}, hook)
 }
 
 // due says whether the open round must be sealed now, and why.
@@ -193,7 +238,7 @@ func (p *part) due(s *Stage, pol Policy) string {
 	switch {
 	case pol.MaxBytes > 0 && r.bytes >= int64(pol.MaxBytes):
 		return TriggerSize
-	case pol.MaxRecords > 0 && r.records >= pol.MaxRecords:
+	case pol.MaxRecords > 0 && r.records+r.filtered.Len() >= pol.MaxRecords:
 		return TriggerCount
 	case pol.MaxEventSpan > 0 && r.span.Sub(r.firstEvent) >= pol.MaxEventSpan:
 		return TriggerSpan
@@ -203,11 +248,11 @@ func (p *part) due(s *Stage, pol Policy) string {
 	return ""
 }
 
-func (p *part) open(s *Stage, rec *model.Record) {
+func (p *part) open(s *Stage, offset int64, event time.Time) {
 	if p.from < 0 {
-		p.from = rec.Offset
+		p.from = offset
 	}
-	start := rec.Offset
+	start := offset
 	if p.cut != nil && p.cut.Start < start {
 		// The cut's first record is gone from Kafka (compaction, retention):
 		// the round keeps the pending round's identity and file names.
@@ -215,9 +260,9 @@ func (p *part) open(s *Stage, rec *model.Record) {
 	}
 	p.round = &round{
 		start:      start,
-		end:        rec.Offset,
-		firstEvent: rec.EventTime,
-		span:       rec.EventTime,
+		end:        offset,
+		firstEvent: event,
+		span:       event,
 		dir:        filepath.Join(s.cfg.Dir, roundDirName(p.topic, p.partition, start, s.rounds.Add(1))),
 		files:      map[string]*openFile{},
 	}
@@ -269,6 +314,7 @@ func (p *part) seal(ctx context.Context, s *Stage, trigger string) error {
 		Start: r.start, End: end, From: p.from,
 		Records: r.records, Bytes: r.bytes, Trigger: trigger, LastTime: r.lastTime,
 		Links: r.links, LinksDropped: r.dropped,
+		Filtered: r.filtered.Len(), FilteredRanges: r.filtered.Ranges(),
 	}
 	if p.cut != nil && r.records < p.cut.Records {
 		s.set.Logger.Warn("records of a pending round are gone from Kafka; completing it without replacing the files already stored",

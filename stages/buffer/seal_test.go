@@ -81,7 +81,7 @@ func TestSealByPolicy(t *testing.T) {
 			h := newHarness(t, pol)
 			var bytes int64
 			for _, r := range tt.records {
-				require.NoError(t, h.Append(t.Context(), rec(0, r.offset, r.size, t0.Add(r.event)), "d"))
+				require.NoError(t, h.appendOne(t.Context(), rec(0, r.offset, r.size, t0.Add(r.event)), "d"))
 				bytes += int64(r.size)
 			}
 			got := h.pub.all()
@@ -185,7 +185,7 @@ func TestDrain(t *testing.T) {
 	assert.NoDirExists(t, h.roundDir(2, 10))
 	assert.Zero(t, h.OpenFiles())
 	assert.Zero(t, h.Buffered())
-	assert.ErrorIs(t, h.Append(t.Context(), rec(0, 3, 1, t0), "d"), ErrDraining)
+	assert.ErrorIs(t, h.appendOne(t.Context(), rec(0, 3, 1, t0), "d"), ErrDraining)
 	h.sweep(t.Context()) // does nothing while draining
 	assert.Len(t, h.pub.all(), 2)
 }

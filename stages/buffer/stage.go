@@ -2,6 +2,7 @@ package buffer
 
 import (
 	"context"
+	"iter"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -65,6 +66,7 @@ type Stage struct {
 
 	buffered  atomic.Int64  // bytes in Arrow builders, all files
 	rounds    atomic.Uint64 // rounds opened, numbering their spill dirs
+	gens      atomic.Uint64 // assignments, numbering partitions' generations
 	openFiles atomic.Int64
 	stats     Stats
 	lock      *os.File
@@ -190,8 +192,15 @@ type Cut struct{ Start, End, Records int64 }
 // first round must be cut (from cut.Start to exactly cut.End). Records before
 // the first offset not yet in the bucket (cut.Start, else from) are skipped.
 // Whatever was buffered for the partition is dropped.
-func (s *Stage) Assign(topic string, partition int32, from int64, cut *Cut) {
-	s.replace(topic, partition, newPart(topic, partition, from, cut))
+//
+// It returns the partition's new generation: batches read under this
+// assignment carry it (model.Batch.Generation), and Append drops batches
+// that carry another.
+func (s *Stage) Assign(topic string, partition int32, from int64, cut *Cut) uint64 {
+	p := newPart(topic, partition, from, cut)
+	p.gen = s.gens.Add(1)
+	s.replace(topic, partition, p)
+	return p.gen
 }
 
 // Revoke drops what is buffered for a partition taken away from this process.
@@ -232,16 +241,77 @@ func (s *Stage) Break(topic string, partition int32) {
 	p.mu.Unlock()
 }
 
-// Append adds a record to its partition's open round, in the file of output
-// partition dir, and seals the round when the topic's policy says so. It
-// blocks while the sealed round is published.
-func (s *Stage) Append(ctx context.Context, rec *model.Record, dir string) error {
+// Append adds a batch of one Kafka partition's records, each to the file of
+// its output partition (Record.Path), to the partition's open round, and
+// seals rounds when the topic's policy says so; the offsets the batch's
+// stages filtered extend the round and are counted in it. It blocks while a
+// sealed round is published. A batch read under an earlier assignment of
+// the partition (Generation differs from the partition's; 0 is never
+// compared) is dropped: the partition was revoked while the batch was on its
+// way.
+func (s *Stage) Append(ctx context.Context, b *model.Batch) error {
 	if s.draining.Load() {
 		return ErrDraining
 	}
-	p := s.part(rec.Topic, rec.Partition)
+	p := s.current(b.Topic, b.Partition, b.Generation)
+	if p == nil {
+		s.stats.Stale.Add(int64(b.Len()) + b.Filtered.Len())
+		return nil
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	ts := s.set.Topic(b.Topic)
+	filtered := b.Filtered.All()
+	nextFiltered, stopFiltered := iter.Pull(filtered)
+	defer stopFiltered()
+	f, more := nextFiltered()
+	for i := range b.Records {
+		rec := &b.Records[i]
+		for ; more && f < rec.Offset; f, more = nextFiltered() {
+			if err := s.skip(ctx, p, ts, f); err != nil {
+				return err
+			}
+		}
+		if err := s.appendRecord(ctx, p, ts, rec); err != nil {
+			return err
+		}
+	}
+	for ; more; f, more = nextFiltered() {
+		if err := s.skip(ctx, p, ts, f); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// current returns the partition's state when gen is its assignment (any
+// state for gen 0), else nil.
+func (s *Stage) current(topic string, partition int32, gen uint64) *part {
+	if gen == 0 {
+		return s.part(topic, partition)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p := s.parts[partKey{topic, partition}]
+	if p == nil || p.gen != gen {
+		return nil
+	}
+	return p
+}
+
+// Generation returns the partition's current assignment (0 when it has
+// none): the value batches read from now on carry.
+func (s *Stage) Generation(topic string, partition int32) uint64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if p := s.parts[partKey{topic, partition}]; p != nil {
+		return p.gen
+	}
+	return 0
+}
+
+// appendRecord adds one record; the caller holds p.mu.
+func (s *Stage) appendRecord(ctx context.Context, p *part, ts TopicSettings, rec *model.Record) error {
 	size := int64(rec.Size())
 	p.stats.Consumed.Add(1)
 	p.stats.ConsumedBytes.Add(size)
@@ -259,13 +329,30 @@ func (s *Stage) Append(ctx context.Context, rec *model.Record, dir string) error
 		return fmt.Errorf("%w: record %s/%d@%d has %s; buffer.max_disk (%s) must be at least twice the largest record",
 			ErrRecordTooLarge, rec.Topic, rec.Partition, rec.Offset, conf.ByteSize(size), conf.ByteSize(s.maxDisk))
 	}
-	ts := s.set.Topic(rec.Topic)
-	if err := p.append(ctx, s, ts, rec, dir); err != nil {
+	if err := p.append(ctx, s, ts, rec, rec.Path); err != nil {
 		return err
 	}
 	s.stats.Records.Add(1)
 	s.stats.Bytes.Add(size)
 	return nil
+}
+
+// skip accounts for a record a stage filtered out; the caller holds p.mu.
+func (s *Stage) skip(ctx context.Context, p *part, ts TopicSettings, offset int64) error {
+	p.stats.Consumed.Add(1)
+	if p.broken {
+		s.stats.Discarded.Add(1)
+		p.stats.Discarded.Add(1)
+		return nil
+	}
+	if offset < p.first {
+		s.stats.Skipped.Add(1)
+		p.stats.Skipped.Add(1)
+		return nil
+	}
+	s.stats.Filtered.Add(1)
+	p.stats.Filtered.Add(1)
+	return p.filter(ctx, s, ts, offset)
 }
 
 // Drain stops taking records, seals every open round (trigger "shutdown")
@@ -314,6 +401,10 @@ func (s *Stage) OpenFiles() int64 { return s.openFiles.Load() }
 // Stats counts what the buffer did. Fields are safe to read concurrently.
 type Stats struct {
 	Records, Bytes, Discarded atomic.Int64
+	// Filtered counts records stages removed on purpose (accounted for in
+	// their rounds); Stale records of batches read under an assignment that
+	// had ended by the time they arrived (dropped: they are read again).
+	Filtered, Stale atomic.Int64
 	// Skipped counts records read again that the bucket already holds.
 	Skipped atomic.Int64
 	Rounds  atomic.Int64

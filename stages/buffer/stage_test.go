@@ -24,7 +24,7 @@ func TestRoundFiles(t *testing.T) {
 		r.Key = fmt.Appendf(nil, "k%d", i)
 		r.Headers = []model.Header{{Key: "h", Value: []byte("v")}, {Key: "h", Value: nil}}
 		want = append(want, r)
-		require.NoError(t, h.Append(t.Context(), r, d))
+		require.NoError(t, h.appendOne(t.Context(), r, d))
 	}
 	assert.Equal(t, int64(3), h.OpenFiles(), "one file per output partition")
 	require.NoError(t, h.Drain(t.Context()))
@@ -80,7 +80,7 @@ func TestMemoryAccounting(t *testing.T) {
 	h := newHarness(t, loose(), func(c *Config, _ *Policy) { c.Memory = MinMemory })
 	const size = 100 << 10
 	for i := range int64(20) {
-		require.NoError(t, h.Append(t.Context(), rec(0, i, size, t0), []string{"a", "b"}[i%2]))
+		require.NoError(t, h.appendOne(t.Context(), rec(0, i, size, t0), []string{"a", "b"}[i%2]))
 		assert.LessOrEqual(t, h.Buffered(), int64(MinMemory), "after offset %d", i)
 	}
 	assert.Positive(t, h.Buffered())
@@ -107,7 +107,7 @@ func TestCloseReleasesEverything(t *testing.T) {
 	h.alloc.AssertSize(t, 0)
 	assert.NoDirExists(t, h.roundDir(0, 0))
 	assert.NoDirExists(t, h.roundDir(1, 0))
-	assert.ErrorIs(t, h.Append(t.Context(), rec(0, 2, 1, t0), "a"), ErrDraining)
+	assert.ErrorIs(t, h.appendOne(t.Context(), rec(0, 2, 1, t0), "a"), ErrDraining)
 }
 
 func TestNewRequiresSettings(t *testing.T) {
@@ -144,7 +144,7 @@ func TestConcurrentPartitions(t *testing.T) {
 		wg.Go(func() {
 			for o := range int64(perPart) {
 				dir := fmt.Sprintf("hr=%02d", o%5)
-				if err := h.Append(t.Context(), rec(p, o, 64, t0), dir); err != nil {
+				if err := h.appendOne(t.Context(), rec(p, o, 64, t0), dir); err != nil {
 					t.Errorf("partition %d offset %d: %v", p, o, err)
 					return
 				}

@@ -1,15 +1,13 @@
 package commit
 
 import (
-	"encoding/json"
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"os"
 	"sync"
 	"sync/atomic"
-
-	"github.com/ThreeDotsLabs/watermill/message"
 
 	"github.com/sluicehq/sluice/model"
 )
@@ -102,15 +100,12 @@ func (s *Stage) Positions() []Position {
 	return out
 }
 
-// Handle is a Watermill handler: it takes an uploaded round (JSON
-// model.Round), commits it in the progress record, then commits the Kafka
-// offset, and removes the round's spill files. An error means "try again".
-func (s *Stage) Handle(msg *message.Message) error {
-	var r model.Round
-	if err := json.Unmarshal(msg.Payload, &r); err != nil {
-		return fmt.Errorf("decoding round: %w", err)
-	}
-	err := s.set.Ledger.Commit(msg.Context(), &r)
+// Commit takes an uploaded round, commits it in the progress record, then
+// commits the Kafka offset, and removes the round's spill files. An error
+// means "try again"; a round another process moved past is dropped without
+// error. It does not change r.
+func (s *Stage) Commit(ctx context.Context, r *model.Round) error {
+	err := s.set.Ledger.Commit(ctx, r)
 	if errors.Is(err, ErrStale) {
 		s.stats.Stale.Add(1)
 		s.set.Logger.Warn("partition moved on under this process; its round stays pending for the next owner",

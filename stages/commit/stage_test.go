@@ -1,7 +1,6 @@
 package commit
 
 import (
-	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -9,7 +8,6 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -51,15 +49,6 @@ func spilled(t *testing.T, r *model.Round) *model.Round {
 	return r
 }
 
-func msgOf(t *testing.T, r *model.Round) *message.Message {
-	t.Helper()
-	payload, err := json.Marshal(r)
-	require.NoError(t, err)
-	m := message.NewMessage("m", payload)
-	m.SetContext(t.Context())
-	return m
-}
-
 func TestStageHandle(t *testing.T) {
 	tests := []struct {
 		name      string
@@ -89,7 +78,7 @@ func TestStageHandle(t *testing.T) {
 			if tt.claim {
 				require.NoError(t, ledger.Claim(t.Context(), r))
 			}
-			err = s.Handle(msgOf(t, r))
+			err = s.Commit(t.Context(), r)
 			require.NoError(t, err)
 			assert.NoDirExists(t, r.SpillDir(), "the spill dir is removed")
 
@@ -119,14 +108,12 @@ func TestStageHandle(t *testing.T) {
 	}
 }
 
-func TestStageHandleErrors(t *testing.T) {
+func TestStageCommitErrors(t *testing.T) {
 	st := newStore(t)
 	ledger := NewLedger(st, "a")
 	off := &offsets{}
 	s, err := New(Settings{Ledger: ledger, Offsets: off})
 	require.NoError(t, err)
-
-	require.Error(t, s.Handle(message.NewMessage("m", []byte("{"))), "an undecodable round")
 
 	// A store failing (not a lost condition) means "try again": the claim
 	// stays, the spill stays, nothing goes to Kafka.
@@ -134,7 +121,7 @@ func TestStageHandleErrors(t *testing.T) {
 	require.NoError(t, ledger.Claim(t.Context(), r))
 	require.NoError(t, os.RemoveAll(filepath.Join(storeRoot(t, st), "_sluice")))
 	require.NoError(t, os.WriteFile(filepath.Join(storeRoot(t, st), "_sluice"), nil, 0o644))
-	err = s.Handle(msgOf(t, r))
+	err = s.Commit(t.Context(), r)
 	require.Error(t, err)
 	assert.NotErrorIs(t, err, ErrStale)
 	assert.DirExists(t, r.SpillDir())

@@ -2,7 +2,6 @@ package upload
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -12,14 +11,12 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/sluicehq/sluice/model"
 	"github.com/sluicehq/sluice/stages/commit"
 	"github.com/sluicehq/sluice/stages/format"
 	"github.com/sluicehq/sluice/telemetry"
-	"github.com/sluicehq/sluice/transport/link"
 	"github.com/sluicehq/sluice/transport/objstore"
 )
 
@@ -91,27 +88,23 @@ func New(cfg Config, set Settings) (*Stage, error) {
 // Stats returns the stage's counters.
 func (s *Stage) Stats() *Stats { return &s.stats }
 
-// Handle is a Watermill handler: it takes a sealed round (JSON model.Round)
-// and, once its files are stored, passes it on to the commit stage. An error
+// Upload claims a sealed round in the ledger and stores its files; it
+// reports stored when the round must go on to the commit stage. An error
 // means "try the round again"; a round that must not be stored (already
-// stored, or the partition is stale) is dropped without error.
-func (s *Stage) Handle(msg *message.Message) ([]*message.Message, error) {
-	var r model.Round
-	if err := json.Unmarshal(msg.Payload, &r); err != nil {
-		return nil, fmt.Errorf("decoding round: %w", err)
-	}
-	ctx := msg.Context()
-	if err := s.set.Ledger.Claim(ctx, &r); err != nil {
-		if s.dropIfSettled(&r, err) {
-			return nil, nil
+// stored, or the partition is stale) is dropped without error (stored is
+// false). It does not change r.
+func (s *Stage) Upload(ctx context.Context, r *model.Round) (stored bool, err error) {
+	if err := s.set.Ledger.Claim(ctx, r); err != nil {
+		if s.dropIfSettled(r, err) {
+			return false, nil
 		}
-		return nil, fmt.Errorf("claiming round [%d..%d] of %s: %w", r.Start, r.End, r.Lane(), err)
+		return false, fmt.Errorf("claiming round [%d..%d] of %s: %w", r.Start, r.End, r.Lane(), err)
 	}
 	for _, f := range r.Files {
 		if r.KeepStored {
 			stored, err := s.stored(ctx, f.Key)
 			if err != nil {
-				return nil, err
+				return false, err
 			}
 			if stored {
 				s.set.Logger.Warn("keeping the file the pending round's earlier owner stored: it holds records Kafka no longer has",
@@ -127,7 +120,7 @@ func (s *Stage) Handle(msg *message.Message) ([]*message.Message, error) {
 		}
 		telemetry.End(span, err)
 		if err != nil {
-			return nil, err
+			return false, err
 		}
 		s.stats.Files.Add(1)
 		s.stats.Bytes.Add(n)
@@ -137,10 +130,7 @@ func (s *Stage) Handle(msg *message.Message) ([]*message.Message, error) {
 	}
 	s.stats.Rounds.Add(1)
 	s.stats.Records.Add(r.Records)
-	out := message.NewMessage(msg.UUID, msg.Payload)
-	out.Metadata.Set(link.LaneKey, r.Lane())
-	out.SetContext(ctx)
-	return []*message.Message{out}, nil
+	return true, nil
 }
 
 // dropIfSettled drops a round the ledger refused for good.

@@ -2,7 +2,6 @@ package upload
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -11,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -19,7 +17,6 @@ import (
 	"github.com/sluicehq/sluice/model"
 	"github.com/sluicehq/sluice/stages/commit"
 	"github.com/sluicehq/sluice/stages/format"
-	"github.com/sluicehq/sluice/transport/link"
 	"github.com/sluicehq/sluice/transport/objstore"
 )
 
@@ -85,15 +82,6 @@ func spillRound(t *testing.T, from, start, end int64, dirs ...string) *model.Rou
 	return r
 }
 
-func msgOf(t *testing.T, r *model.Round) *message.Message {
-	t.Helper()
-	payload, err := json.Marshal(r)
-	require.NoError(t, err)
-	m := message.NewMessage("round-"+strconv.FormatInt(r.Start, 10), payload)
-	m.SetContext(t.Context())
-	return m
-}
-
 // encoded is what Encode makes of a spill file.
 func (h *harness) encoded(t *testing.T, spill string) []byte {
 	t.Helper()
@@ -113,7 +101,7 @@ func (h *harness) stored(t *testing.T, key string) []byte {
 	return b
 }
 
-func TestHandleStoresEveryFile(t *testing.T) {
+func TestUploadStoresEveryFile(t *testing.T) {
 	formats := []format.Config{
 		{Type: format.TypeParquet, Compression: format.CompressionZstd},
 		{Type: format.TypeJSONL, Compression: format.CompressionNone},
@@ -129,14 +117,11 @@ func TestHandleStoresEveryFile(t *testing.T) {
 				want[f.Key] = h.encoded(t, f.Spill)
 				total += int64(len(want[f.Key]))
 			}
-			in := msgOf(t, r)
-			out, err := h.stage.Handle(in)
+			before := *r
+			stored, err := h.stage.Upload(t.Context(), r)
 			require.NoError(t, err)
-
-			require.Len(t, out, 1)
-			assert.Equal(t, "t/2", out[0].Metadata.Get(link.LaneKey))
-			assert.Equal(t, in.UUID, out[0].UUID)
-			assert.JSONEq(t, string(in.Payload), string(out[0].Payload))
+			require.True(t, stored)
+			assert.Equal(t, before, *r, "the round is not changed")
 			for key, b := range want {
 				assert.Equal(t, b, h.stored(t, key), key)
 			}
@@ -156,9 +141,9 @@ func TestHandleStoresEveryFile(t *testing.T) {
 
 			// A retry (the commit stage failed, the router redelivers) stores
 			// the same bytes under the same keys.
-			out, err = h.stage.Handle(msgOf(t, r))
+			stored, err = h.stage.Upload(t.Context(), r)
 			require.NoError(t, err)
-			require.Len(t, out, 1)
+			require.True(t, stored)
 			for key, b := range want {
 				assert.Equal(t, b, h.stored(t, key), "retried %s", key)
 			}
@@ -166,7 +151,7 @@ func TestHandleStoresEveryFile(t *testing.T) {
 	}
 }
 
-func TestHandleDropsSettledRounds(t *testing.T) {
+func TestUploadDropsSettledRounds(t *testing.T) {
 	tests := []struct {
 		name      string
 		committed [2]int64 // a round [Start..End] committed before
@@ -188,9 +173,9 @@ func TestHandleDropsSettledRounds(t *testing.T) {
 			require.NoError(t, other.Commit(t.Context(), done))
 
 			r := spillRound(t, tt.from, tt.start, tt.end, "a")
-			out, err := h.stage.Handle(msgOf(t, r))
+			stored, err := h.stage.Upload(t.Context(), r)
 			require.NoError(t, err)
-			assert.Empty(t, out)
+			assert.False(t, stored)
 			assert.NoDirExists(t, r.SpillDir())
 			assert.Equal(t, int64(1), h.stage.Stats().Dropped.Load())
 			assert.Zero(t, h.stage.Stats().Files.Load())
@@ -207,15 +192,12 @@ func TestHandleDropsSettledRounds(t *testing.T) {
 	}
 }
 
-func TestHandleErrors(t *testing.T) {
+func TestUploadErrors(t *testing.T) {
 	h := newHarness(t, format.Config{Type: format.TypeJSONL, Compression: format.CompressionNone})
-
-	_, err := h.stage.Handle(message.NewMessage("m", []byte("not json")))
-	require.Error(t, err)
 
 	r := spillRound(t, 0, 0, 9, "a", "b")
 	r.Files[1].Records++ // the round says 6 rows, the spill holds 5
-	_, err = h.stage.Handle(msgOf(t, r))
+	_, err := h.stage.Upload(t.Context(), r)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), fmt.Sprintf("encoding %s: wrote 5 rows, the round has 6", r.Files[1].Key))
 	_, err = h.store.Open(t.Context(), r.Files[1].Key)
@@ -223,17 +205,17 @@ func TestHandleErrors(t *testing.T) {
 
 	r2 := spillRound(t, 0, 0, 9, "a")
 	require.NoError(t, os.Truncate(r2.Files[0].Spill, 10))
-	_, err = h.stage.Handle(msgOf(t, r2))
+	_, err = h.stage.Upload(t.Context(), r2)
 	require.ErrorIs(t, err, format.ErrCorruptSpill)
 
 	_, err = New(DefaultConfig(), Settings{Store: h.store, Ledger: h.ledger})
 	require.Error(t, err, "Format is required")
 }
 
-// TestHandleKeepsStoredFiles completes a pending round of which Kafka lost
+// TestUploadKeepsStoredFiles completes a pending round of which Kafka lost
 // records: a file the earlier owner stored holds more records than the
 // completion read again, so it is kept; a file it never stored is written.
-func TestHandleKeepsStoredFiles(t *testing.T) {
+func TestUploadKeepsStoredFiles(t *testing.T) {
 	for _, keep := range []bool{false, true} {
 		t.Run(fmt.Sprintf("keep_stored=%v", keep), func(t *testing.T) {
 			h := newHarness(t, format.Config{Type: format.TypeJSONL, Compression: format.CompressionNone})
@@ -245,7 +227,7 @@ func TestHandleKeepsStoredFiles(t *testing.T) {
 			require.NoError(t, err)
 
 			r.KeepStored = keep
-			_, err = h.stage.Handle(msgOf(t, r))
+			_, err = h.stage.Upload(t.Context(), r)
 			require.NoError(t, err)
 			if keep {
 				assert.Equal(t, earlier, h.stored(t, r.Files[0].Key), "kept")
