@@ -221,10 +221,10 @@ func syncValues(b *model.Batch) error {
 }
 
 // fail stops sluice with err, which retrying the batch cannot fix. The
-// partition's open round is dropped first, so that nothing after the batch
-// is committed while sluice drains.
+// partition is halted first: what came before the batch is stored, nothing
+// after it is committed while sluice drains.
 func (p *Pipeline) fail(b *model.Batch, err error) {
-	p.buffer.Break(b.Topic, b.Partition)
+	p.buffer.Halt(b.Topic, b.Partition)
 	select {
 	case p.fatal <- err:
 	default:

@@ -80,3 +80,18 @@ func TestAppendAccountsForFilteredRecords(t *testing.T) {
 	assert.Equal(t, int64(3), second.Filtered)
 	assert.Equal(t, int64(6), h.Stats().Filtered.Load())
 }
+
+// TestHaltKeepsTheOpenRound: a halted partition takes no more records,
+// and Drain still seals what it held.
+func TestHaltKeepsTheOpenRound(t *testing.T) {
+	h := newHarness(t, loose())
+	g := h.Assign("t", 0, 0, nil)
+	require.NoError(t, h.Append(t.Context(), batchOf(0, g, 0, 1, 2)))
+	h.Halt("t", 0)
+	require.NoError(t, h.Append(t.Context(), batchOf(0, g, 4, 5)), "after a lost batch: discarded")
+	require.NoError(t, h.Drain(t.Context()))
+	got := h.pub.all()
+	require.Len(t, got, 1)
+	assert.Equal(t, [2]int64{0, 2}, [2]int64{got[0].Start, got[0].End})
+	assert.Equal(t, int64(2), h.Stats().Discarded.Load())
+}

@@ -44,6 +44,9 @@ type part struct {
 	// no later round may be committed, so records are discarded until the
 	// partition is assigned again.
 	broken bool
+	// halted is set when the partition must take no more records but keep
+	// its open round (Halt).
+	halted bool
 	round  *round
 	// stats counts the partition's records, across assignments.
 	stats *LaneStats

@@ -241,6 +241,18 @@ func (s *Stage) Break(topic string, partition int32) {
 	p.mu.Unlock()
 }
 
+// Halt stops taking the partition's records until it is assigned again,
+// keeping its open round, which Drain seals. The pipeline halts a partition
+// whose batch cannot go on (a stage failed on it, a record is too large)
+// while sluice stops: what came before the batch is stored, nothing after
+// it is.
+func (s *Stage) Halt(topic string, partition int32) {
+	p := s.part(topic, partition)
+	p.mu.Lock()
+	p.halted = true
+	p.mu.Unlock()
+}
+
 // Append adds a batch of one Kafka partition's records, each to the file of
 // its output partition (Record.Path), to the partition's open round, and
 // seals rounds when the topic's policy says so; the offsets the batch's
@@ -315,7 +327,7 @@ func (s *Stage) appendRecord(ctx context.Context, p *part, ts TopicSettings, rec
 	size := int64(rec.Size())
 	p.stats.Consumed.Add(1)
 	p.stats.ConsumedBytes.Add(size)
-	if p.broken {
+	if p.broken || p.halted {
 		s.stats.Discarded.Add(1)
 		p.stats.Discarded.Add(1)
 		return nil // the chain is broken; the partition is read again on its next assignment
@@ -340,7 +352,7 @@ func (s *Stage) appendRecord(ctx context.Context, p *part, ts TopicSettings, rec
 // skip accounts for a record a stage filtered out; the caller holds p.mu.
 func (s *Stage) skip(ctx context.Context, p *part, ts TopicSettings, offset int64) error {
 	p.stats.Consumed.Add(1)
-	if p.broken {
+	if p.broken || p.halted {
 		s.stats.Discarded.Add(1)
 		p.stats.Discarded.Add(1)
 		return nil
