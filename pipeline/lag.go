@@ -8,7 +8,6 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
-	"github.com/sluicehq/sluice/app/lag"
 	"github.com/sluicehq/sluice/stages/commit"
 	"github.com/sluicehq/sluice/transport/kafka"
 )
@@ -28,12 +27,12 @@ type ownership struct {
 	placed            map[tp]int64
 	assigned, revoked map[string]int64 // partitions, per topic
 	// measured is each owned partition's lag as last polled.
-	measured map[tp]lag.Partition
+	measured map[tp]commit.Lag
 }
 
 func newOwnership() *ownership {
 	return &ownership{placed: map[tp]int64{}, assigned: map[string]int64{}, revoked: map[string]int64{},
-		measured: map[tp]lag.Partition{}}
+		measured: map[tp]commit.Lag{}}
 }
 
 // assign records partitions given to this process, placed at their offsets.
@@ -78,7 +77,7 @@ func (o *ownership) durable(topic string, positions []commit.Position) map[int32
 }
 
 // store keeps the lag measured for a partition, if it is still owned.
-func (o *ownership) store(p lag.Partition) {
+func (o *ownership) store(p commit.Lag) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if _, ok := o.placed[tp{p.Topic, p.Partition}]; ok {
@@ -87,10 +86,10 @@ func (o *ownership) store(p lag.Partition) {
 }
 
 // lags returns the lag of every owned partition as last measured.
-func (o *ownership) lags() []lag.Partition {
+func (o *ownership) lags() []commit.Lag {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	out := make([]lag.Partition, 0, len(o.measured))
+	out := make([]commit.Lag, 0, len(o.measured))
 	for _, p := range o.measured {
 		out = append(out, p)
 	}
@@ -135,7 +134,7 @@ func (p *Pipeline) pollWatermarks(ctx context.Context, interval time.Duration) {
 }
 
 // pollOnce measures the owned partitions of topics as "sluice lag" does
-// (lag.Partition.Measure), from the durable offsets this process knows.
+// (commit.Lag.Measure), from the durable offsets this process knows.
 func (p *Pipeline) pollOnce(ctx context.Context, in *kafka.Inspector, topics []string, timeout time.Duration) error {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
@@ -155,7 +154,7 @@ func (p *Pipeline) pollOnce(ctx context.Context, in *kafka.Inspector, topics []s
 				continue
 			}
 			g.Go(func() error {
-				m := lag.NewPartition(topic, part, w, in.ReadCommitted())
+				m := commit.NewLag(topic, part, w, in.ReadCommitted())
 				if durable >= 0 {
 					m.Durable = &durable
 				}

@@ -238,7 +238,7 @@ func (m *Monitor) partition(ctx context.Context, p *Partition, now time.Time) er
 	if err := p.Measure(ctx, m.set.Broker, now); err != nil {
 		return err
 	}
-	p.limit(m.cfg.MaxLagRecords, m.cfg.MaxLagTime)
+	p.Limit(m.cfg.MaxLagRecords, m.cfg.MaxLagTime)
 	m.set.Logger.Debug("measured lag", "topic", p.Topic, "partition", p.Partition,
 		"lag_records", p.LagRecords, "lag_seconds", p.LagSeconds)
 	return nil

@@ -50,7 +50,7 @@ func (s *Snapshot) WriteText(w io.Writer) error {
 		if p.OverLimit {
 			over++
 		}
-		for _, n := range p.notes(s.Time) {
+		for _, n := range notes(&p, s.Time) {
 			fmt.Fprintf(w, "%s/%d: %s\n", p.Topic, p.Partition, n)
 		}
 	}
@@ -67,7 +67,7 @@ func (s *Snapshot) WriteText(w io.Writer) error {
 }
 
 // notes explain p's pending round and flags, one line each.
-func (p *Partition) notes(now time.Time) []string {
+func notes(p *Partition, now time.Time) []string {
 	var out []string
 	if r := p.Pending; r != nil {
 		out = append(out, fmt.Sprintf("round [%d..%d] (%d records) pending, claimed %s", r.Start, r.End, r.Records, ago(now, &r.Since)))
