@@ -9,6 +9,9 @@ type Stats struct {
 	// RecordsSkipped counts records read again that the bucket already held
 	// (Kafka's committed offset lagged the bucket's progress record).
 	RecordsSkipped int64
+	// RecordsFiltered counts records the topics' stages removed on purpose
+	// (accounted for in their rounds).
+	RecordsFiltered int64
 	// PartitionsAssigned and PartitionsRevoked count the partitions the
 	// consumer group gave this process and took back (or stopped: an eager
 	// rebalance stops every partition, a cooperative one only those that
@@ -48,6 +51,7 @@ func (p *Pipeline) Stats() Stats {
 	}
 	b := p.buffer.Stats()
 	s.RecordsIn, s.BytesIn, s.RecordsSkipped = b.Records.Load(), b.Bytes.Load(), b.Skipped.Load()
+	s.RecordsFiltered = b.Filtered.Load()
 	s.PartitionsAssigned, s.PartitionsRevoked = p.assigned.Load(), p.revoked.Load()
 	s.Buffered, s.OpenFiles = p.buffer.Buffered(), p.buffer.OpenFiles()
 	s.RoundsSealed = b.Rounds.Load()
