@@ -50,7 +50,9 @@ func (u uppercase) Process(_ context.Context, b *model.Batch) error {
 func ExampleRegister() {
 	stages.MustRegister(stages.NewFactory("uppercase",
 		func() UppercaseOptions { return UppercaseOptions{Field: "name"} },
-		func(o UppercaseOptions, _ stages.Settings) (stages.Stage, error) { return uppercase{field: o.Field}, nil }))
+		func(o UppercaseOptions, _ stages.Settings) (stages.Stage, error) {
+			return uppercase{field: o.Field}, nil
+		}))
 
 	// What the pipeline does with a topic's "stages:" entry.
 	f, err := stages.Lookup("uppercase")
