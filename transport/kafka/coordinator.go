@@ -35,9 +35,11 @@ type Assignments interface {
 	// Subscriber then reconnects and tries again.
 	Assigned(ctx context.Context, topic string, partitions []int32) (map[int32]int64, error)
 	// Revoked is called when the consumption of a partition has ended (it was
-	// revoked, or its session ended): no record of it is in flight in the
-	// handlers any more. Partitions a cooperative rebalance leaves in place
-	// are not revoked.
+	// revoked, or its session ended): every record of it the Subscriber
+	// handed out was acked. Records acked but still on their way (in a
+	// Batcher's batch) belong to the ended assignment; the pipeline drops
+	// them by their batch's generation. Partitions a cooperative rebalance
+	// leaves in place are not revoked.
 	Revoked(topic string, partitions []int32)
 }
 
