@@ -89,7 +89,7 @@ func Names() []string { return registry.Names() }
 //
 //	stages:
 //	  - filter:
-//	      if: 'level != "debug"'
+//	      keep_if: 'level != "debug"'
 //	  - redact_pii: {fields: [email]}
 type Spec struct {
 	// Name is the name the stage was registered under.
@@ -106,7 +106,7 @@ func (s *Spec) UnmarshalYAML(n *yaml.Node) error {
 		return nil
 	}
 	if n.Kind != yaml.MappingNode || len(n.Content) != 2 {
-		return errors.New("want a stage name with its options (e.g. \"- filter: {if: ...}\")")
+		return errors.New("want a stage name with its options (e.g. \"- filter: {keep_if: ...}\")")
 	}
 	s.Name = n.Content[0].Value
 	return s.Options.UnmarshalYAML(n.Content[1])
