@@ -145,6 +145,8 @@ func TestChaos(t *testing.T) {
 type result struct {
 	produced           int64
 	duplicates, losses int64
+	// filtered counts the offsets the -chaos.filter stage dropped.
+	filtered int64
 	// faults counts the S3 requests and Kafka connections a fault hit.
 	faults int64
 	// assignments counts partition assignments logged by the processes,
@@ -194,7 +196,7 @@ func (h *harness) report(r *result) {
 		name  string
 		value any
 	}{
-		{"seed", h.seed}, {"duration", h.duration}, {"secure", *secureFlag}, {"actions", n.actions},
+		{"seed", h.seed}, {"duration", h.duration}, {"secure", *secureFlag}, {"filter", *filterFlag}, {"actions", n.actions},
 		{"kills", n.kinds[kindKill]}, {"crash_window_kills", h.crashWindows()},
 		{"pauses", n.kinds[kindZombie]}, {"graceful", n.kinds[kindTerm]},
 		{"s3_fault_periods", n.kinds[kindS3Status] + n.kinds[kindS3Delay] + n.kinds[kindS3Reset] + n.kinds[kindS3ResetResp] + n.kinds[kindS3Throttle]},
@@ -203,7 +205,7 @@ func (h *harness) report(r *result) {
 		{"broker_restarts", n.kinds[kindBrokerRestart]}, {"disk_fills", n.kinds[kindDiskFull]},
 		{"scale_outs", n.kinds[kindScaleOut]}, {"scale_ins", n.kinds[kindScaleIn]},
 		{"rebalances", r.rebalances}, {"fault_events", h.faultEvents()}, {"faults", r.faults},
-		{"produced", r.produced}, {"duplicates", r.duplicates}, {"losses", r.losses}, {"missing_kinds", missing},
+		{"produced", r.produced}, {"filtered", r.filtered}, {"duplicates", r.duplicates}, {"losses", r.losses}, {"missing_kinds", missing},
 	}
 	line := "CHAOS RESULT: " + verdict
 	for _, f := range fields {

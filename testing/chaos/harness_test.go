@@ -118,11 +118,19 @@ buffer:
     type: json
     json: {time_field: ts, time_format: unix_ms}
   policy: {max_records: 300, idle: 500ms}
-shutdown_timeout: 30s
+%sshutdown_timeout: 30s
 log:
   level: %s
 `, h.kafka.Addr(), topic, group, clientID, sessionTimeout, sec, destURL, h.proxy.URL(), s3.AccessKeyID, s3.SecretAccessKey,
-		bufferDir, bufferMemory, disk, level)
+		bufferDir, bufferMemory, disk, stagesConfig(), level)
+}
+
+// stagesConfig is the defaults' stages list: the filter with -chaos.filter.
+func stagesConfig() string {
+	if *filterFlag {
+		return filterStage
+	}
+	return ""
 }
 
 // ready returns the active processes that are ready for a graceful stop.

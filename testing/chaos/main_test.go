@@ -27,6 +27,10 @@ var (
 	// secureFlag runs the broker with TLS and a SCRAM-SHA-512 user, and
 	// every client (sluice, the producer, the checks) with both.
 	secureFlag = flag.Bool("chaos.secure", false, "run against a broker speaking TLS only, with a SCRAM-SHA-512 user")
+	// filterFlag configures a filter stage dropping one event in ten: the
+	// checks then want every other offset stored exactly once, the dropped
+	// ones never, and sluice verify to report them as filtered.
+	filterFlag = flag.Bool("chaos.filter", false, "run a filter stage that drops one event in ten")
 )
 
 // binary is the sluice binary TestMain builds.
