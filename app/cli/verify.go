@@ -35,7 +35,9 @@ object, reads the offsets each holds and checks per Kafka partition that:
     compaction) are counted, not reported; offsets Kafka still holds are
     "lost"; offsets below the log start offset (deleted by retention) are
     "unverifiable", a warning. Without the broker (--no-broker, or when it
-    cannot be reached, which is a warning) every gap is an unverified gap;
+    cannot be reached, which is a warning) every gap is an unverified gap.
+    Records a stage dropped on purpose are counted as filtered (the round's
+    record of filtered offsets under _sluice/filtered/), never as missing;
   - every object's name agrees with its contents: a round's files are named by
     the round's first offset, and rounds do not overlap;
   - the progress record agrees with the objects: next_offset is the largest

@@ -118,7 +118,7 @@ func (ln *lane) classify(ctx context.Context, br Broker, budget *int64) error {
 	ln.verdicts = map[int64]*gapVerdict{}
 	var known kafka.Presence // offsets [knownFrom, known.Next) are examined
 	var knownFrom int64
-	for _, g := range ln.runs.Gaps() {
+	for _, g := range ln.gaps {
 		if ln.inPending(g) {
 			continue
 		}
@@ -183,8 +183,8 @@ func (ln *lane) lag(p *Partition) {
 	switch {
 	case ln.progress != nil:
 		next = ln.progress.Next
-	case !ln.runs.Empty():
-		next = ln.runs.Max() + 1
+	case !ln.covered.Empty():
+		next = ln.covered.Max() + 1
 	}
 	p.Broker = &BrokerOffsets{LogStart: w.Start, HighWatermark: w.End, LastStable: w.Stable,
 		Lag: max(0, ln.readEnd-max(next, w.Start))}

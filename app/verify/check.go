@@ -12,9 +12,9 @@ import (
 // check runs the checks that need the whole lane and returns its verdict.
 func (ln *lane) check() Partition {
 	p := Partition{Topic: ln.key.topic, Partition: ln.key.partition, Objects: len(ln.objects),
-		Records: ln.runs.Count(), Duplicates: ln.dups}
-	if !ln.runs.Empty() {
-		lo, hi := ln.runs.Min(), ln.runs.Max()
+		Records: ln.runs.Count(), Filtered: ln.filtered.Count(), Duplicates: ln.dups}
+	if !ln.covered.Empty() {
+		lo, hi := ln.covered.Min(), ln.covered.Max()
 		p.Min, p.Max = &lo, &hi
 	}
 	var pending *Range
@@ -34,25 +34,25 @@ func (ln *lane) check() Partition {
 	return p
 }
 
-// checkRounds checks every round's name against its files and that rounds
-// do not overlap.
+// checkRounds checks every round's name against its files and its record
+// of filtered offsets, and that rounds do not overlap.
 func (ln *lane) checkRounds() {
 	rounds := slices.SortedFunc(maps.Values(ln.rounds), func(a, b *round) int { return cmp.Compare(a.start, b.start) })
 	for i, rd := range rounds {
-		if rd.min != rd.start {
-			ln.violation(KindRoundStart, &Range{rd.min, rd.max}, rd.keys,
-				"round named %d starts at offset %d: files must be named by the round's first offset", rd.start, rd.min)
+		ln.checkFilteredRound(rd)
+		if i == 0 {
+			continue
 		}
-		if i > 0 && rounds[i-1].max >= rd.start {
-			prev := rounds[i-1]
-			r := Range{rd.start, min(prev.max, rd.max)}
+		if prev := rounds[i-1]; prev.top() >= rd.start {
+			r := Range{rd.start, min(prev.top(), rd.top())}
 			ln.violation(KindRoundOverlap, &r, append(slices.Clone(prev.keys), rd.keys...),
-				"round %d..%d overlaps round named %d", prev.start, prev.max, rd.start)
+				"round %d..%d overlaps round named %d", prev.start, prev.top(), rd.start)
 		}
 	}
 }
 
-// checkGaps reports the ranges missing inside the stored range. Gaps inside
+// checkGaps reports the ranges missing inside the range accounted for
+// (offsets stored or recorded as filtered; see settle). Gaps inside
 // the pending round are expected while it is being completed (and offsets
 // between next_offset and the pending round's start do not exist in Kafka).
 // Other gaps are classified by what the broker said (see classify): offsets
@@ -60,7 +60,7 @@ func (ln *lane) checkRounds() {
 // are unverifiable, offsets it holds are lost; a gap the broker was not
 // asked about is unverified.
 func (ln *lane) checkGaps(p *Partition, pending *Range) {
-	for _, g := range ln.runs.Gaps() {
+	for _, g := range ln.gaps {
 		p.Gaps = append(p.Gaps, g)
 		p.GapOffsets += g.Len()
 		if ln.inPending(g) {
@@ -124,7 +124,11 @@ func (ln *lane) checkProgress(pending *Range) {
 	pr := ln.progress
 	key := []string{commit.ProgressKey(ln.key.topic, ln.key.partition)}
 	if pr == nil {
-		if !ln.runs.Empty() {
+		switch {
+		case len(ln.filteredObjs) > 0:
+			ln.violation(KindProgressMissing, nil, key, "%d objects and %d records of filtered offsets but no progress record",
+				len(ln.objects), len(ln.filteredObjs))
+		case !ln.covered.Empty():
 			ln.violation(KindProgressMissing, nil, key, "%d objects but no progress record", len(ln.objects))
 		}
 		return
@@ -133,16 +137,18 @@ func (ln *lane) checkProgress(pending *Range) {
 	if pending != nil {
 		hi = max(hi, pending.End)
 	}
-	for _, r := range ln.runs.Outside(ln.runs.Min(), hi) {
-		ln.violation(KindBeyondNext, &r, nil, "offsets %s stored at or past next_offset %d outside the pending round", r, pr.Next)
+	for _, r := range ln.covered.Outside(ln.covered.Min(), hi) {
+		ln.violation(KindBeyondNext, &r, nil, "offsets %s stored or filtered at or past next_offset %d outside the pending round", r, pr.Next)
 	}
-	top, ok := ln.runs.MaxBelow(pr.Next)
+	top, ok := ln.covered.MaxBelow(pr.Next)
 	switch {
 	case ok && top != pr.Next-1:
 		r := Range{top + 1, pr.Next - 1}
-		ln.violation(KindProgressNext, &r, key, "next_offset is %d but the largest stored offset below it is %d: offsets %s are not stored", pr.Next, top, r)
-	case !ok && pr.Last != nil && pr.Last.Records > 0:
+		ln.violation(KindProgressNext, &r, key, "next_offset is %d but the largest offset stored or filtered below it is %d: "+
+			"offsets %s are neither stored nor recorded as filtered", pr.Next, top, r)
+	case !ok && pr.Last != nil && pr.Last.Records+pr.Last.Filtered > 0:
 		r := Range{pr.Last.Start, pr.Last.End}
-		ln.violation(KindProgressNext, &r, key, "next_offset is %d and the last round %s holds %d records, but no offset below next_offset is stored", pr.Next, r, pr.Last.Records)
+		ln.violation(KindProgressNext, &r, key, "next_offset is %d and the last round %s holds %d records (%d filtered), "+
+			"but no offset below next_offset is stored or filtered", pr.Next, r, pr.Last.Records+pr.Last.Filtered, pr.Last.Filtered)
 	}
 }

@@ -14,6 +14,15 @@
 // violation. Fetches are bounded by Config.BrokerMaxBytes, and one fetch
 // serves every gap it covers.
 //
+// Records a stage dropped on purpose are accounted for, not missing: the
+// upload stage stores each round's filtered offsets at
+// commit.FilteredKey ("_sluice/filtered/<topic>/<partition>/<start>.json"),
+// and verify reads those records beside the data objects. Filtered offsets
+// are counted per partition (Partition.Filtered) and never reported as gaps
+// or lost; an offset neither stored nor recorded as filtered still is. An
+// offset recorded as filtered that an object also stores, or a record that
+// cannot be read or contradicts its round, is a violation.
+//
 // Offsets are kept per partition as a sorted list of merged runs
 // ([start, end] ranges), never one entry per offset, so a partition of
 // millions of records costs a few runs per object.

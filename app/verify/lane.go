@@ -26,11 +26,27 @@ type objRange struct {
 	min, max int64
 }
 
-// round is what a lane remembers of one round's files.
+// round is what a lane remembers of one round: its name's start, the
+// offsets its files hold (min..max, when it has files), its end as its
+// record of filtered offsets says (when it has one), and its objects.
 type round struct {
 	start    int64
 	min, max int64
+	hasFiles bool
+	end      int64
+	hasEnd   bool
 	keys     []string
+}
+
+// top is the largest offset known to be in the round.
+func (rd *round) top() int64 {
+	switch {
+	case rd.hasFiles && rd.hasEnd:
+		return max(rd.max, rd.end)
+	case rd.hasEnd:
+		return rd.end
+	}
+	return rd.max
 }
 
 // lane accumulates one Kafka partition.
@@ -41,7 +57,14 @@ type lane struct {
 	rounds   map[int64]*round
 	dups     int64
 	findings []Finding
-	progress *commit.Progress
+	// filtered are the offsets recorded as filtered, filteredObjs the
+	// records; covered (stored or filtered) and gaps (between covered
+	// offsets) are made by settle.
+	filtered     Runs
+	filteredObjs []objRange
+	covered      Runs
+	gaps         []Range
+	progress     *commit.Progress
 	// wm are the broker's watermarks (nil when it was not asked); readEnd
 	// is where a consumer's reads end (the high watermark, or the last
 	// stable offset under read_committed); verdicts are its word on each
@@ -102,13 +125,22 @@ func (s *laneSet) add(o object, sum summary) {
 		r := Range{lo, min(hi, o.name.Start-1)}
 		ln.violation(KindBelowName, &r, []string{o.key}, "object %q holds offset %d, below its name's start %d", o.key, lo, o.name.Start)
 	}
-	rd := ln.rounds[o.name.Start]
-	if rd == nil {
-		rd = &round{start: o.name.Start, min: lo, max: hi}
-		ln.rounds[o.name.Start] = rd
+	rd := ln.round(o.name.Start)
+	if !rd.hasFiles {
+		rd.min, rd.max, rd.hasFiles = lo, hi, true
 	}
 	rd.min, rd.max = min(rd.min, lo), max(rd.max, hi)
 	rd.keys = append(rd.keys, o.key)
+}
+
+// round returns the round named start, made on first use.
+func (ln *lane) round(start int64) *round {
+	rd := ln.rounds[start]
+	if rd == nil {
+		rd = &round{start: start}
+		ln.rounds[start] = rd
+	}
+	return rd
 }
 
 func quote(keys []string) []string {

@@ -33,6 +33,8 @@ const (
 	KindProgressNext      = "progress_next"      // next_offset disagrees with the objects
 	KindBeyondNext        = "beyond_next"        // offsets stored at or past next_offset outside the pending round
 	KindPendingIncomplete = "pending_incomplete" // the pending round's files are stored in part
+	KindFilteredBad       = "filtered_bad"       // a record of filtered offsets cannot be read, or disagrees with itself or its round
+	KindFilteredStored    = "filtered_stored"    // offsets recorded as filtered are stored in an object too
 )
 
 // Status values of a partition.
@@ -65,8 +67,12 @@ type Partition struct {
 	// distinct offsets they hold.
 	Objects int   `json:"objects"`
 	Records int64 `json:"records"`
-	// Min and Max are the smallest and largest stored offset (nil without
-	// objects).
+	// Filtered counts the distinct offsets the rounds' records of filtered
+	// offsets hold: records a stage dropped on purpose, accounted for and
+	// never counted as gaps or lost.
+	Filtered int64 `json:"filtered"`
+	// Min and Max are the smallest and largest offset accounted for, stored
+	// or filtered (nil without either).
 	Min *int64 `json:"min,omitempty"`
 	Max *int64 `json:"max,omitempty"`
 	// NextOffset is the progress record's next_offset (nil without a record).
@@ -75,7 +81,8 @@ type Partition struct {
 	Pending *Range `json:"pending,omitempty"`
 	// Duplicates counts offsets stored more than once (each extra copy once).
 	Duplicates int64 `json:"duplicates"`
-	// Gaps lists the offset ranges missing inside [Min..Max]; GapOffsets
+	// Gaps lists the offset ranges missing inside [Min..Max] (and between
+	// the smallest round start and Min); GapOffsets
 	// counts their offsets.
 	Gaps       []Range `json:"gaps,omitempty"`
 	GapOffsets int64   `json:"gap_offsets"`
@@ -126,8 +133,10 @@ type Report struct {
 	// Objects and Bytes count the data objects read.
 	Objects int   `json:"objects"`
 	Bytes   int64 `json:"bytes"`
-	// Records counts the distinct offsets stored over all partitions.
-	Records int64 `json:"records"`
+	// Records counts the distinct offsets stored over all partitions;
+	// Filtered those recorded as filtered by stages.
+	Records  int64 `json:"records"`
+	Filtered int64 `json:"filtered"`
 	// Gap offsets over all partitions, by class (see Partition).
 	KafkaGapOffsets   int64       `json:"kafka_gap_offsets"`
 	LostOffsets       int64       `json:"lost_offsets"`
@@ -144,7 +153,7 @@ type Report struct {
 // finish computes statuses and totals.
 func (r *Report) finish() {
 	r.Violations = 0
-	r.Records, r.KafkaGapOffsets, r.LostOffsets, r.RetentionOffsets, r.UnverifiedOffsets = 0, 0, 0, 0, 0
+	r.Records, r.Filtered, r.KafkaGapOffsets, r.LostOffsets, r.RetentionOffsets, r.UnverifiedOffsets = 0, 0, 0, 0, 0, 0
 	for _, f := range r.Findings {
 		if f.Severity == SeverityViolation {
 			r.Violations++
@@ -163,6 +172,7 @@ func (r *Report) finish() {
 			}
 		}
 		r.Records += p.Records
+		r.Filtered += p.Filtered
 		r.KafkaGapOffsets += p.KafkaGapOffsets
 		r.LostOffsets += p.LostOffsets
 		r.RetentionOffsets += p.RetentionOffsets

@@ -1,6 +1,7 @@
 package verify
 
 import (
+	"slices"
 	"sort"
 	"strconv"
 )
@@ -119,6 +120,15 @@ func (s *Runs) MaxBelow(limit int64) (int64, bool) {
 	}
 	return min(s.runs[i-1].End, limit-1), true
 }
+
+// Covers reports whether every offset of [lo..hi] is in the set.
+func (s *Runs) Covers(lo, hi int64) bool {
+	i := sort.Search(len(s.runs), func(k int) bool { return s.runs[k].End >= lo })
+	return i < len(s.runs) && s.runs[i].Start <= lo && s.runs[i].End >= hi
+}
+
+// clone returns a copy of the set.
+func (s *Runs) clone() Runs { return Runs{runs: slices.Clone(s.runs), count: s.count} }
 
 // Outside returns the parts of the set that fall outside [lo..hi].
 func (s *Runs) Outside(lo, hi int64) []Range {

@@ -119,3 +119,19 @@ func TestParseName(t *testing.T) {
 		})
 	}
 }
+
+func TestRunsCovers(t *testing.T) {
+	var s Runs
+	s.Add(0, 4)
+	s.Add(10, 14)
+	for _, tt := range []struct {
+		lo, hi int64
+		want   bool
+	}{{0, 4, true}, {1, 3, true}, {10, 10, true}, {0, 5, false}, {4, 10, false}, {5, 9, false}, {-1, 0, false}, {14, 15, false}, {20, 20, false}} {
+		assert.Equal(t, tt.want, s.Covers(tt.lo, tt.hi), "%d..%d", tt.lo, tt.hi)
+	}
+	c := s.clone()
+	c.Add(5, 9)
+	assert.Equal(t, []Range{{0, 4}, {10, 14}}, s.Ranges(), "a clone is a copy")
+	assert.Equal(t, int64(15), c.Count())
+}

@@ -11,10 +11,12 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/sluicehq/sluice/stages/commit"
 	"github.com/sluicehq/sluice/transport/objstore"
 )
 
-// internalPrefix holds sluice's own objects (progress records), not data.
+// internalPrefix holds sluice's own objects (progress records, records of
+// filtered offsets), not data.
 const internalPrefix = "_sluice/"
 
 // ErrNoStore means Settings.Store is nil.
@@ -59,11 +61,13 @@ type Settings struct {
 	Broker Broker
 }
 
-// object is a listed data object.
+// object is a listed data object, or a round's record of filtered offsets
+// (filtered: name then holds its topic, partition and round start).
 type object struct {
-	key  string
-	size int64
-	name Name
+	key      string
+	size     int64
+	name     Name
+	filtered bool
 }
 
 // Run verifies the store and returns the report. An error means the
@@ -88,6 +92,19 @@ func Run(ctx context.Context, cfg Config, set Settings) (*Report, error) {
 	var objs []object
 	var total int64
 	err := set.Store.List(ctx, "", func(o objstore.Object) error {
+		if strings.HasPrefix(o.Key, commit.FilteredPrefix) {
+			topic, p, start, ok := commit.ParseFilteredKey(o.Key)
+			switch {
+			case !ok:
+				rep.Findings = append(rep.Findings, Finding{Severity: SeverityViolation, Kind: KindFilteredBad,
+					Message: fmt.Sprintf("%q is not named %s<topic>/<partition>/<20-digit offset>.json", o.Key, commit.FilteredPrefix),
+					Keys:    []string{o.Key}})
+			case want(topic):
+				objs = append(objs, object{key: o.Key, size: o.Size, name: Name{Topic: topic, Partition: p, Start: start}, filtered: true})
+				total += o.Size
+			}
+			return nil
+		}
 		if strings.HasPrefix(o.Key, internalPrefix) {
 			return nil
 		}
@@ -116,6 +133,19 @@ func Run(ctx context.Context, cfg Config, set Settings) (*Report, error) {
 	g.SetLimit(cfg.Concurrency)
 	for _, o := range objs {
 		g.Go(func() error {
+			if o.filtered {
+				f, err := readFiltered(gctx, set.Store, o)
+				if err := gctx.Err(); err != nil {
+					return err
+				}
+				mu.Lock()
+				defer mu.Unlock()
+				lanes.addFiltered(o, f, err)
+				if set.Progress != nil {
+					set.Progress.Advance(o.size)
+				}
+				return nil
+			}
 			sum := readObject(gctx, set.Store, o, set.TempDir)
 			if err := gctx.Err(); err != nil {
 				return err
@@ -137,6 +167,7 @@ func Run(ctx context.Context, cfg Config, set Settings) (*Report, error) {
 	if err := lanes.loadProgress(ctx, set.Store, want); err != nil {
 		return nil, err
 	}
+	lanes.settle()
 	if set.Broker != nil {
 		warn, err := lanes.consult(ctx, set.Broker, cfg.BrokerMaxBytes, set.Logger)
 		if err != nil {

@@ -81,10 +81,12 @@ func TestVerifyArchive(t *testing.T) {
 			require.NotNil(t, p.NextOffset)
 			assert.Equal(t, end, *p.NextOffset)
 			assert.Zero(t, p.Duplicates)
+			assert.Zero(t, p.Filtered, "nothing filtered")
 			assert.Empty(t, p.Gaps)
 			total += end
 		}
 		assert.Equal(t, total, rep.Records)
+		assert.Zero(t, rep.Filtered)
 		assert.Equal(t, int64(4000), total)
 		assert.False(t, rep.BrokerConsulted)
 	})

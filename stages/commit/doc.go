@@ -14,6 +14,13 @@
 //  3. commit: write next = E+1 and no pending round (If-Match the claim);
 //  4. commit E+1 to Kafka, so lag tools see the truth.
 //
+// Records that stages removed on purpose are accounted for in their round:
+// step 2 also stores the round's filtered offsets (Filtered) at
+// "_sluice/filtered/<topic>/<partition>/<round start, 20 digits>.json", a
+// pure function of the round, so that once the round is committed "sluice
+// verify" can still tell them from lost records. The progress record counts
+// them (RoundRef.Filtered).
+//
 // A process that takes a partition over reads the record first: a pending
 // round is completed exactly (the buffer is told to cut [S..E] again, which
 // rewrites byte-identical files), then consuming goes on from next. A failed

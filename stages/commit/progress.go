@@ -31,10 +31,14 @@ type Progress struct {
 
 // RoundRef is how a progress record names a round.
 type RoundRef struct {
-	Start   int64    `json:"start"`
-	End     int64    `json:"end"`
-	Records int64    `json:"records"`
-	Keys    []string `json:"keys"`
+	Start   int64 `json:"start"`
+	End     int64 `json:"end"`
+	Records int64 `json:"records"`
+	// Filtered counts the round's records stages removed on purpose; their
+	// offsets are in the object at FilteredKey (absent from records written
+	// before sluice could filter: read as 0).
+	Filtered int64    `json:"filtered,omitempty"`
+	Keys     []string `json:"keys"`
 }
 
 // Ref describes r for a progress record.
@@ -43,7 +47,7 @@ func Ref(r *model.Round) *RoundRef {
 	for i, f := range r.Files {
 		keys[i] = f.Key
 	}
-	return &RoundRef{Start: r.Start, End: r.End, Records: r.Records, Keys: keys}
+	return &RoundRef{Start: r.Start, End: r.End, Records: r.Records, Filtered: r.Filtered, Keys: keys}
 }
 
 // ProgressKey is where a partition's progress record lives, relative to the

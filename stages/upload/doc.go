@@ -1,6 +1,8 @@
 // Package upload is the fourth stage: it claims a sealed round in the
-// partition's progress record, encodes each of the round's files from its
-// spill into the output format and stores it under its deterministic key.
+// partition's progress record, stores the record of the round's filtered
+// offsets (commit.Filtered, when stages dropped records), then encodes each
+// of the round's files from its spill into the output format and stores it
+// under its deterministic key.
 //
 // Rounds of one Kafka partition reach this stage in order, one at a time (the
 // in-process link delivers them by lane); rounds of different partitions run

@@ -88,7 +88,8 @@ func New(cfg Config, set Settings) (*Stage, error) {
 // Stats returns the stage's counters.
 func (s *Stage) Stats() *Stats { return &s.stats }
 
-// Upload claims a sealed round in the ledger and stores its files; it
+// Upload claims a sealed round in the ledger and stores the record of its
+// filtered offsets, if any, and its files; it
 // reports stored when the round must go on to the commit stage. An error
 // means "try the round again"; a round that must not be stored (already
 // stored, or the partition is stale) is dropped without error (stored is
@@ -99,6 +100,9 @@ func (s *Stage) Upload(ctx context.Context, r *model.Round) (stored bool, err er
 			return false, nil
 		}
 		return false, fmt.Errorf("claiming round [%d..%d] of %s: %w", r.Start, r.End, r.Lane(), err)
+	}
+	if err := s.putFiltered(ctx, r); err != nil {
+		return false, err
 	}
 	for _, f := range r.Files {
 		if r.KeepStored {

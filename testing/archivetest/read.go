@@ -21,6 +21,7 @@ import (
 	"github.com/klauspost/compress/zstd"
 	"github.com/stretchr/testify/require"
 
+	"github.com/sluicehq/sluice/stages/commit"
 	"github.com/sluicehq/sluice/transport/objstore"
 )
 
@@ -49,7 +50,8 @@ func ReadAll(t testing.TB, st objstore.Store) []Row {
 
 // ReadFiltered is ReadAll for an archive whose stages filter records: a
 // round may start on a filtered offset, so its files' name is at most, not
-// exactly, their smallest offset.
+// exactly, their smallest offset, and then the round's record of filtered
+// offsets (commit.FilteredKey) must start at the name's offset.
 func ReadFiltered(t testing.TB, st objstore.Store) []Row {
 	t.Helper()
 	return readAll(t, st, false)
@@ -66,7 +68,12 @@ func readAll(t testing.TB, st objstore.Store, exact bool) []Row {
 		return nil
 	}))
 	var rows []Row
-	roundMin := map[string]int64{} // "<topic>+<partition>+<start>" → smallest offset in the round's files
+	type roundID struct {
+		topic     string
+		partition int32
+		start     int64
+	}
+	roundMin := map[roundID]int64{} // smallest offset in the round's files
 	for _, k := range keys {
 		m := nameRE.FindStringSubmatch(path.Base(k))
 		require.NotNil(t, m, "object %q is not named <topic>+<partition>+<offset>.<ext>", k)
@@ -84,7 +91,7 @@ func readAll(t testing.TB, st objstore.Store, exact bool) []Row {
 		require.NotEmpty(t, got, "object %q holds no rows", k)
 		first, _ := strconv.ParseInt(m[3], 10, 64)
 		part, _ := strconv.Atoi(m[2])
-		round := fmt.Sprintf("%s+%d+%d", m[1], part, first)
+		round := roundID{m[1], int32(part), first}
 		if _, ok := roundMin[round]; !ok {
 			roundMin[round] = got[0].Offset
 		}
@@ -97,13 +104,18 @@ func readAll(t testing.TB, st objstore.Store, exact bool) []Row {
 		rows = append(rows, got...)
 	}
 	for round, lo := range roundMin {
-		var start int64
-		fmt.Sscanf(round[strings.LastIndex(round, "+")+1:], "%d", &start)
-		if exact {
-			require.Equal(t, start, lo, "files of round %s must be named by the round's first offset", round)
-		} else {
-			require.LessOrEqual(t, start, lo, "files of round %s must be named by the round's first offset", round)
+		name := fmt.Sprintf("%s+%d+%d", round.topic, round.partition, round.start)
+		if exact || lo == round.start {
+			require.Equal(t, round.start, lo, "files of round %s must be named by the round's first offset", name)
+			continue
 		}
+		key := commit.FilteredKey(round.topic, round.partition, round.start)
+		data, _, err := st.Get(ctx, key)
+		require.NoError(t, err, "files of round %s start at offset %d: the offsets before must be recorded as filtered", name, lo)
+		f, err := commit.DecodeFiltered(key, data)
+		require.NoError(t, err)
+		require.Equal(t, round.start, f.Ranges[0].First, "%s: the round's first offset is filtered", key)
+		require.Less(t, f.Ranges[0].Last, lo, "%s: the round's files start after its first filtered offsets", key)
 	}
 	return rows
 }

@@ -1,0 +1,67 @@
+package upload
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"github.com/sluicehq/sluice/model"
+	"github.com/sluicehq/sluice/stages/commit"
+	"github.com/sluicehq/sluice/telemetry"
+)
+
+// putFiltered stores the record of r's filtered offsets (commit.Filtered)
+// at its key, like a file of the round: before the round is committed, the
+// same bytes whoever writes the round, and an object already there kept when
+// r.KeepStored (its earlier owner saw records Kafka no longer has). A round
+// without filtered records stores nothing.
+func (s *Stage) putFiltered(ctx context.Context, r *model.Round) error {
+	f, ok := commit.FilteredOf(r)
+	if !ok {
+		return nil
+	}
+	key := commit.FilteredKey(r.Topic, r.Partition, r.Start)
+	if r.KeepStored {
+		stored, err := s.stored(ctx, key)
+		if err != nil {
+			return err
+		}
+		if stored {
+			s.set.Logger.Warn("keeping the filtered offsets the pending round's earlier owner stored",
+				"lane", r.Lane(), "key", key)
+			return nil
+		}
+	}
+	data, err := f.Encode()
+	if err != nil {
+		return err
+	}
+	pctx, span := s.set.Tracer.StartPut(ctx, key)
+	err = s.putBytes(pctx, key, data)
+	if span.IsRecording() {
+		span.SetAttributes(telemetry.AttrFileBytes.Int64(int64(len(data))))
+	}
+	telemetry.End(span, err)
+	return err
+}
+
+// putBytes stores data under key through a temporary file (Store.Put takes
+// a file; the object may be larger than Store.PutIf's small objects).
+func (s *Stage) putBytes(ctx context.Context, key string, data []byte) error {
+	tmp, err := os.CreateTemp("", "sluice-filtered-*.json")
+	if err != nil {
+		return fmt.Errorf("storing %s: %w", key, err)
+	}
+	defer os.Remove(tmp.Name())
+	_, err = tmp.Write(data)
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("storing %s: writing %s: %w", key, tmp.Name(), err)
+	}
+	if _, err := s.set.Store.Put(ctx, key, tmp.Name()); err != nil {
+		return fmt.Errorf("storing %s: %w", key, err)
+	}
+	return nil
+}
