@@ -55,8 +55,8 @@ func TestRegisteredPartitioner(t *testing.T) {
 	for section, want := range map[string]string{
 		`{type: by-key, options: {prefix: ""}}`:  "options.prefix: required",
 		`{type: by-key, options: {prefx: a}}`:    "options.prefx: unknown field (known: prefix)",
-		`{type: nope}`:                            `type: unknown partitioner "nope" (want by-key, time)`,
-		`{type: time, options: {prefix: a}}`:      "options: the time partitioner has no options (its keys are granularity, template and timezone)",
+		`{type: nope}`:                           `type: unknown partitioner "nope" (want by-key, time)`,
+		`{type: time, options: {prefix: a}}`:     "options: the time partitioner has no options (its keys are granularity, template and timezone)",
 		`{type: by-key, options: {prefix: [a]}}`: "options.prefix: cannot unmarshal !!seq into string",
 	} {
 		cfg := partition.DefaultConfig()

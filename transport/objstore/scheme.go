@@ -108,12 +108,27 @@ func schemeList() string {
 	return strings.Join(names, ", ")
 }
 
+// others lists the schemes registered besides the built-ins, for messages:
+// "" or ", or memfile://".
+func others() string {
+	var out []string
+	for _, n := range Schemes() {
+		if n != "s3" && n != "file" {
+			out = append(out, n+"://")
+		}
+	}
+	if len(out) == 0 {
+		return ""
+	}
+	return ", or " + strings.Join(out, ", ")
+}
+
 // CheckURL returns every problem of a destination URL, without any I/O: it
 // must parse, have a registered scheme, no user, query or fragment, and
 // pass its scheme's own check.
 func CheckURL(raw string) []error {
 	if raw == "" {
-		return []error{fmt.Errorf("required (%s)", schemeList())}
+		return []error{fmt.Errorf("required (s3://bucket/prefix or file:///absolute/path%s)", others())}
 	}
 	u, err := url.Parse(raw)
 	if err != nil {

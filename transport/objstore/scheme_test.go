@@ -59,7 +59,7 @@ func TestCheckURL(t *testing.T) {
 		{"s3://my-bucket/prefix", ""},
 		{"file:///data/archive", ""},
 		{"memfile:///data/archive", ""},
-		{"", "required (file://, memfile://, s3://)"},
+		{"", "required (s3://bucket/prefix or file:///absolute/path, or memfile://)"},
 		{"gs://bucket/x", `unsupported scheme in "gs://bucket/x" (want file://, memfile://, s3://)`},
 		{"memfile://host/data", "want memfile:///absolute/path"},
 		{"s3://Bad_Bucket", "invalid bucket name"},
