@@ -20,8 +20,9 @@ import (
 // program adds its own with Register and chooses it with
 // "format: {type: <name>, options: {...}}".
 //
-// A format is built once per topic and used for every round, concurrently
-// for different rounds: it is safe for concurrent use.
+// A format is built from its options for the rounds it encodes (today
+// Encode builds it per round, so building should be cheap) and may encode
+// several rounds at once: it is safe for concurrent use.
 type Format interface {
 	// Extension is the file name extension of the files Encode writes,
 	// with its dot (".parquet", ".jsonl.zst", ".csv"): letters, digits,
