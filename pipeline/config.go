@@ -1,14 +1,10 @@
 package pipeline
 
 import (
-	"errors"
 	"fmt"
-	"net/url"
-	"path"
 	"regexp"
 	"runtime"
 	"slices"
-	"strings"
 	"time"
 
 	"go.yaml.in/yaml/v3"
@@ -65,65 +61,25 @@ type Config struct {
 
 // Destination is where sluice writes.
 type Destination struct {
-	// URL is "s3://bucket/prefix" or "file:///absolute/path". Required.
+	// URL is "s3://bucket/prefix", "file:///absolute/path", or a URL of a
+	// scheme a program registered with objstore.Register. Required.
 	URL string `yaml:"url"`
 	// S3 configures the S3 client for s3:// URLs.
 	S3 objstore.S3Config `yaml:"s3"`
 }
 
-// validBucket is S3's rule for (new, non-legacy) bucket names, less the
-// length, which is checked on its own.
-var validBucket = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]*[a-z0-9]$`)
-
 // Validate reports every problem of the destination, each a *FieldError
 // naming its YAML path relative to the destination ("url", "s3.part_size").
-// The s3 section is checked whatever the URL's scheme.
+// The URL's scheme must be registered (objstore.Register; s3 and file are
+// built in). The s3 section is checked whatever the URL's scheme.
 func (d Destination) Validate() error {
 	var errs conf.Errors
-	for _, err := range checkDestinationURL(d.URL) {
+	for _, err := range objstore.CheckURL(d.URL) {
 		errs.Add("url", err)
 	}
 	errs.Nest("s3", d.S3.Validate())
 	return errs.Err()
 }
-
-// checkDestinationURL returns what is wrong with a destination URL.
-func checkDestinationURL(raw string) []error {
-	if raw == "" {
-		return []error{errors.New("required (s3://bucket/prefix or file:///absolute/path)")}
-	}
-	u, err := url.Parse(raw)
-	if err != nil {
-		return []error{fmt.Errorf("invalid URL %q", raw)}
-	}
-	if u.RawQuery != "" || u.Fragment != "" || u.User != nil {
-		return []error{fmt.Errorf("%q: user, query and fragment are not allowed", raw)}
-	}
-	switch u.Scheme {
-	case "s3":
-		var errs []error
-		if b := u.Host; len(b) < 3 || len(b) > 63 || !validBucket.MatchString(b) || strings.Contains(b, "..") {
-			errs = append(errs, fmt.Errorf("invalid bucket name %q (want 3 to 63 of a-z, 0-9, '.', '-', starting and ending with a letter or digit)", b))
-		}
-		if p := strings.Trim(u.Path, "/"); p != "" && slices.ContainsFunc(strings.Split(p, "/"), badSegment) {
-			errs = append(errs, fmt.Errorf("prefix %q has an empty, '.' or '..' path segment", p))
-		}
-		return errs
-	case "file":
-		if u.Opaque != "" || (u.Host != "" && u.Host != "localhost") || !path.IsAbs(u.Path) {
-			return []error{fmt.Errorf("%q is not an absolute file URL (want file:///absolute/path)", raw)}
-		}
-		if slices.Contains(strings.Split(u.Path, "/"), "..") {
-			return []error{fmt.Errorf("%q has a '..' path segment", raw)}
-		}
-		return nil
-	default:
-		return []error{fmt.Errorf("unsupported scheme in %q (want s3:// or file://)", raw)}
-	}
-}
-
-// badSegment reports an object key path segment that is empty, "." or "..".
-func badSegment(s string) bool { return s == "" || s == "." || s == ".." }
 
 // Ingest configures the ingest chain: records leave the Kafka consumer in
 // micro-batches of one partition and go through parse, partition, the

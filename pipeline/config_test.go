@@ -388,7 +388,7 @@ func TestValidate(t *testing.T) {
 		{"file url with ..", func(c *Config) { c.Destination.URL = "file:///a/../b" },
 			[]string{`destination.url: "file:///a/../b" has a '..' path segment`}},
 		{"scheme", func(c *Config) { c.Destination.URL = "gs://bucket" },
-			[]string{`destination.url: unsupported scheme in "gs://bucket" (want s3:// or file://)`}},
+			[]string{`destination.url: unsupported scheme in "gs://bucket" (want file://, s3://)`}},
 		{"query", func(c *Config) { c.Destination.URL = "s3://bucket/x?region=eu" },
 			[]string{`destination.url: "s3://bucket/x?region=eu": user, query and fragment are not allowed`}},
 		{"s3 section nested", func(c *Config) { c.Destination.S3.PartConcurrency = 0 },

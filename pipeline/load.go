@@ -85,6 +85,7 @@ func parseWith(data []byte, lookup conf.LookupFunc) (Config, error) {
 			if err := settings[i].Decode(&cfg.Overrides[i].Settings); err != nil {
 				return Config{}, fmt.Errorf("decoding overrides[%d].settings: %w", i, err)
 			}
+			dropForeignOptions(settings[i], &cfg.Overrides[i].Settings, cfg.Defaults)
 		}
 	}
 	cfg.decodeStages()
@@ -103,6 +104,26 @@ func (c *Config) decodeStages() {
 	for _, t := range topics {
 		for i := range t.Stages {
 			_ = t.Stages[i].Decode("")
+		}
+	}
+}
+
+// dropForeignOptions forgets the options an override inherited from the
+// defaults for a parser, partitioner or format whose type it changes
+// without giving options of its own: options belong to their type, and the
+// new one starts from its defaults.
+func dropForeignOptions(settings *yaml.Node, t *Topic, defaults Topic) {
+	for _, c := range []struct {
+		name           string
+		opts           *conf.Options
+		typ, inherited string
+	}{
+		{"parser", &t.Parser.Options, t.Parser.Type, defaults.Parser.Type},
+		{"partitioner", &t.Partitioner.Options, t.Partitioner.Type, defaults.Partitioner.Type},
+		{"format", &t.Format.Options, t.Format.Type, defaults.Format.Type},
+	} {
+		if sec := mappingValue(settings, c.name); sec != nil && c.typ != c.inherited && mappingValue(sec, "options") == nil {
+			*c.opts = conf.Options{}
 		}
 	}
 }

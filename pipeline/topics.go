@@ -40,11 +40,11 @@ func (p *Pipeline) connect(ctx context.Context) error {
 	}
 	for _, t := range topics {
 		tc := p.cfg.TopicConfig(t)
-		ps, err := parse.New(tc.Parser, parse.Settings{Logger: p.log})
+		ps, err := parse.New(tc.Parser, parse.Settings{Logger: p.log, Topic: t})
 		if err != nil {
 			return fmt.Errorf("topic %q: %w", t, err)
 		}
-		pt, err := partition.New(tc.Partitioner, partition.Settings{Logger: p.log})
+		pt, err := partition.New(tc.Partitioner, partition.Settings{Logger: p.log, Topic: t})
 		if err != nil {
 			return fmt.Errorf("topic %q: %w", t, err)
 		}

@@ -80,7 +80,14 @@ type process struct {
 
 func startSluice(t *testing.T, args ...string) *process {
 	t.Helper()
-	p := &process{cmd: exec.Command(binary, args...), lines: make(chan string, 1024), done: make(chan struct{})}
+	return startProgram(t, binary, args...)
+}
+
+// startProgram starts the program at path (sluice, or a custom build of
+// it) with args.
+func startProgram(t *testing.T, path string, args ...string) *process {
+	t.Helper()
+	p := &process{cmd: exec.Command(path, args...), lines: make(chan string, 1024), done: make(chan struct{})}
 	p.cmd.Stdout = &p.stdout
 	pr, pw := io.Pipe()
 	p.cmd.Stderr = pw

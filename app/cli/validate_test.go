@@ -46,7 +46,7 @@ func TestValidate(t *testing.T) {
 		{name: "every problem", args: []string{"validate", "-c", invalid}, code: 2, stderrOnly: true, stderr: []string{
 			invalid + `:2: kafka.brokers[0]: "localhost" is not host:port`,
 			invalid + `:4: kafka.group: required`,
-			invalid + `:6: destination.url: unsupported scheme in "ftp://example.com/x" (want s3:// or file://)`,
+			invalid + `:6: destination.url: unsupported scheme in "ftp://example.com/x" (want file://, s3://)`,
 			invalid + `:9: defaults.format.type: unknown format "parket" (want parquet, jsonl)`,
 			invalid + `:11: log.level: unknown level "verbose" (want debug, info, warn, error)`,
 		}},

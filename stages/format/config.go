@@ -9,9 +9,16 @@ import (
 )
 
 // Config chooses the output file format of a topic.
+//
+//	format: {type: jsonl, compression: gzip}
+//	format: {type: csv, options: {delimiter: ";"}}   # a registered format
 type Config struct {
-	// Type is "parquet" (default) or "jsonl".
+	// Type is "parquet" (default), "jsonl", or a format a program
+	// registered (Register).
 	Type string `yaml:"type"`
+	// Options are the options of a registered format, decoded and
+	// validated by its Factory. The built-ins take compression and level.
+	Options conf.Options `yaml:"options,omitempty"`
 	// Compression is, for parquet, "zstd" (default), "snappy", "gzip" or
 	// "none"; for jsonl, "zstd", "gzip" or "none". Empty (the default) means
 	// the format's default, which is "zstd" for both.
@@ -71,10 +78,17 @@ func (c Config) EffectiveCompression() string {
 // only checks; it never fills in defaults.
 func (c Config) Validate() error {
 	var errs conf.Errors
+	f, err := Lookup(c.Type)
+	if err != nil {
+		errs.Addf("type", "unknown format %q (want %s)", c.Type, strings.Join(Names(), ", "))
+		return errs.Err()
+	}
+	_, err = c.options(f)
+	errs.Nest("", err)
 	codecs, ok := formatCompressions[c.Type]
 	switch {
 	case !ok:
-		errs.Addf("type", "unknown format %q (want %s, %s)", c.Type, TypeParquet, TypeJSONL)
+		return errs.Err() // a registered format: no codecs of ours
 	case c.Compression != "" && !slices.Contains(codecs, c.Compression):
 		errs.Addf("compression", "unknown compression %q for %s (want %s)", c.Compression, c.Type, strings.Join(codecs, ", "))
 	}

@@ -2,7 +2,17 @@
 // Kafka record, see Schema), the spill files the buffer stage writes while a
 // round is open (Arrow IPC streams, see SpillWriter), and the encoders that
 // turn a spill file into the object uploaded to the bucket (Encode): Parquet
-// or JSON lines, optionally compressed.
+// or JSON lines, optionally compressed, or a format a program registered.
+//
+// Formats are registered by name like sluice's other components (Register,
+// NewFactory; parquet and jsonl are built through the same registry) and
+// chosen by a topic's "format: {type: <name>, options: {...}}". A Format
+// names its file extension and encodes a round from Arrow batches of the
+// envelope schema (Batches, Schema) into a writer, deterministically. What a
+// registered format cannot do yet: "sluice verify" knows only the built-in
+// extensions and readers, so it reports every file of another format as a
+// violation (an object name it does not know) instead of checking its
+// records.
 //
 // Encoding is deterministic: the bytes Encode writes are a pure function of
 // the records in the spill file and the Config, independent of how the spill

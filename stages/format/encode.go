@@ -75,27 +75,20 @@ func resolve(cfg Config) (resolved, error) {
 }
 
 // Extension is the file name extension of the files cfg encodes: ".parquet",
-// ".jsonl", ".jsonl.gz" or ".jsonl.zst"; "" when Encode would reject cfg.
+// ".jsonl", ".jsonl.gz", ".jsonl.zst" or a registered format's; "" when
+// Encode would reject cfg.
 func Extension(cfg Config) string {
-	r, err := resolve(cfg)
+	f, err := New(cfg, Settings{})
 	if err != nil {
 		return ""
 	}
-	if r.typ == TypeParquet {
-		return ".parquet"
-	}
-	switch r.compression {
-	case CompressionGzip:
-		return ".jsonl.gz"
-	case CompressionZstd:
-		return ".jsonl.zst"
-	}
-	return ".jsonl"
+	return f.Extension()
 }
 
 // Encode reads the closed spill file at spillPath and writes the output file
 // in the format cfg chooses to w (an empty Type means parquet, an empty
-// Compression zstd).
+// Compression zstd; a registered format is built with its options, see
+// New).
 //
 // The bytes written are a pure function of the records in the spill file and
 // cfg: independent of how the spill was cut into batches, of time, host and
@@ -107,7 +100,7 @@ func Extension(cfg Config) string {
 // undecodable, or the context's error when ctx ends first; w then holds a
 // partial file the caller must discard.
 func Encode(ctx context.Context, spillPath string, w io.Writer, cfg Config, alloc memory.Allocator) (res Result, err error) {
-	r, err := resolve(cfg)
+	f, err := New(cfg, Settings{Alloc: alloc})
 	if err != nil {
 		return Result{}, err
 	}
@@ -126,12 +119,7 @@ func Encode(ctx context.Context, spillPath string, w io.Writer, cfg Config, allo
 
 	cw := &countingWriter{w: w}
 	bw := bufio.NewWriterSize(cw, outputBufferSize)
-	var rows int64
-	if r.typ == TypeParquet {
-		rows, err = encodeParquet(ctx, sr, bw, r, alloc)
-	} else {
-		rows, err = encodeJSONL(ctx, sr, bw, r)
-	}
+	rows, err := f.Encode(ctx, sr, bw)
 	if err != nil {
 		return Result{}, err
 	}

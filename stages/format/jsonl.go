@@ -52,7 +52,7 @@ func (nopCloser) Close() error { return nil }
 
 // encodeJSONL writes the spill's records to w as JSON lines (see appendRow)
 // and returns the number of rows.
-func encodeJSONL(ctx context.Context, sr *spillReader, w io.Writer, r resolved) (int64, error) {
+func encodeJSONL(ctx context.Context, sr Batches, w io.Writer, r resolved) (int64, error) {
 	cw, err := newCompressor(w, r)
 	if err != nil {
 		return 0, fmt.Errorf("creating %s compressor: %w", r.compression, err)
@@ -62,7 +62,7 @@ func encodeJSONL(ctx context.Context, sr *spillReader, w io.Writer, r resolved) 
 		rows int64
 		line = make([]byte, 0, 4096)
 	)
-	for batch := sr.next(); batch != nil; batch = sr.next() {
+	for batch := sr.Next(); batch != nil; batch = sr.Next() {
 		if err := ctx.Err(); err != nil {
 			return 0, err
 		}
@@ -75,7 +75,7 @@ func encodeJSONL(ctx context.Context, sr *spillReader, w io.Writer, r resolved) 
 		}
 		rows += batch.NumRows()
 	}
-	if err := sr.err(); err != nil {
+	if err := sr.Err(); err != nil {
 		return 0, err
 	}
 	if err := cw.Close(); err != nil {

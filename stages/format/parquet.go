@@ -78,7 +78,7 @@ func parquetProps(r resolved, alloc memory.Allocator) *parquet.WriterProperties 
 
 // encodeParquet writes the spill's records to w as one Parquet file and
 // returns the number of rows.
-func encodeParquet(ctx context.Context, sr *spillReader, w io.Writer, r resolved, alloc memory.Allocator) (rows int64, err error) {
+func encodeParquet(ctx context.Context, sr Batches, w io.Writer, r resolved, alloc memory.Allocator) (rows int64, err error) {
 	fw, err := pqarrow.NewFileWriter(envelope, w, parquetProps(r, alloc),
 		pqarrow.NewArrowWriterProperties(pqarrow.WithAllocator(alloc)))
 	if err != nil {
@@ -104,7 +104,7 @@ func encodeParquet(ctx context.Context, sr *spillReader, w io.Writer, r resolved
 	}}
 	defer ch.release()
 
-	for batch := sr.next(); batch != nil; batch = sr.next() {
+	for batch := sr.Next(); batch != nil; batch = sr.Next() {
 		if err := ctx.Err(); err != nil {
 			return 0, err
 		}
@@ -113,7 +113,7 @@ func encodeParquet(ctx context.Context, sr *spillReader, w io.Writer, r resolved
 			return 0, fmt.Errorf("writing parquet: %w", err)
 		}
 	}
-	if err := sr.err(); err != nil {
+	if err := sr.Err(); err != nil {
 		return 0, err
 	}
 	if err := ch.flush(); err != nil {

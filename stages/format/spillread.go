@@ -70,16 +70,17 @@ func checkTrailer(f *os.File) error {
 	return nil
 }
 
-// next returns the next batch, owned by the reader until the following call,
-// or nil at the end of the stream or on error (see err).
-func (r *spillReader) next() arrow.RecordBatch {
+// Next returns the next batch, owned by the reader until the following call,
+// or nil at the end of the stream or on error (see Err).
+func (r *spillReader) Next() arrow.RecordBatch {
 	if !r.rd.Next() {
 		return nil
 	}
 	return r.rd.RecordBatch()
 }
 
-func (r *spillReader) err() error {
+// Err is the error that ended the stream early, wrapping ErrCorruptSpill.
+func (r *spillReader) Err() error {
 	if err := r.rd.Err(); err != nil {
 		return fmt.Errorf("reading spill file %q: %w: %w", r.file.Name(), ErrCorruptSpill, err)
 	}

@@ -9,12 +9,20 @@ import (
 
 // Config chooses how a topic's records are parsed: where their event time
 // comes from.
+//
+//	parser: {type: json, json: {time_field: meta.ts}}
+//	parser: {type: kv, options: {separator: "="}}   # a registered parser
 type Config struct {
-	// Type is the parser: "raw" (event time is the Kafka timestamp) or "json"
-	// (event time read from a field of the JSON value). Default "raw".
+	// Type is the parser: "raw" (event time is the Kafka timestamp), "json"
+	// (event time read from a field of the JSON value), or a parser a
+	// program registered (Register). Default "raw".
 	Type string `yaml:"type"`
 	// JSON configures the "json" parser.
 	JSON JSONConfig `yaml:"json"`
+	// Options are the options of a registered parser, decoded and
+	// validated by its Factory. The built-in parsers take none ("json" has
+	// its own section above).
+	Options conf.Options `yaml:"options,omitempty"`
 }
 
 // JSONConfig configures the json parser.
@@ -35,17 +43,25 @@ var validTimeFormats = []string{"unix_s", "unix_ms", "unix_us", "unix_ns", "rfc3
 // none: the raw parser (event time is the Kafka timestamp) and, should the
 // json parser be chosen, the "auto" time format.
 func DefaultConfig() Config {
-	return Config{Type: TypeRaw, JSON: JSONConfig{TimeFormat: "auto"}}
+	return Config{Type: TypeRaw, JSON: defaultJSON()}
 }
+
+// defaultJSON returns the json parser's defaults.
+func defaultJSON() JSONConfig { return JSONConfig{TimeFormat: FormatAuto} }
 
 // Validate reports every problem of the configuration, each a
 // *conf.FieldError naming its YAML path relative to the parser ("type",
-// "json.time_field"). Type may name any built-in or registered parser (see
-// Types). Validate only checks; it never fills in defaults.
+// "json.time_field", "options.separator"). Type may name any built-in or
+// registered parser (see Names); a registered parser's options are decoded
+// and validated by its Factory. Validate only checks; it never fills in
+// defaults.
 func (c Config) Validate() error {
 	var errs conf.Errors
-	if types := Types(); !slices.Contains(types, c.Type) {
-		errs.Addf("type", "unknown parser %q (want %s)", c.Type, strings.Join(types, ", "))
+	if names := Names(); !slices.Contains(names, c.Type) {
+		errs.Addf("type", "unknown parser %q (want %s)", c.Type, strings.Join(names, ", "))
+	} else if f, err := Lookup(c.Type); err == nil {
+		_, err := c.options(f)
+		errs.Nest("", err)
 	}
 	if c.Type == TypeJSON && c.JSON.TimeField == "" {
 		errs.Addf("json.time_field", "required for the json parser")

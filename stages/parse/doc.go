@@ -7,7 +7,14 @@
 // such as "meta.ts" for nested objects) written as Unix seconds,
 // milliseconds, microseconds or nanoseconds, as an RFC 3339 string, or in any
 // of these ("auto", numbers judged by magnitude). Programs built on sluice
-// can add parsers with Register.
+// add parsers of their own with Register: a Factory (NewFactory) names the
+// parser, gives its options with their defaults, and builds it; a topic
+// chooses it with "parser: {type: <name>, options: {...}}", and its options
+// are decoded strictly and validated at "sluice validate", problems
+// reported with path and line ("defaults.parser.options.separator", line
+// 12) like sluice's own. A parser sees the whole record: besides the event
+// time it may decode the value into fields for the stages after it (see
+// Parser and ExampleRegister).
 //
 // A record is never dropped: when its event time cannot be read (the value is
 // not JSON, the field is missing or has the wrong type, the string is not a

@@ -28,6 +28,4 @@ var (
 	ErrUnknownType = errors.New("unknown parser type")
 	// ErrInvalidConfig is returned by New for a configuration it cannot use.
 	ErrInvalidConfig = errors.New("invalid parser configuration")
-	// ErrDuplicate is returned by Register for a name already taken.
-	ErrDuplicate = errors.New("parser type already registered")
 )

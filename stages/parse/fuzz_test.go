@@ -26,13 +26,13 @@ func FuzzParseJSON(f *testing.F) {
 	}
 	stage, err := New(Config{Type: TypeJSON, JSON: JSONConfig{TimeField: "meta.ts"}}, Settings{})
 	require.NoError(f, err)
-	parser := stage.parser
+	parser := stage.parser.(*jsonParser)
 	kafka := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 	minTime, maxTime := time.Unix(minUnix, 0), time.Unix(maxUnix+1, 0)
 
 	f.Fuzz(func(t *testing.T, value []byte) {
 		orig := bytes.Clone(value)
-		want, perr := parser.EventTime(value)
+		want, perr := parser.eventTime(value)
 		rec := &model.Record{Value: value, Timestamp: kafka}
 		stage.Parse(rec)
 		require.Equal(t, orig, value, "the value must not change")

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/valyala/fastjson"
+
+	"github.com/sluicehq/sluice/model"
 )
 
 // Parser types built in.
@@ -49,9 +51,9 @@ type scratch struct {
 	num []byte // the text of a number field
 }
 
-// newJSON is the Factory of the json parser.
-func newJSON(cfg Config) (Parser, error) {
-	field := cfg.JSON.TimeField
+// newJSON builds the json parser.
+func newJSON(cfg JSONConfig) (*jsonParser, error) {
+	field := cfg.TimeField
 	if field == "" {
 		return nil, fmt.Errorf("%w: json.time_field is required", ErrInvalidConfig)
 	}
@@ -61,19 +63,22 @@ func newJSON(cfg Config) (Parser, error) {
 			return nil, fmt.Errorf("%w: json.time_field %q has an empty segment", ErrInvalidConfig, field)
 		}
 	}
-	u, ok := formats[cfg.JSON.TimeFormat]
+	u, ok := formats[cfg.TimeFormat]
 	if !ok {
 		return nil, fmt.Errorf("%w: json.time_format %q is not one of unix_s, unix_ms, unix_us, unix_ns, rfc3339, auto",
-			ErrInvalidConfig, cfg.JSON.TimeFormat)
+			ErrInvalidConfig, cfg.TimeFormat)
 	}
 	p := &jsonParser{path: path, u: u}
 	p.pool.New = func() any { return &scratch{num: make([]byte, 0, 32)} }
 	return p, nil
 }
 
-// EventTime implements Parser. It allocates nothing unless value is not
-// valid JSON (the JSON library then builds its error).
-func (p *jsonParser) EventTime(value []byte) (time.Time, error) {
+// EventTime implements Parser, reading the record's value.
+func (p *jsonParser) EventTime(rec *model.Record) (time.Time, error) { return p.eventTime(rec.Value) }
+
+// eventTime reads the time field of value. It allocates nothing unless
+// value is not valid JSON (the JSON library then builds its error).
+func (p *jsonParser) eventTime(value []byte) (time.Time, error) {
 	sc, _ := p.pool.Get().(*scratch)
 	defer p.pool.Put(sc)
 	v, err := sc.p.ParseBytes(value)

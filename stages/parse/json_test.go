@@ -116,13 +116,13 @@ func TestJSONEventTime(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p, err := newJSON(Config{Type: TypeJSON, JSON: JSONConfig{TimeField: tt.field, TimeFormat: tt.format}})
+			p, err := newJSON(JSONConfig{TimeField: tt.field, TimeFormat: tt.format})
 			require.NoError(t, err)
 			var value []byte
 			if tt.value != "" {
 				value = []byte(tt.value)
 			}
-			got, err := p.EventTime(value)
+			got, err := p.eventTime(value)
 			if tt.err != nil {
 				require.ErrorIs(t, err, tt.err)
 				return
@@ -135,14 +135,14 @@ func TestJSONEventTime(t *testing.T) {
 }
 
 func TestJSONEventTimeHugeValue(t *testing.T) {
-	p, err := newJSON(Config{Type: TypeJSON, JSON: JSONConfig{TimeField: "ts"}})
+	p, err := newJSON(JSONConfig{TimeField: "ts"})
 	require.NoError(t, err)
 	deep := strings.Repeat(`{"a":`, 100_000) + "1" + strings.Repeat("}", 100_000)
-	_, err = p.EventTime([]byte(deep))
+	_, err = p.eventTime([]byte(deep))
 	require.ErrorIs(t, err, ErrMalformed, "nesting past the JSON library's depth limit")
 
 	big := `{"pad":"` + strings.Repeat("x", 4<<20) + `","ts":1763773323}`
-	got, err := p.EventTime([]byte(big))
+	got, err := p.eventTime([]byte(big))
 	require.NoError(t, err)
 	assert.Equal(t, int64(1763773323), got.Unix())
 }
@@ -154,7 +154,7 @@ func TestNewJSONRejectsBadConfig(t *testing.T) {
 		{TimeField: ".ts"},
 		{TimeField: "ts", TimeFormat: "unix_minutes"},
 	} {
-		_, err := newJSON(Config{Type: TypeJSON, JSON: cfg})
+		_, err := newJSON(cfg)
 		require.ErrorIs(t, err, ErrInvalidConfig, "%+v", cfg)
 	}
 }

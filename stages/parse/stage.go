@@ -3,7 +3,6 @@ package parse
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"sync/atomic"
 	"time"
@@ -11,20 +10,36 @@ import (
 	"github.com/sluicehq/sluice/model"
 )
 
-// Parser reads the event time of a record's value. Implementations are safe
-// for concurrent use, must not panic whatever the bytes, must not keep value
-// beyond the call, and must be deterministic: the same bytes give the same
-// result. On failure they return an error wrapping ErrMalformed, ErrMissing,
-// ErrWrongType or ErrUnparsable; the stage then falls back to the Kafka
-// timestamp.
+// Parser reads the event time of a record, the time its output partition
+// is chosen by. The stage calls EventTime once per record, in offset order
+// per Kafka partition, concurrently for different partitions: a parser is
+// safe for concurrent use.
+//
+// EventTime returns the record's event time (any zone; the stage keeps it
+// in UTC). It may also decode the value into fields for the stages after
+// it (rec.SetFields, or rec.SetField): the record's value is then
+// re-encoded from the fields before it is buffered. It must not change the
+// record's topic, partition, offset or timestamp, must not keep the record
+// or its bytes beyond the call, and must never panic, whatever the bytes.
+//
+// It must be deterministic: the same record gives the same result (no wall
+// clock, no random numbers), or exactly-once breaks (a round written again
+// after a crash must land in the same partitions with the same bytes).
+//
+// On failure it returns an error, preferably wrapping ErrMalformed,
+// ErrMissing, ErrWrongType or ErrUnparsable (any other counts as
+// ErrUnparsable); the stage then falls back to the Kafka timestamp. A
+// record is never dropped for it.
 type Parser interface {
-	EventTime(value []byte) (time.Time, error)
+	EventTime(rec *model.Record) (time.Time, error)
 }
 
-// Settings is what the program hands the stage.
+// Settings is what the program hands the stage and the parsers it builds.
 type Settings struct {
 	// Logger receives a debug line per fallback. Nil discards.
 	Logger *slog.Logger
+	// Topic is the Kafka topic the parser serves ("" when unknown).
+	Topic string
 }
 
 // Stats counts the records the stage has seen. Parsed+Fallbacks is the
@@ -67,27 +82,23 @@ type paddedCounter struct {
 // reasons are the fallback reasons in the order Stage.fallbacks counts them.
 var reasons = [...]error{ErrMalformed, ErrMissing, ErrWrongType, ErrUnparsable}
 
-// New builds the stage for a topic's parser configuration. An empty Type
-// means raw.
+// New builds the stage for a topic's parser configuration: the built-in or
+// registered parser Type names, with its options. An empty Type means raw.
+// It fails with an error wrapping ErrUnknownType for a type nothing is
+// registered under, ErrInvalidConfig for options that do not decode or
+// validate.
 func New(cfg Config, set Settings) (*Stage, error) {
 	s := &Stage{log: set.Logger, typ: cfg.Type}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
-	if cfg.Type == "" || cfg.Type == TypeRaw {
-		s.typ = TypeRaw
-		return s, nil
-	}
-	factory, ok := lookup(cfg.Type)
-	if !ok {
-		return nil, fmt.Errorf("building parser %q: %w (known: %v)", cfg.Type, ErrUnknownType, Types())
-	}
-	p, err := factory(cfg)
+	p, err := build(cfg, set)
 	if err != nil {
-		return nil, fmt.Errorf("building parser %q: %w", cfg.Type, err)
+		return nil, err
 	}
-	if p == nil {
-		return nil, fmt.Errorf("building parser %q: %w: factory returned no parser", cfg.Type, ErrInvalidConfig)
+	if _, raw := p.(rawParser); raw {
+		s.typ = TypeRaw // the stage reads the timestamp itself
+		return s, nil
 	}
 	s.parser = p
 	return s, nil
@@ -104,7 +115,7 @@ func (s *Stage) Parse(rec *model.Record) {
 		s.parsed[rec.Partition&(stripes-1)].n.Add(1)
 		return
 	}
-	t, err := s.parser.EventTime(rec.Value)
+	t, err := s.parser.EventTime(rec)
 	if err == nil {
 		rec.EventTime, rec.EventTimeFallback = t.UTC(), false
 		s.parsed[rec.Partition&(stripes-1)].n.Add(1)

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sluicehq/sluice/model"
+	"github.com/sluicehq/sluice/plugin"
 )
 
 // kafkaTime is the Kafka timestamp of test records, in a zone other than UTC
@@ -108,22 +109,28 @@ func TestParseConcurrent(t *testing.T) {
 // fixedParser is a registered parser for tests.
 type fixedParser struct{ err error }
 
-func (p fixedParser) EventTime([]byte) (time.Time, error) {
+func (p fixedParser) EventTime(*model.Record) (time.Time, error) {
 	return time.Date(2000, 1, 1, 0, 0, 0, 0, time.FixedZone("Y", -7200)), p.err
+}
+
+// fixed builds fixedParser, ignoring its options.
+func fixed(err error) func(struct{}, Settings) (Parser, error) {
+	return func(struct{}, Settings) (Parser, error) { return fixedParser{err: err}, nil }
 }
 
 func TestRegister(t *testing.T) {
 	errCustom := errors.New("custom")
-	require.NoError(t, Register("test-fixed", func(cfg Config) (Parser, error) { return fixedParser{}, nil }))
-	require.NoError(t, Register("test-failing", func(cfg Config) (Parser, error) { return fixedParser{err: errCustom}, nil }))
-	require.NoError(t, Register("test-broken", func(cfg Config) (Parser, error) { return nil, errCustom }))
-	require.ErrorIs(t, Register("test-fixed", func(Config) (Parser, error) { return nil, nil }), ErrDuplicate)
-	require.ErrorIs(t, Register(TypeJSON, func(Config) (Parser, error) { return nil, nil }), ErrDuplicate)
-	require.ErrorIs(t, Register(TypeRaw, func(Config) (Parser, error) { return nil, nil }), ErrDuplicate)
-	require.ErrorIs(t, Register("", func(Config) (Parser, error) { return nil, nil }), ErrInvalidConfig)
-	require.ErrorIs(t, Register("test-nil", nil), ErrInvalidConfig)
-	assert.Subset(t, Types(), []string{TypeRaw, TypeJSON, "test-fixed", "test-failing"})
-	assert.IsNonDecreasing(t, Types())
+	require.NoError(t, Register(NewFactory("test-fixed", nil, fixed(nil))))
+	require.NoError(t, Register(NewFactory("test-failing", nil, fixed(errCustom))))
+	require.NoError(t, Register(NewFactory("test-broken", nil, func(struct{}, Settings) (Parser, error) { return nil, errCustom })))
+	require.NoError(t, Register(NewFactory("test-nil", nil, func(struct{}, Settings) (Parser, error) { return nil, nil })))
+	require.ErrorIs(t, Register(NewFactory("test-fixed", nil, fixed(nil))), plugin.ErrDuplicate)
+	require.ErrorIs(t, Register(NewFactory(TypeJSON, nil, fixed(nil))), plugin.ErrDuplicate)
+	require.ErrorIs(t, Register(NewFactory(TypeRaw, nil, fixed(nil))), plugin.ErrDuplicate)
+	require.Error(t, Register(NewFactory("", nil, fixed(nil))))
+	require.Error(t, Register(nil))
+	assert.Subset(t, Names(), []string{TypeRaw, TypeJSON, "test-fixed", "test-failing"})
+	assert.IsNonDecreasing(t, Names())
 
 	s, err := New(Config{Type: "test-fixed"}, Settings{})
 	require.NoError(t, err)
@@ -139,11 +146,16 @@ func TestRegister(t *testing.T) {
 
 	_, err = New(Config{Type: "test-broken"}, Settings{})
 	require.ErrorIs(t, err, errCustom)
+	_, err = New(Config{Type: "test-nil"}, Settings{})
+	require.ErrorIs(t, err, ErrInvalidConfig)
 	_, err = New(Config{Type: "avro"}, Settings{})
 	require.ErrorIs(t, err, ErrUnknownType)
 	require.ErrorContains(t, err, "json")
 	_, err = New(Config{Type: TypeJSON}, Settings{})
 	require.ErrorIs(t, err, ErrInvalidConfig)
+	s, err = New(Config{}, Settings{})
+	require.NoError(t, err)
+	assert.Nil(t, s.parser, "raw reads the timestamp without a parser call")
 }
 
 func TestReasonIndexUnwraps(t *testing.T) {

@@ -11,7 +11,17 @@ import (
 
 // Config chooses the output partition (the object key's directory) of a
 // record from its event time.
+//
+//	partitioner: {granularity: day, timezone: Europe/Berlin}
+//	partitioner: {type: region, options: {field: region}}   # a registered one
 type Config struct {
+	// Type is the partitioner: "time" (the default: directories from the
+	// event time, by the keys below) or one a program registered
+	// (Register).
+	Type string `yaml:"type"`
+	// Options are the options of a registered partitioner, decoded and
+	// validated by its Factory. The built-in takes its own keys below.
+	Options conf.Options `yaml:"options,omitempty"`
 	// Granularity is "hour" (default), "day" or "minute"; it picks the default
 	// template.
 	Granularity string `yaml:"granularity"`
@@ -39,7 +49,7 @@ var templatePlaceholders = []string{"topic", "partition", "yyyy", "MM", "dd", "H
 // granularity's template" (see EffectiveTemplate), so that setting only
 // granularity elsewhere (say in an override) changes the layout too.
 func DefaultConfig() Config {
-	return Config{Granularity: "hour", Timezone: "UTC"}
+	return Config{Type: TypeTime, Granularity: "hour", Timezone: "UTC"}
 }
 
 // EffectiveTemplate is the template in force: Template, or when it is empty
@@ -53,10 +63,19 @@ func (c Config) EffectiveTemplate() string {
 
 // Validate reports every problem of the configuration, each a
 // *conf.FieldError naming its YAML path relative to the partitioner
-// ("granularity", "template", "timezone"). It only checks; it never fills in
-// defaults.
+// ("granularity", "template", "timezone", "options.field"). A registered
+// partitioner's options are decoded and validated by its Factory. It only
+// checks; it never fills in defaults.
 func (c Config) Validate() error {
 	var errs conf.Errors
+	f, err := Lookup(c.typ())
+	switch {
+	case err != nil:
+		errs.Addf("type", "unknown partitioner %q (want %s)", c.Type, strings.Join(Names(), ", "))
+	default:
+		_, err := c.options(f)
+		errs.Nest("", err)
+	}
 	if _, ok := granularityTemplates[c.Granularity]; !ok {
 		errs.Addf("granularity", "unknown granularity %q (want hour, day, minute)", c.Granularity)
 	}

@@ -11,10 +11,13 @@ import (
 	"github.com/sluicehq/sluice/model"
 )
 
-// Settings is what the program hands the stage.
+// Settings is what the program hands the stage and the partitioners it
+// builds.
 type Settings struct {
 	// Logger receives one debug line when the stage is built. Nil discards.
 	Logger *slog.Logger
+	// Topic is the Kafka topic the partitioner serves ("" when unknown).
+	Topic string
 }
 
 // cacheSlots is the number of cache slots: 1<<cacheBits. (topic, partition)
@@ -25,8 +28,13 @@ const (
 	cacheSlots = 1 << cacheBits
 )
 
-// Stage chooses output partition directories. It is safe for concurrent use.
+// Stage chooses output partition directories with the partitioner its
+// configuration names. It is safe for concurrent use.
 type Stage struct {
+	// custom is a registered partitioner; nil for the built-in, whose
+	// state follows.
+	custom Partitioner
+
 	segs   []segment
 	finest field
 	loc    *time.Location
@@ -43,10 +51,25 @@ type entry struct {
 	dir       string
 }
 
-// New compiles the configuration. Empty fields take their defaults: hour
-// granularity, its default template, UTC. The zone must be an IANA name;
-// "Local" is refused, since directories must not depend on the machine.
+// New builds the stage for a topic's partitioner configuration: the
+// built-in "time" partitioner (also for an empty Type) or a registered one
+// with its options. For the built-in, empty fields take their defaults:
+// hour granularity, its default template, UTC. The zone must be an IANA
+// name; "Local" is refused, since directories must not depend on the
+// machine. Errors wrap ErrInvalidConfig.
 func New(cfg Config, set Settings) (*Stage, error) {
+	p, err := build(cfg, set)
+	if err != nil {
+		return nil, err
+	}
+	if s, ok := p.(*Stage); ok {
+		return s, nil
+	}
+	return &Stage{custom: p}, nil
+}
+
+// newTime builds the built-in partitioner.
+func newTime(cfg Config, set Settings) (*Stage, error) {
 	gran := cfg.Granularity
 	if gran == "" {
 		gran = GranularityHour
@@ -88,11 +111,15 @@ func loadLocation(name string) (*time.Location, error) {
 }
 
 // Dir returns the output partition directory of rec (relative to the
-// destination prefix, no leading or trailing slash), from rec.EventTime in
-// the configured zone. It allocates only when rec's (topic, partition) moves
+// destination prefix, no leading or trailing slash): a registered
+// partitioner's, or the built-in's, from rec.EventTime in the configured
+// zone. It allocates only when rec's (topic, partition) moves
 // to another bucket or shares its cache slot with another busy one. Safe for
 // concurrent use.
 func (s *Stage) Dir(rec *model.Record) string {
+	if s.custom != nil {
+		return s.custom.Dir(rec)
+	}
 	sec := rec.EventTime.Unix()
 	slot := &s.slots[s.slot(rec.Topic, rec.Partition)]
 	if e := slot.Load(); e != nil && sec >= e.lo && sec < e.hi && e.partition == rec.Partition && e.topic == rec.Topic {

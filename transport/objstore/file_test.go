@@ -138,8 +138,8 @@ func TestOpenURLs(t *testing.T) {
 		{url: fileURL(t.TempDir())},
 		{url: "file://relative/path", wantErr: "absolute path"},
 		{url: "file:", wantErr: "absolute path"},
-		{url: "ftp://host/x", wantErr: `unsupported scheme "ftp"`},
-		{url: "/no/scheme", wantErr: `unsupported scheme ""`},
+		{url: "ftp://host/x", wantErr: `unsupported scheme in "ftp://host/x"`},
+		{url: "/no/scheme", wantErr: `unsupported scheme in "/no/scheme"`},
 		{url: "s3:///prefix", wantErr: "no bucket"},
 		{url: "s3://bkt/../x", wantErr: "escapes"},
 	}

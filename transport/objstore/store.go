@@ -101,10 +101,11 @@ type Settings struct {
 	RequestStats *RequestStats
 }
 
-// Open returns the store for a destination URL: "s3://bucket[/prefix]" or
-// "file:///abs/path". For S3 it checks that the bucket is reachable with the
-// configured credentials (one List request), so a wrong setup fails here
-// with a clear message instead of at the first upload.
+// Open returns the store for a destination URL: "s3://bucket[/prefix]",
+// "file:///abs/path", or a URL of a scheme a program registered (Register).
+// For S3 it checks that the bucket is reachable with the configured
+// credentials (one List request), so a wrong setup fails here with a clear
+// message instead of at the first upload.
 func Open(ctx context.Context, rawURL string, s3cfg S3Config, set Settings) (Store, error) {
 	if set.Logger == nil {
 		set.Logger = slog.New(slog.DiscardHandler)
@@ -113,18 +114,18 @@ func Open(ctx context.Context, rawURL string, s3cfg S3Config, set Settings) (Sto
 	if err != nil {
 		return nil, fmt.Errorf("parsing destination URL: %w", err)
 	}
-	switch u.Scheme {
-	case "s3":
-		return openS3(ctx, u, s3cfg, set)
-	case "file":
-		root, err := fileRoot(u)
-		if err != nil {
-			return nil, err
-		}
-		return openFile(root, set)
-	default:
-		return nil, fmt.Errorf("destination %q: unsupported scheme %q (want s3:// or file://)", rawURL, u.Scheme)
+	f, err := lookupScheme(u)
+	if err != nil {
+		return nil, fmt.Errorf("opening destination: %w", err)
 	}
+	st, err := f.Open(ctx, u, s3cfg, set)
+	if err != nil {
+		return nil, err
+	}
+	if st == nil {
+		return nil, fmt.Errorf("opening destination %q: %w", rawURL, errNoStore)
+	}
+	return st, nil
 }
 
 // checkKey validates the rules every store shares.
