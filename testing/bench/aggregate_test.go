@@ -103,8 +103,8 @@ func TestRatiosAndTargetsUseTheMedians(t *testing.T) {
 		}
 	}
 	targets := compareTargets(rows, 0)
-	if len(targets) != 1 || targets[0].Met || targets[0].Measured != "0.70 ×" {
-		t.Errorf("targets = %+v, want the 0.8 × ceiling target NOT MET at 0.70 ×", targets)
+	if len(targets) != 2 || targets[0].Met || targets[1].Met || targets[0].Measured != "0.70 ×" {
+		t.Errorf("targets = %+v, want the 0.9 × and 1.0 × ceiling targets NOT MET at 0.70 ×", targets)
 	}
 }
 

@@ -14,7 +14,15 @@ const (
 	keyFileJSONL   = "file-jsonl"
 	keyS3Parquet   = "s3-parquet"
 	keyTraced      = "file-parquet-traced"
+	keyStages      = "file-parquet-stages"
 )
+
+// benchStages is the stages row's configuration: a filter dropping one
+// event kind in six, and a transform renaming a field and hashing another.
+const benchStages = `    - filter: {drop_if: 'event == "search"'}
+    - transform:
+        rename: {user: user_id}
+        redact: {name: {method: hash, key: bench-key}}`
 
 // compare is the default run: every row on the same preloaded topic, the
 // whole sequence of rows -count times (round 1 runs every row, then round
@@ -93,6 +101,8 @@ func (h *harness) compareRows(data loaded) []compareRow {
 	if !o.skipTrace {
 		runs = append(runs, sluiceRun{Name: "sluice → file:// Parquet zstd, tracing on (ratio 0.001)", Key: keyTraced, Format: "parquet", Dest: "file", Traced: true})
 	}
+	runs = append(runs, sluiceRun{Name: "sluice → file:// Parquet zstd, filter + transform stages", Key: keyStages,
+		Format: "parquet", Dest: "file", Stages: benchStages})
 	for _, r := range runs {
 		r.MaxBytes, r.Idle, r.Profile = o.maxBytes, o.idle, h.profileDir()
 		rows = append(rows, compareRow{name: r.Name, measure: func(ctx context.Context, round int) (Result, error) {
@@ -121,6 +131,7 @@ func ratios(rs []Result) []Ratio {
 		{"sluice file Parquet / kcat (3/1)", keyFileParquet, keyKcat},
 		{"framework ceiling / kcat (2/1)", keyCeiling, keyKcat},
 		{"traced / untraced sluice file Parquet", keyTraced, keyFileParquet},
+		{"with filter + transform / without, sluice file Parquet", keyStages, keyFileParquet},
 	} {
 		n, ok1 := by[q.num]
 		d, ok2 := by[q.den]
@@ -138,7 +149,9 @@ func compareTargets(rs []Result, otlpRequests int64) []Target {
 	for _, r := range ratios(rs) {
 		switch r.Name {
 		case "sluice file Parquet / framework ceiling (3/2)":
-			out = append(out, Target{Name: "sluice → file Parquet ≥ 0.8 × framework ceiling", Measured: fmt.Sprintf("%.2f ×", r.Value), Met: r.Value >= 0.8})
+			m := fmt.Sprintf("%.2f ×", r.Value)
+			out = append(out, Target{Name: "sluice → file Parquet ≥ 0.9 × framework ceiling", Measured: m, Met: r.Value >= 0.9},
+				Target{Name: "moonshot: sluice → file Parquet ≥ 1.0 × framework ceiling", Measured: m, Met: r.Value >= 1.0})
 		case "traced / untraced sluice file Parquet":
 			cost := (1 - r.Value) * 100
 			out = append(out, Target{Name: "tracing at the default ratio costs ≤ 5% throughput",

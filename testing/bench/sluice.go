@@ -39,6 +39,9 @@ type sluiceRun struct {
 	Idle         time.Duration
 	// Traced sends traces (at the default ratio) to the OTLP sink.
 	Traced bool
+	// Stages is the defaults' stages list, as YAML list items indented
+	// for it (empty: none).
+	Stages string
 	// Profile writes <ProfileName>.cpu.pprof and <ProfileName>.heap.pprof
 	// to this directory; ProfileName is Key if empty.
 	Profile     string
@@ -79,6 +82,10 @@ defaults:
     max_records: {{.MaxRecords}}
     max_event_span: {{.Span}}
     idle: {{.Idle}}
+{{- if .Stages}}
+  stages:
+{{.Stages}}
+{{- end}}
 log:
   level: warn
 telemetry:
@@ -112,7 +119,7 @@ func (h *harness) runSluice(ctx context.Context, data loaded, r sluiceRun) (Resu
 		"MaxBytes": r.MaxBytes, "MaxOpenFiles": max(r.MaxOpenFiles, 1000),
 		"MaxRecords": cmp.Or(r.MaxRecords, (data.Records+int64(data.Partitions)-1)/int64(data.Partitions)),
 		"Span":       durationOr(r.MaxEventSpan, 10*time.Minute).String(), "Idle": r.Idle.String(),
-		"User": minioUser, "Secret": minioSecret, "S3": "", "OTLP": "",
+		"User": minioUser, "Secret": minioSecret, "S3": "", "OTLP": "", "Stages": r.Stages,
 	}
 	var (
 		st       objstore.Store
