@@ -1,6 +1,7 @@
 package model
 
 import (
+	"encoding/json"
 	"slices"
 	"testing"
 
@@ -60,4 +61,32 @@ func TestRecordFields(t *testing.T) {
 	tomb := Record{}
 	_, err := tomb.Fields()
 	assert.ErrorIs(t, err, ErrNotObject)
+}
+
+func TestRecordFieldsKeepValues(t *testing.T) {
+	r := Record{Value: []byte(`{"s":"a\"b\u00e9\n","n":-1.50e3,"big":123456789012345678901234567890,"t":true,"f":false,"z":null,` +
+		`"arr":[1,"x",{"k":[]}],"dup":1,"dup":2}`)}
+	m, err := r.Fields()
+	assert.NoError(t, err)
+	assert.Equal(t, "a\"bé\n", m["s"])
+	assert.Equal(t, "-1.50e3", string(m["n"].(json.Number)), "numbers keep their text")
+	assert.Equal(t, "123456789012345678901234567890", string(m["big"].(json.Number)))
+	assert.Equal(t, true, m["t"])
+	assert.Equal(t, false, m["f"])
+	assert.Nil(t, m["z"])
+	assert.Contains(t, m, "z")
+	assert.Equal(t, []any{json.Number("1"), "x", map[string]any{"k": []any{}}}, m["arr"])
+	assert.Equal(t, json.Number("2"), m["dup"], "a repeated key keeps its last value")
+}
+
+func BenchmarkFields(b *testing.B) {
+	v := []byte(`{"id":"8f2c1e4a77b14c2e","ts":1795309800000,"event":"page_view","user":12345,"name":"alice",` +
+		`"country":"DE","price":123.45,"pad":"qwertyuiop asdfghjkl zxcvbnm qwertyuiop asdfghjkl zxcvbnm qwertyuiop"}`)
+	b.ReportAllocs()
+	for b.Loop() {
+		r := Record{Value: v}
+		if _, err := r.Fields(); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
