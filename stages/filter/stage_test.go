@@ -81,7 +81,7 @@ func TestProcess(t *testing.T) {
 			values: []string{`{"user":{}}`, `{"user":{"age":31}}`}, kept: []int64{11}, filtered: []int64{10}},
 		{name: "fail names the record", opts: Options{KeepIf: `user.age > 30`, OnError: "fail"},
 			values:  []string{`{"user":{"age":42}}`, `[1]`},
-			wantErr: "filtering record events/2@11: value is not a JSON object: json: cannot unmarshal array into Go value of type map[string]interface {}"},
+			wantErr: "filtering record events/2@11: value is not a JSON object: a JSON array"},
 		{name: "fail on an evaluation error", opts: Options{KeepIf: `user.age > 30`, OnError: "fail"},
 			values: []string{`{"user":{}}`}, wantErr: "filtering record events/2@10: evaluating \"user.age > 30\": no such key: age"},
 		{name: "fail on a non-bool result", opts: Options{KeepIf: `level`, OnError: "fail"},
