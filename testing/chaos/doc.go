@@ -28,6 +28,12 @@
 // with both; the Kafka proxy passes TLS through and tells a process's
 // connections by their address (/proc), not the client id.
 //
+// -chaos.filter gives every process a filter stage dropping the events
+// whose id ends in 3 (one in ten). The checks read the topic back to know
+// which offsets those are: they must be stored nowhere, every other offset
+// exactly once, and sluice verify must account for them as filtered (a
+// wholly filtered round, a round starting or ending on a filtered offset).
+//
 // The run starts with one process. Its scale plan, one cycle per three
 // minutes of the run, scales out to three processes one at a time and, half
 // a cycle later, back in to one (SIGTERM and SIGKILL by turns), waiting after
