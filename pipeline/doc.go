@@ -1,15 +1,20 @@
 // Package pipeline assembles sluice: configuration, the stages, the Watermill
 // routers that chain them and their lifecycle.
 //
-// Two routers run:
+// watermill-kafka's Subscriber is read by a kafka.Batcher (consume.go),
+// which acks each record at once (acks commit nothing) and gathers the
+// records of each Kafka partition into micro-batches stamped with the
+// partition's assignment. Two routers then run:
 //
-//   - ingest: watermill-kafka's Subscriber → one handler per topic that runs
-//     parse → partition → buffer on each record. The three per-record stages
-//     are called in one handler, not chained through pub/sub hops: the
-//     Subscriber keeps one record in flight per Kafka partition until it is
-//     acked, so every hop would add its latency to every record.
-//   - deliver: sealed rounds travel as Watermill messages over an in-process
-//     link, ordered per Kafka partition: upload → commit.
+//   - ingest: one handler per stage, chained over an in-process link (one
+//     batch per message, carried by reference in its context, chain.go):
+//     parse → partition → the topics' configured stages, one handler per
+//     position in the longest list → buffer. A partition's batches stay in
+//     order; Ingest.Lanes batches of different partitions are in each
+//     handler at once. A stage's error halts the partition and stops
+//     sluice; a batch of an ended assignment is dropped by the buffer.
+//   - deliver: sealed rounds travel by reference over a second link,
+//     ordered per Kafka partition: upload → commit.
 //
 // Shutdown goes upstream first: the buffer stops taking records and seals
 // what it holds, the link drains through upload and commit (which commit the

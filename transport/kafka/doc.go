@@ -20,6 +20,11 @@
 // Kafka's committed offset then means "safely in the bucket", so standard lag
 // tools (kcat, Burrow) tell the truth.
 //
+// Batcher reads the Subscriber's channels directly, acks each record at once
+// and gathers records into micro-batches per partition (BatchConfig): a
+// Router would dispatch every record on a goroutine of its own, which costs
+// more than the stages themselves.
+//
 // Inspector (franz-go) asks the brokers about partitions outside the
 // consumer group: watermarks, and which offsets of a range hold data records
 // (what sluice verify needs to tell Kafka's own gaps from losses).
