@@ -17,19 +17,33 @@ import (
 // partition per message; and the deliver router, whose handlers chain
 // upload → commit over the deliver link, one sealed round per message.
 func (p *Pipeline) routers() (ingest, deliver *message.Router, err error) {
-	wlog := p.watermillLogger()
+	if ingest, err = p.ingestRouter(); err != nil {
+		return nil, nil, err
+	}
+	if deliver, err = p.deliverRouter(); err != nil {
+		return nil, nil, err
+	}
+	return ingest, deliver, nil
+}
+
+// newRouter returns a router with sluice's settings and middleware.
+func (p *Pipeline) newRouter() (*message.Router, error) {
 	// By the time a router is closed its link has drained or the shutdown
 	// deadline has cancelled the rounds: handlers end quickly.
-	rcfg := message.RouterConfig{CloseTimeout: 10 * time.Second}
-	if ingest, err = message.NewRouter(rcfg, wlog); err != nil {
-		return nil, nil, err
+	r, err := message.NewRouter(message.RouterConfig{CloseTimeout: 10 * time.Second}, p.watermillLogger())
+	if err != nil {
+		return nil, err
 	}
-	if deliver, err = message.NewRouter(rcfg, wlog); err != nil {
-		return nil, nil, err
-	}
-	ingest.AddMiddleware(middleware.Recoverer)
-	deliver.AddMiddleware(middleware.Recoverer)
+	r.AddMiddleware(middleware.Recoverer)
+	return r, nil
+}
 
+// ingestRouter chains the ingest handlers over the ingest link.
+func (p *Pipeline) ingestRouter() (*message.Router, error) {
+	ingest, err := p.newRouter()
+	if err != nil {
+		return nil, err
+	}
 	in := keepOpen{p.ingestLink}
 	ingest.AddHandler("parse", topicParse, in, topicPartition, in, p.step(telemetry.SpanParse, p.parseBatch))
 	next := topicBuffer
@@ -45,7 +59,15 @@ func (p *Pipeline) routers() (ingest, deliver *message.Router, err error) {
 		ingest.AddHandler(topicStage(i), topicStage(i), in, next, in, p.step(telemetry.SpanStage, p.runStage(i)))
 	}
 	ingest.AddConsumerHandler("buffer", topicBuffer, in, p.bufferBatch)
+	return ingest, nil
+}
 
+// deliverRouter chains upload → commit over the deliver link.
+func (p *Pipeline) deliverRouter() (*message.Router, error) {
+	deliver, err := p.newRouter()
+	if err != nil {
+		return nil, err
+	}
 	out := keepOpen{p.link}
 	deliver.AddHandler("upload", topicRounds, out, topicUploaded, out, p.uploadRound).
 		AddMiddleware(p.rounds.Middleware(telemetry.SpanUpload), p.uploadTimer)
@@ -53,13 +75,13 @@ func (p *Pipeline) routers() (ingest, deliver *message.Router, err error) {
 	commitHandler.AddMiddleware(p.rounds.Middleware(telemetry.SpanCommit))
 	crash, err := crashBeforeCommit()
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if crash != nil {
 		p.log.Warn("test fault hook on: this process may kill itself before committing a round", "env", EnvCrashBeforeCommit)
 		commitHandler.AddMiddleware(crash)
 	}
-	return ingest, deliver, nil
+	return deliver, nil
 }
 
 // watermillLogger maps Watermill's own lifecycle lines (adding handlers,

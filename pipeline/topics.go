@@ -39,28 +39,37 @@ func (p *Pipeline) connect(ctx context.Context) error {
 		return err
 	}
 	for _, t := range topics {
-		tc := p.cfg.TopicConfig(t)
-		ps, err := parse.New(tc.Parser, parse.Settings{Logger: p.log, Topic: t})
+		ts, err := p.buildTopic(t)
 		if err != nil {
-			return fmt.Errorf("topic %q: %w", t, err)
-		}
-		pt, err := partition.New(tc.Partitioner, partition.Settings{Logger: p.log, Topic: t})
-		if err != nil {
-			return fmt.Errorf("topic %q: %w", t, err)
-		}
-		ts := &topicStages{parse: ps, partition: pt, format: tc.Format,
-			buffer: buffer.TopicSettings{Policy: tc.Policy, Extension: format.Extension(tc.Format)}}
-		for i, spec := range tc.Stages {
-			st, err := spec.New(stages.Settings{Logger: p.log.With("stage", spec.Name, "topic", t), Topic: t})
-			if err != nil {
-				return fmt.Errorf("topic %q: stages[%d]: %w", t, i, err)
-			}
-			ts.stages = append(ts.stages, namedStage{name: spec.Name, stage: st})
+			return err
 		}
 		p.maxStages = max(p.maxStages, len(ts.stages))
 		p.topics[t] = ts
 	}
 	return nil
+}
+
+// buildTopic builds a topic's stages from its configuration.
+func (p *Pipeline) buildTopic(t string) (*topicStages, error) {
+	tc := p.cfg.TopicConfig(t)
+	ps, err := parse.New(tc.Parser, parse.Settings{Logger: p.log, Topic: t})
+	if err != nil {
+		return nil, fmt.Errorf("topic %q: %w", t, err)
+	}
+	pt, err := partition.New(tc.Partitioner, partition.Settings{Logger: p.log, Topic: t})
+	if err != nil {
+		return nil, fmt.Errorf("topic %q: %w", t, err)
+	}
+	ts := &topicStages{parse: ps, partition: pt, format: tc.Format,
+		buffer: buffer.TopicSettings{Policy: tc.Policy, Extension: format.Extension(tc.Format)}}
+	for i, spec := range tc.Stages {
+		st, err := spec.New(stages.Settings{Logger: p.log.With("stage", spec.Name, "topic", t), Topic: t})
+		if err != nil {
+			return nil, fmt.Errorf("topic %q: stages[%d]: %w", t, i, err)
+		}
+		ts.stages = append(ts.stages, namedStage{name: spec.Name, stage: st})
+	}
+	return ts, nil
 }
 
 // namedStage is one of a topic's configured stages.
