@@ -54,5 +54,7 @@
 //     ("gs://bucket/prefix"); its Factory opens the store and checks the
 //     URL, and run, verify and lag all open the destination through it.
 //
-// cmd/sluice is such a program with nothing to add. See ExampleMain.
+// cmd/sluice is such a program with nothing to add. See ExampleMain, and
+// examples/piiredact in the repository for a whole program (a stage and a
+// parser of its own) with a test that builds and runs it.
 package cli
