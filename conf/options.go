@@ -66,7 +66,7 @@ func (o *Options) Decode(path string, defaults any) error {
 		if reflect.TypeOf(o.value) != reflect.TypeOf(defaults) {
 			return &FieldError{Path: path, Err: fmt.Errorf("options of type %T, want %T", o.value, defaults)}
 		}
-		return validateAt(path, o.value, 0)
+		return validateAt(path, o.value, nil, 0)
 	}
 	line := 0
 	if o.node != nil {
@@ -80,22 +80,23 @@ func (o *Options) Decode(path string, defaults any) error {
 			return &FieldError{Path: path, Line: line, Err: err}
 		}
 	}
-	if err := validateAt(path, defaults, line); err != nil {
+	if err := validateAt(path, defaults, o.node, line); err != nil {
 		return err
 	}
 	o.value = defaults
 	return nil
 }
 
-// validateAt validates v when it can, nesting its problems under path; a
-// problem without a line of its own gets line.
-func validateAt(path string, v any, line int) error {
+// validateAt validates v when it can, nesting its problems under path. A
+// problem without a line of its own gets the line of its field in node (the
+// options section it was decoded from, nil when set in Go), else line.
+func validateAt(path string, v any, node *yaml.Node, line int) error {
 	val, ok := v.(Validator)
 	if !ok {
 		return nil
 	}
 	var errs Errors
-	errs.Nest(path, val.Validate())
+	errs.Nest(path, Locate(node, val.Validate()))
 	err := errs.Err()
 	for _, fe := range List(err) {
 		if fe.Line == 0 {
