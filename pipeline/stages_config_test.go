@@ -91,7 +91,7 @@ overrides:
 		`line 9: defaults.stages[2]: unknown stage "fliter" (registered: [filter transform])`,
 		"line 14: overrides[0].settings.stages[0].filter.keep_if: the expression must be a boolean, got int",
 		"line 16: overrides[0].settings.stages[1].transform.set.a: column 5: undeclared reference to 'nope' (in container '')",
-		`line 16: overrides[0].settings.stages[1].transform.redact.b.key: required for hash (a secret, e.g. "${REDACT_KEY}")`,
+		`line 17: overrides[0].settings.stages[1].transform.redact.b.key: required for hash (a secret, e.g. "${REDACT_KEY}")`,
 	}, messages(err))
 }
 
