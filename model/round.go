@@ -3,6 +3,7 @@ package model
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"time"
 
@@ -72,10 +73,23 @@ type RoundFile struct {
 	// "events/dt=2026-11-22/hr=01/events+0+00000000000000001000.parquet".
 	Key string `json:"key"`
 	// Spill is the local file holding the file's records in Arrow IPC stream
-	// format, cut into batches that depend only on the file's own records.
+	// format, cut into batches that depend only on the file's own records;
+	// empty when Held holds them.
 	Spill string `json:"spill"`
 	// Records counts the rows in the file.
 	Records int64 `json:"records"`
+	// Held, when not nil, holds the file's records in memory: the buffer
+	// kept them instead of spilling them. It belongs to the process that
+	// sealed the round and is never encoded; Round.Free releases it.
+	Held HeldFile `json:"-"`
+}
+
+// HeldFile is a file's records kept in memory by the stage that sealed the
+// round (stages/format.Held): opaque to every other layer. Release frees
+// them; it is safe to call more than once and concurrently, and records
+// being read when it is called are freed once the reading ends.
+type HeldFile interface {
+	Release()
 }
 
 // Lane identifies the Kafka partition a round belongs to; rounds of one lane
@@ -93,12 +107,29 @@ func FileName(topic string, partition int32, start int64) string {
 	return fmt.Sprintf("%s+%d+%020d", topic, partition, start)
 }
 
-// SpillDir is the local directory holding the round's spill files.
+// SpillDir is the local directory holding the round's spill files; empty
+// when it has none (every file is held in memory).
 func (r *Round) SpillDir() string {
-	if len(r.Files) == 0 {
-		return ""
+	for _, f := range r.Files {
+		if f.Spill != "" {
+			return filepath.Dir(f.Spill)
+		}
 	}
-	return filepath.Dir(r.Files[0].Spill)
+	return ""
+}
+
+// Free releases what the round holds in this process once it is committed
+// or dropped: its spill directory is removed and its held files are
+// released. Calling it again does nothing more.
+func (r *Round) Free() {
+	if dir := r.SpillDir(); dir != "" {
+		_ = os.RemoveAll(dir)
+	}
+	for _, f := range r.Files {
+		if f.Held != nil {
+			f.Held.Release()
+		}
+	}
 }
 
 // traceContext is the W3C Trace Context format links are kept in.

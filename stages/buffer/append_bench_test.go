@@ -3,7 +3,6 @@ package buffer_test
 import (
 	"context"
 	"fmt"
-	"os"
 	"testing"
 	"time"
 
@@ -16,7 +15,8 @@ import (
 
 // BenchmarkAppend measures the buffer's per-record cost for one Kafka
 // partition: in memory, spilling all the time (a 1 MiB budget), and spread
-// over 1000 open files. Sealed rounds are dropped (their spills deleted), so
+// over 1000 open files. Sealed rounds are dropped (freed: spills deleted,
+// held records released), so
 // sealing and spilling are in the figures, encoding and uploading are not.
 func BenchmarkAppend(b *testing.B) {
 	for _, bc := range []struct {
@@ -30,7 +30,7 @@ func BenchmarkAppend(b *testing.B) {
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			s, err := buffer.New(buffer.Config{Dir: b.TempDir(), Memory: bc.memory, MaxOpenFiles: 2000}, buffer.Settings{
-				Publish: func(_ context.Context, r *model.Round) error { return os.RemoveAll(r.SpillDir()) },
+				Publish: func(_ context.Context, r *model.Round) error { r.Free(); return nil },
 				Topic: func(string) buffer.TopicSettings {
 					return buffer.TopicSettings{Extension: ".parquet", Policy: buffer.Policy{
 						MaxBytes: 128 << 20, MaxRecords: 100_000, MaxEventSpan: time.Hour, Idle: time.Hour,

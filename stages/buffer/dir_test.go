@@ -168,13 +168,20 @@ func TestParseRoundDir(t *testing.T) {
 func TestRoundsAtOneOffsetKeepTheirOwnSpill(t *testing.T) {
 	pol := loose()
 	pol.MaxRecords = 2
-	h := newHarness(t, pol)
+	// Two records of 600 KiB pass the 1 MiB memory share: the rounds spill.
+	h := newHarness(t, pol, func(c *Config, _ *Policy) { c.Memory = MinMemory })
+	appendBig := func(offsets ...int64) {
+		for _, o := range offsets {
+			require.NoError(t, h.appendOne(t.Context(), rec(0, o, 600<<10, t0), "d"))
+		}
+	}
 	h.Assign("t", 0, 0, nil)
-	h.appendAll(t, 0, "d", 0, 1)
+	appendBig(0, 1)
 	h.Assign("t", 0, 0, nil) // the same process is given the partition again
-	h.appendAll(t, 0, "d", 0, 1)
+	appendBig(0, 1)
 	rounds := h.pub.all()
 	require.Len(t, rounds, 2)
+	require.NotEmpty(t, rounds[0].SpillDir())
 	assert.NotEqual(t, rounds[0].SpillDir(), rounds[1].SpillDir())
 	require.NoError(t, os.RemoveAll(rounds[1].SpillDir())) // the second round committed first
 	assert.Equal(t, []int64{0, 1}, offsetsOf(t, rounds[0]), "the first round's spill is intact")

@@ -17,8 +17,9 @@ import (
 	"github.com/sluicehq/sluice/testing/tmpfs"
 )
 
-// committer is a Publisher that reads each round's offsets and removes its
-// spill directory a little later, as upload and commit do.
+// committer is a Publisher that reads each round's offsets and frees it
+// (removes its spill directory, releases its held files) a little later, as
+// upload and commit do.
 type committer struct {
 	t       *testing.T
 	mu      sync.Mutex
@@ -35,7 +36,7 @@ func (c *committer) publish(_ context.Context, r *model.Round) error {
 	c.mu.Unlock()
 	c.wg.Go(func() {
 		time.Sleep(20 * time.Millisecond)
-		os.RemoveAll(r.SpillDir())
+		r.Free()
 	})
 	return nil
 }
@@ -64,6 +65,10 @@ func TestSealWhenTheDiskFills(t *testing.T) {
 	c := &committer{t: t}
 	s := newDiskStage(t, Config{Dir: t.TempDir(), Memory: MinMemory, MaxOpenFiles: 10, MaxDisk: 2 << 20}, c,
 		func(string, int32) { t.Error("the chain broke") })
+	// Every file is spilled at seal, as when sealed rounds hold the memory
+	// bound: rounds held in memory take no disk, and this test is about the
+	// disk filling up.
+	s.spillAtSeal = true
 	s.Assign("t", 0, 0, nil)
 	const n = 200 // 20 MiB of 100 KiB records
 	for o := range int64(n) {
@@ -151,6 +156,10 @@ func TestDrainWaitsForRoom(t *testing.T) {
 	for o := range int64(5) { // 500 KiB: held in memory until the seal spills it
 		require.NoError(t, s.appendOne(t.Context(), rec(0, o, 100<<10, t0), "a"))
 	}
+	// Sealed rounds elsewhere hold the memory: the seal cannot hold these
+	// records and spills them.
+	s.held.Add(int64(MinMemory))
+	defer s.held.Add(-int64(MinMemory))
 	filler := filepath.Join(dir, "filler")
 	require.NoError(t, os.WriteFile(filler, make([]byte, 1<<20+768<<10), 0o644)) // 256 KiB left
 	done := make(chan error, 1)

@@ -159,13 +159,16 @@ type spillRow struct {
 	} `json:"headers"`
 }
 
-// readSpill decodes a spill file through format.Encode (JSON lines).
-func readSpill(t *testing.T, path string) []spillRow {
+// readFile decodes a round's file, held or spilled, through
+// format.EncodeFrom (JSON lines).
+func readFile(t *testing.T, f model.RoundFile) []spillRow {
 	t.Helper()
 	var buf bytes.Buffer
 	alloc := memory.NewCheckedAllocator(memory.NewGoAllocator())
 	defer alloc.AssertSize(t, 0)
-	_, err := format.Encode(t.Context(), path, &buf,
+	src, err := format.FileSource(f)
+	require.NoError(t, err)
+	_, err = format.EncodeFrom(t.Context(), src, &buf,
 		format.Config{Type: format.TypeJSONL, Compression: format.CompressionNone}, alloc)
 	require.NoError(t, err)
 	var rows []spillRow
@@ -180,12 +183,12 @@ func readSpill(t *testing.T, path string) []spillRow {
 	return rows
 }
 
-// offsetsOf lists the offsets in a round's spill files, file by file.
+// offsetsOf lists the offsets in a round's files, file by file.
 func offsetsOf(t *testing.T, r model.Round) []int64 {
 	t.Helper()
 	var out []int64
 	for _, f := range r.Files {
-		rows := readSpill(t, f.Spill)
+		rows := readFile(t, f)
 		require.Len(t, rows, int(f.Records), "rows of %s", f.Key)
 		for _, row := range rows {
 			out = append(out, row.Offset)

@@ -276,9 +276,6 @@ func (p *part) file(s *Stage, ts TopicSettings, dir string) (*openFile, error) {
 	if f, ok := r.files[dir]; ok {
 		return f, nil
 	}
-	if err := os.MkdirAll(r.dir, 0o755); err != nil {
-		return nil, fmt.Errorf("creating spill dir: %w", err)
-	}
 	r.seq++
 	path := filepath.Join(r.dir, strconv.Itoa(r.seq)+".arrow")
 	w, err := format.NewSpillWriter(path, s.set.Alloc)
@@ -325,13 +322,26 @@ func (p *part) seal(ctx context.Context, s *Stage, trigger string) error {
 			"records", r.records, "pending_records", p.cut.Records)
 		out.KeepStored = true
 	}
+	// A file that never spilled is held in memory while the bound allows;
+	// the others are spilled (their last rows written) and closed.
 	var pending int64
+	spilled := make([]*openFile, 0, len(r.files))
 	for _, f := range r.files {
-		pending += int64(f.spill.Buffered())
+		n := int64(f.spill.Buffered())
+		if !f.spill.Spilled() && s.tryHold(n) {
+			h := f.spill.Hold(s.freed)
+			s.hold(h)
+			s.buffered.Add(-n)
+			s.openFiles.Add(-1)
+			out.Files = append(out.Files, model.RoundFile{Key: f.key, Held: h, Records: h.Rows()})
+			continue
+		}
+		spilled = append(spilled, f)
+		pending += n
 	}
 	s.room(p, pending)
 	var closeErr error
-	for _, f := range r.files {
+	for _, f := range spilled {
 		before, written := f.spill.Buffered(), f.spill.Written()
 		if err := f.spill.Close(); err != nil && closeErr == nil {
 			closeErr = fmt.Errorf("closing spill of %s: %w", f.key, err)
@@ -358,6 +368,7 @@ func (p *part) handOver(ctx context.Context, s *Stage, out *model.Round, dir str
 		err = s.set.Publish(ctx, out)
 	}
 	if err != nil {
+		out.Free()
 		if dir != "" {
 			os.RemoveAll(dir)
 		}
@@ -440,12 +451,13 @@ func (s *Stage) countTrigger(t string) {
 }
 
 // fileShare is how many bytes one open file may hold in memory before it
-// spills: an equal share of Config.Memory, between 32 KiB and 8 MiB.
+// spills: an equal share of what Config.Memory leaves besides the records
+// held by sealed rounds, between 32 KiB and 8 MiB.
 func (s *Stage) fileShare() int {
 	n := s.openFiles.Load()
 	if n < 1 {
 		n = 1
 	}
-	share := int64(s.cfg.Memory) / n
+	share := (int64(s.cfg.Memory) - s.held.Load()) / n
 	return int(min(max(share, 32<<10), 8<<20))
 }

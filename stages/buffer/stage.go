@@ -15,6 +15,7 @@ import (
 
 	"github.com/sluicehq/sluice/conf"
 	"github.com/sluicehq/sluice/model"
+	"github.com/sluicehq/sluice/stages/format"
 )
 
 // ErrDraining is returned by Append once Drain has begun: the record was not
@@ -64,12 +65,17 @@ type Stage struct {
 	lanes    map[string]*LaneStats
 	draining atomic.Bool
 
-	buffered  atomic.Int64  // bytes in Arrow builders, all files
-	rounds    atomic.Uint64 // rounds opened, numbering their spill dirs
-	gens      atomic.Uint64 // assignments, numbering partitions' generations
-	openFiles atomic.Int64
-	stats     Stats
-	lock      *os.File
+	buffered atomic.Int64 // bytes in Arrow builders, all files
+	held     atomic.Int64 // bytes held in memory by sealed rounds
+	holdsMu  sync.Mutex
+	holds    map[*format.Held]struct{} // held records not yet freed
+	// spillAtSeal makes every seal spill (tests of the disk bound).
+	spillAtSeal bool
+	rounds      atomic.Uint64 // rounds opened, numbering their spill dirs
+	gens        atomic.Uint64 // assignments, numbering partitions' generations
+	openFiles   atomic.Int64
+	stats       Stats
+	lock        *os.File
 
 	// maxDisk is the disk bound in force (set by Start); disk what is used.
 	maxDisk int64
@@ -109,7 +115,7 @@ func New(cfg Config, set Settings) (*Stage, error) {
 		cfg.MaxOpenFiles = 1000
 	}
 	return &Stage{cfg: cfg, set: set, parts: map[partKey]*part{}, lanes: map[string]*LaneStats{},
-		stopping: make(chan struct{})}, nil
+		holds: map[*format.Held]struct{}{}, stopping: make(chan struct{})}, nil
 }
 
 // Start takes the buffer directory (see Config.Dir): it creates it, or takes
@@ -142,8 +148,11 @@ func (s *Stage) Start() error {
 // stop makes every wait (for room, before retrying a spill) give up.
 func (s *Stage) stop() { s.stopOnce.Do(func() { close(s.stopping) }) }
 
-// Close drops everything still buffered and releases the directory. It is
-// idempotent; call it after Drain.
+// Close drops everything still buffered, releases the records held in
+// memory by sealed rounds not yet committed (those still on their way
+// downstream are not uploaded any more) and releases the directory. It is
+// idempotent; call it after Drain, once the rounds it published are
+// uploaded or given up.
 func (s *Stage) Close() error {
 	s.draining.Store(true)
 	s.stop()
@@ -156,6 +165,7 @@ func (s *Stage) Close() error {
 		p.drop(s)
 		p.mu.Unlock()
 	}
+	s.releaseHolds()
 	if s.lock != nil {
 		err := unlockDir(s.lock)
 		s.lock = nil

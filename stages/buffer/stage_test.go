@@ -3,7 +3,6 @@ package buffer
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -40,23 +39,24 @@ func TestRoundFiles(t *testing.T) {
 	for _, f := range r.Files {
 		keys = append(keys, f.Key)
 		records += f.Records
-		assert.Equal(t, h.roundDir(3, 1000), filepath.Dir(f.Spill))
-		assert.FileExists(t, f.Spill, "the buffer leaves spills to upload and commit")
+		assert.NotNil(t, f.Held, "a round that fits in memory is held, not spilled")
+		assert.Empty(t, f.Spill)
 	}
+	assert.NoDirExists(t, h.roundDir(3, 1000), "nothing was written to disk")
 	assert.Equal(t, []string{
 		"dt=2026-11-22/hr=01/t+3+00000000000000001000.jsonl",
 		"dt=2026-11-22/hr=02/t+3+00000000000000001000.jsonl",
 		"t+3+00000000000000001000.jsonl",
 	}, keys, "sorted by key")
 	assert.Equal(t, r.Records, records)
-	assert.Equal(t, h.roundDir(3, 1000), r.SpillDir())
+	assert.Empty(t, r.SpillDir())
 
-	// Each spill holds exactly its output partition's records, in order.
+	// Each file holds exactly its output partition's records, in order.
 	byKey := map[string][]int64{
 		keys[0]: {1001, 1004}, keys[1]: {1000, 1003}, keys[2]: {1002},
 	}
 	for _, f := range r.Files {
-		rows := readSpill(t, f.Spill)
+		rows := readFile(t, f)
 		var offs []int64
 		for _, row := range rows {
 			offs = append(offs, row.Offset)

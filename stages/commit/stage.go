@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
 	"sync"
 	"sync/atomic"
 
@@ -111,13 +110,13 @@ func (s *Stage) Commit(ctx context.Context, r *model.Round) error {
 		s.set.Logger.Warn("partition moved on under this process; its round stays pending for the next owner",
 			"lane", r.Lane(), "start", r.Start, "end", r.End, "err", err)
 		s.set.OnStale(r.Topic, r.Partition)
-		os.RemoveAll(r.SpillDir())
+		r.Free()
 		return nil
 	}
 	if err != nil {
 		return fmt.Errorf("committing round [%d..%d] of %s: %w", r.Start, r.End, r.Lane(), err)
 	}
-	os.RemoveAll(r.SpillDir())
+	r.Free()
 	s.set.Logger.Debug("round committed", "lane", r.Lane(), "start", r.Start, "end", r.End,
 		"records", r.Records, "files", len(r.Files), "trigger", r.Trigger)
 	s.stats.Rounds.Add(1)

@@ -86,34 +86,42 @@ func Extension(cfg Config) string {
 }
 
 // Encode reads the closed spill file at spillPath and writes the output file
-// in the format cfg chooses to w (an empty Type means parquet, an empty
-// Compression zstd; a registered format is built with its options, see
-// New).
+// in the format cfg chooses to w: EncodeFrom(ctx, SpillFile(spillPath), ...).
+func Encode(ctx context.Context, spillPath string, w io.Writer, cfg Config, alloc memory.Allocator) (Result, error) {
+	return EncodeFrom(ctx, SpillFile(spillPath), w, cfg, alloc)
+}
+
+// EncodeFrom reads a file's records from src (a closed spill file or records
+// held in memory) and writes the output file in the format cfg chooses to w
+// (an empty Type means parquet, an empty Compression zstd; a registered
+// format is built with its options, see New).
 //
-// The bytes written are a pure function of the records in the spill file and
-// cfg: independent of how the spill was cut into batches, of time, host and
-// memory pressure. Memory stays bounded: the spill is read batch by batch and
-// Parquet row groups are cut at fixed limits (see parquet.go).
+// The bytes written are a pure function of the records and cfg: independent
+// of whether they were held or spilled, of how the spill was cut into
+// batches, of time, host and memory pressure. Memory stays bounded: a spill
+// is read batch by batch and Parquet row groups are cut at fixed limits (see
+// parquet.go). Encoding held records leaves them held.
 //
-// Encode does not close w. It returns an error wrapping ErrUnsupported for a
-// bad cfg, ErrCorruptSpill for a spill file that is truncated, not closed or
-// undecodable, or the context's error when ctx ends first; w then holds a
-// partial file the caller must discard.
-func Encode(ctx context.Context, spillPath string, w io.Writer, cfg Config, alloc memory.Allocator) (res Result, err error) {
+// EncodeFrom does not close w. It returns an error wrapping ErrUnsupported
+// for a bad cfg, ErrCorruptSpill for a spill file that is truncated, not
+// closed or undecodable, ErrReleased for held records already released, or
+// the context's error when ctx ends first; w then holds a partial file the
+// caller must discard.
+func EncodeFrom(ctx context.Context, src Source, w io.Writer, cfg Config, alloc memory.Allocator) (res Result, err error) {
 	f, err := New(cfg, Settings{Alloc: alloc})
 	if err != nil {
 		return Result{}, err
 	}
-	sr, err := openSpill(spillPath, alloc)
+	sr, err := src.open(alloc)
 	if err != nil {
-		return Result{}, err
+		return Result{}, fmt.Errorf("encoding %s: %w", src, err)
 	}
 	defer sr.close()
 	// The IPC decoder trusts the file's offsets and lengths; a damaged spill
 	// can make it (or an encoder reading the arrays) index out of range.
 	defer func() {
 		if p := recover(); p != nil {
-			err = fmt.Errorf("encoding spill file %q: %w: %v", spillPath, ErrCorruptSpill, p)
+			err = fmt.Errorf("encoding %s: %w: %v", src, ErrCorruptSpill, p)
 		}
 	}()
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -45,8 +46,13 @@ type RetryFunc func(err error, attempt int) bool
 // writer (whose first error is final) sees an error only once retrying gave
 // up: a batch written after a failure continues exactly where the file ends.
 type spillSink struct {
-	file  *os.File
-	out   io.Writer     // the file (tests wrap it to inject faults)
+	path string
+	file *os.File // nil until the first write creates it
+	// out is the file (tests wrap it to inject faults); nil until the file
+	// is created.
+	out io.Writer
+	// wrap, when set, wraps the file as it is created (tests inject faults).
+	wrap  func(io.Writer) io.Writer
 	buf   *bufio.Writer // nil outside buffered
 	retry RetryFunc     // nil: never retry
 	// written counts the bytes written to the file.
@@ -65,6 +71,21 @@ func (s *spillSink) Write(p []byte) (int, error) {
 func (s *spillSink) writeOut(p []byte) (int, error) {
 	total := 0
 	for attempt := 1; ; attempt++ {
+		if s.out == nil {
+			// The file is created by its first write: a file whose records
+			// are held in memory at seal (Hold) never touches the disk.
+			f, err := createSpill(s.path)
+			if err != nil {
+				if s.retry == nil || !s.retry(fmt.Errorf("creating spill file: %w", err), attempt) {
+					return total, fmt.Errorf("creating spill file: %w", err)
+				}
+				continue
+			}
+			s.file, s.out = f, f
+			if s.wrap != nil {
+				s.out = s.wrap(f)
+			}
+		}
 		n, err := s.out.Write(p)
 		total += n
 		s.written += int64(n)
@@ -100,6 +121,15 @@ func (s *spillSink) buffered(write func() error) error {
 	bw.Reset(nil)
 	spillBuffers.Put(bw)
 	return err
+}
+
+// createSpill creates (or truncates) the spill file at path, and its
+// directory if needed.
+func createSpill(path string) (*os.File, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, err
+	}
+	return os.Create(path)
 }
 
 // SpillWriter appends records to an Arrow builder and writes them to an Arrow
@@ -142,14 +172,15 @@ type batchSize struct {
 	rows, topic, key, value int
 }
 
-// NewSpillWriter creates (or truncates) the spill file at path. Arrow memory
-// comes from alloc.
+// NewSpillWriter returns a writer of the spill file at path, which is
+// created (or truncated), with its directory, by the first Flush or by
+// Close, never when the records are held in memory (Hold). Arrow memory comes from alloc. It
+// returns an error only for a path that names no file.
 func NewSpillWriter(path string, alloc memory.Allocator) (*SpillWriter, error) {
-	f, err := os.Create(path)
-	if err != nil {
-		return nil, fmt.Errorf("creating spill file: %w", err)
+	if path == "" {
+		return nil, errors.New("creating spill writer: empty path")
 	}
-	w := &SpillWriter{path: path, sink: &spillSink{file: f, out: f}}
+	w := &SpillWriter{path: path, sink: &spillSink{path: path}}
 	w.ipc = ipc.NewWriter(w.sink, ipc.WithSchema(envelope), ipc.WithAllocator(alloc))
 	w.b = array.NewRecordBuilder(alloc, envelope)
 	w.topic = w.b.Field(colTopic).(*array.StringBuilder)
@@ -272,11 +303,18 @@ func (w *SpillWriter) Close() error {
 	if cerr := w.sink.buffered(w.ipc.Close); cerr != nil && err == nil {
 		err = fmt.Errorf("ending spill stream %q: %w", w.path, cerr)
 	}
+	if w.sink.file == nil {
+		return err // creating the file failed; that error is err
+	}
 	if cerr := w.sink.file.Close(); cerr != nil && err == nil {
 		err = fmt.Errorf("closing spill file %q: %w", w.path, cerr)
 	}
 	return err
 }
+
+// Spilled reports whether the writer has written to its spill file: the
+// records can no longer be held in memory (Hold).
+func (w *SpillWriter) Spilled() bool { return w.sink.file != nil || w.sink.written > 0 }
 
 // Abort releases all Arrow memory, closes the file and removes it. It is safe
 // to call after Close (it then only removes the file) and more than once.
@@ -284,6 +322,9 @@ func (w *SpillWriter) Abort() {
 	if !w.closed {
 		w.closed = true
 		w.b.Release()
+		if w.sink.file == nil {
+			return // never created (ending the IPC stream would create it)
+		}
 		_ = w.ipc.Close()
 		_ = w.sink.file.Close()
 	}

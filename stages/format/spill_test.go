@@ -96,9 +96,26 @@ func TestSpillWriterNotClosed(t *testing.T) {
 	mem.AssertSize(t, 0)
 }
 
+// The spill file is created, with its directory, by its first write: a path
+// that cannot be created fails there, and the writer holds no memory after.
 func TestNewSpillWriterBadPath(t *testing.T) {
-	_, err := format.NewSpillWriter(filepath.Join(t.TempDir(), "missing", "s.arrows"), memory.NewGoAllocator())
-	require.ErrorIs(t, err, os.ErrNotExist)
+	file := filepath.Join(t.TempDir(), "file")
+	require.NoError(t, os.WriteFile(file, nil, 0o644))
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	w, err := format.NewSpillWriter(filepath.Join(file, "s.arrows"), mem)
+	require.NoError(t, err)
+	w.Append(&genRecords(1, 1, 10)[0])
+	require.Error(t, w.Flush(), "the parent is a file")
+	require.Error(t, w.Close())
+	w.Abort()
+	mem.AssertSize(t, 0)
+
+	w, err = format.NewSpillWriter(filepath.Join(t.TempDir(), "missing", "s.arrows"), mem)
+	require.NoError(t, err)
+	w.Append(&genRecords(1, 1, 10)[0])
+	require.NoError(t, w.Close(), "a missing directory is created")
+	w.Abort()
+	mem.AssertSize(t, 0)
 }
 
 type nopWriter struct{}

@@ -22,6 +22,8 @@ var ErrCorruptSpill = errors.New("corrupt spill file")
 // take for a shorter, valid stream).
 var endOfStream = []byte{0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0}
 
+var _ batchReader = (*spillReader)(nil)
+
 // spillReader reads the record batches of a closed spill file.
 type spillReader struct {
 	file *os.File

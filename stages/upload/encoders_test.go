@@ -44,7 +44,7 @@ func TestEncodersBound(t *testing.T) {
 			var wg sync.WaitGroup
 			for _, f := range r.Files {
 				wg.Go(func() {
-					_, err := h.stage.encode(t.Context(), f.Spill, io.Discard, h.format)
+					_, err := h.stage.encode(t.Context(), format.SpillFile(f.Spill), io.Discard, h.format)
 					assert.NoError(t, err)
 				})
 			}
@@ -66,6 +66,6 @@ func TestEncodeWaitCancelled(t *testing.T) {
 	r := spillRound(t, 0, 0, 9, "a")
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
-	_, err := h.stage.encode(ctx, r.Files[0].Spill, io.Discard, h.format)
+	_, err := h.stage.encode(ctx, format.SpillFile(r.Files[0].Spill), io.Discard, h.format)
 	assert.ErrorIs(t, err, context.Canceled)
 }

@@ -91,11 +91,38 @@ func (s *fileStore) Put(ctx context.Context, key, path string) (Object, error) {
 		return Object{}, fmt.Errorf("putting %q: %w", key, err)
 	}
 	defer func() { _ = src.Close() }()
-	etag, size, err := s.replace(ctx, key, dst, src, func(string) error { return nil })
+	etag, size, err := s.replace(ctx, key, dst, copyFrom(ctx, src), func(string) error { return nil })
 	if err != nil {
 		return Object{}, fmt.Errorf("putting %q: %w", key, err)
 	}
 	return Object{Key: key, Size: size, ETag: etag}, nil
+}
+
+// PutStream writes what write writes to a temp file beside the key's file
+// and renames it into place, as Put does.
+func (s *fileStore) PutStream(ctx context.Context, key string, write func(io.Writer) error) (Object, error) {
+	dst, err := s.path(key)
+	if err != nil {
+		return Object{}, err
+	}
+	etag, size, err := s.replace(ctx, key, dst, func(w io.Writer) error {
+		if err := write(w); err != nil {
+			return err
+		}
+		return ctx.Err()
+	}, func(string) error { return nil })
+	if err != nil {
+		return Object{}, fmt.Errorf("putting %q: %w", key, err)
+	}
+	return Object{Key: key, Size: size, ETag: etag}, nil
+}
+
+// copyFrom is a write function copying r, stopping once ctx is done.
+func copyFrom(ctx context.Context, r io.Reader) func(io.Writer) error {
+	return func(w io.Writer) error {
+		_, err := io.Copy(w, &ctxReader{ctx: ctx, r: r})
+		return err
+	}
 }
 
 func (s *fileStore) PutIf(ctx context.Context, key string, data []byte, ifMatch string) (string, error) {
@@ -119,16 +146,16 @@ func (s *fileStore) PutIf(ctx context.Context, key string, data []byte, ifMatch 
 		}
 		return nil
 	}
-	etag, _, err := s.replace(ctx, key, dst, bytes.NewReader(data), check)
+	etag, _, err := s.replace(ctx, key, dst, copyFrom(ctx, bytes.NewReader(data)), check)
 	if err != nil {
 		return "", fmt.Errorf("writing %q conditionally: %w", key, err)
 	}
 	return etag, nil
 }
 
-// replace writes r to a temp file beside dst, syncs it, and under the key's
-// lock runs check and renames the temp file over dst.
-func (s *fileStore) replace(ctx context.Context, key, dst string, r io.Reader, check func(dst string) error) (etag string, size int64, err error) {
+// replace writes what write writes to a temp file beside dst, syncs it,
+// and under the key's lock runs check and renames the temp file over dst.
+func (s *fileStore) replace(ctx context.Context, key, dst string, write func(io.Writer) error, check func(dst string) error) (etag string, size int64, err error) {
 	dir := filepath.Dir(dst)
 	if err := s.ensureDir(dir); err != nil {
 		return "", 0, err
@@ -144,10 +171,11 @@ func (s *fileStore) replace(ctx context.Context, key, dst string, r io.Reader, c
 		}
 	}()
 	h := sha256.New()
-	size, err = io.Copy(io.MultiWriter(tmp, h), &ctxReader{ctx: ctx, r: r})
-	if err != nil {
+	cw := &countWriter{w: io.MultiWriter(tmp, h)}
+	if err = write(cw); err != nil {
 		return "", 0, fmt.Errorf("writing temp file: %w", err)
 	}
+	size = cw.n
 	if err = tmp.Sync(); err != nil {
 		return "", 0, fmt.Errorf("syncing temp file: %w", err)
 	}
@@ -279,3 +307,15 @@ type ctxReadCloser struct {
 }
 
 func (c *ctxReadCloser) Close() error { return c.c.Close() }
+
+// countWriter counts the bytes written through it.
+type countWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}

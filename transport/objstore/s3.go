@@ -28,6 +28,8 @@ type s3Store struct {
 	cfg    S3Config
 	obj    objectSettings
 	log    *slog.Logger
+	// streams holds the part buffers of streamed puts (PutStream).
+	streams *streamBuffers
 }
 
 func openS3(ctx context.Context, u *url.URL, c S3Config, set Settings) (*s3Store, error) {
@@ -53,7 +55,8 @@ func openS3(ctx context.Context, u *url.URL, c S3Config, set Settings) (*s3Store
 		}
 		root += "/"
 	}
-	s := &s3Store{client: client, bucket: u.Host, root: root, cfg: c, obj: obj, log: set.Logger}
+	s := &s3Store{client: client, bucket: u.Host, root: root, cfg: c, obj: obj, log: set.Logger,
+		streams: newStreamBuffers(c)}
 	if err := s.check(ctx); err != nil {
 		return nil, fmt.Errorf("opening %s: %w", s, err)
 	}

@@ -57,6 +57,23 @@ type Store interface {
 	String() string
 }
 
+// Streamer is a Store that takes an object as it is written, with no local
+// copy of it: the file store (a temp file beside the object, renamed into
+// place) and the S3 store (one PutObject for a small object, multipart parts
+// sent as they fill up for a large one). Callers that hold no file check for
+// it and fall back to a temp file and Put.
+type Streamer interface {
+	// PutStream stores under key what write writes to w, replacing any
+	// object there, once write returns nil; readers never see a partial
+	// object. write is called once, on the calling goroutine; w is valid
+	// only until it returns and need not be buffered by the caller beyond
+	// what its own writes need. When write fails, or ctx is done, nothing is
+	// stored and PutStream returns the error (write's wrapped). A failed
+	// PutStream is retried by calling it again: the store never asks for
+	// the bytes twice (a part sent again is sent from the store's own copy).
+	PutStream(ctx context.Context, key string, write func(w io.Writer) error) (Object, error)
+}
+
 // Object describes a stored object.
 type Object struct {
 	// Key is the object's key relative to the store's prefix.

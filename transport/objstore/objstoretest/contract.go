@@ -47,6 +47,7 @@ func Contract(t *testing.T, newStore NewStore) {
 		{"PutIfConcurrentCreate", testPutIfConcurrentCreate},
 		{"Multipart", testMultipart},
 		{"CanceledContext", testCanceled},
+		{"PutStream", testPutStream},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.run(t, newStore(t)) })

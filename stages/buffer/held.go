@@ -1,0 +1,64 @@
+package buffer
+
+import (
+	"github.com/sluicehq/sluice/stages/format"
+)
+
+// Rounds that fit in memory are not spilled: at seal, a file that never
+// reached its memory share keeps its records in memory (format.Held) as long
+// as the records held by sealed rounds and those in open files together stay
+// within Config.Memory. Held records count against the bound until their
+// round is committed or dropped (model.Round.Free) or the stage is closed;
+// open files share what the bound leaves (fileShare).
+
+// tryHold reserves n bytes for records held by a sealed round, if the bound
+// allows: n are already counted as buffered, so the bytes held and buffered
+// must not exceed Config.Memory.
+func (s *Stage) tryHold(n int64) bool {
+	if s.spillAtSeal {
+		return false
+	}
+	for {
+		h := s.held.Load()
+		if h+s.buffered.Load() > int64(s.cfg.Memory) {
+			return false
+		}
+		if s.held.CompareAndSwap(h, h+n) {
+			return true
+		}
+	}
+}
+
+// hold registers held records, so that Close frees them if nobody else does.
+func (s *Stage) hold(h *format.Held) {
+	s.holdsMu.Lock()
+	defer s.holdsMu.Unlock()
+	s.holds[h] = struct{}{}
+}
+
+// freed is called once held records are freed.
+func (s *Stage) freed(h *format.Held) {
+	s.held.Add(-h.Size())
+	s.holdsMu.Lock()
+	defer s.holdsMu.Unlock()
+	delete(s.holds, h)
+}
+
+// releaseHolds releases every round's held records: at Close, the rounds
+// still on their way downstream will not be uploaded. An upload still
+// encoding some keeps them until it ends.
+func (s *Stage) releaseHolds() {
+	s.holdsMu.Lock()
+	holds := make([]*format.Held, 0, len(s.holds))
+	for h := range s.holds {
+		holds = append(holds, h)
+	}
+	s.holdsMu.Unlock()
+	for _, h := range holds {
+		h.Release()
+	}
+}
+
+// Held returns the bytes of records held in memory by sealed rounds not yet
+// committed or dropped.
+func (s *Stage) Held() int64 { return s.held.Load() }
