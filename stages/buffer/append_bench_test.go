@@ -16,8 +16,8 @@ import (
 // BenchmarkAppend measures the buffer's per-record cost for one Kafka
 // partition: in memory, spilling all the time (a 1 MiB budget), and spread
 // over 1000 open files. Sealed rounds are dropped (freed: spills deleted,
-// held records released), so
-// sealing and spilling are in the figures, encoding and uploading are not.
+// held records released), so sealing, holding and spilling are in the
+// figures, encoding and uploading are not.
 func BenchmarkAppend(b *testing.B) {
 	for _, bc := range []struct {
 		name   string

@@ -33,14 +33,15 @@ type Config struct {
 	// else. Default "./sluice-buffer".
 	Dir string `yaml:"dir"`
 	// Memory bounds the records held in memory before they are spilled to
-	// Dir, across all open files. Default 64MiB.
+	// Dir, across all open files and the sealed rounds kept in memory until
+	// they are uploaded and committed (a round that fits is never spilled).
+	// Default 64MiB.
 	Memory conf.ByteSize `yaml:"memory"`
 	// MaxOpenFiles bounds the files open across all rounds; reaching it seals
 	// the round with the most open files. Default 1000.
 	MaxOpenFiles int `yaml:"max_open_files"`
 	// MaxDisk bounds the bytes kept in Dir: spill files of open rounds and of
-	// sealed rounds not yet committed, with the encoded copies of files
-	// being uploaded. Once half of it is in use, each round that has spilled
+	// sealed rounds not yet committed. Once half of it is in use, each round that has spilled
 	// is sealed at its next record (trigger "disk") so it is uploaded and
 	// removed, and a spill that would pass it waits until uploads free room.
 	// A record larger than half of it cannot be buffered: sluice stops with

@@ -39,8 +39,7 @@ const (
 
 // diskUse tracks the bytes the buffer keeps on disk: spill files of open
 // rounds, counted as they are written, and the spill directories of sealed
-// rounds (with the encoded copies the upload stage writes there), measured
-// until upload or commit removes them.
+// rounds, measured until upload or commit removes them.
 type diskUse struct {
 	open        atomic.Int64
 	sealedBytes atomic.Int64
@@ -201,7 +200,7 @@ func (s *Stage) retrySpill(p *part) format.RetryFunc {
 
 // SpillBytes returns, per topic, the bytes of the files under the buffer
 // directory: spill files of open rounds and of sealed rounds not yet
-// committed (the commit stage removes them), and files being encoded. It
+// committed (the commit stage removes them). It
 // walks the directory, so call it seldom (at metric collection), never per
 // record. Files removed during the walk are left out.
 func (s *Stage) SpillBytes() (map[string]int64, error) {

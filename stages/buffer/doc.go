@@ -13,6 +13,14 @@
 // file holds its share of Config.Memory. Where spills are cut does not change
 // the output files (the encoders re-chunk deterministically).
 //
+// A round that fits in memory is not spilled: at seal, a file that never
+// reached its share keeps its records in memory (model.RoundFile.Held), as
+// long as the records held by sealed rounds and those of open files together
+// stay within Config.Memory; otherwise it is spilled at seal as before. Held
+// records count against the bound (shrinking the open files' shares) until
+// their round is committed or dropped (model.Round.Free) or the stage is
+// closed. Held or spilled, a file encodes to the same bytes.
+//
 // Disk stays bounded too (Config.MaxDisk): once half of the bound is used,
 // rounds that have spilled are sealed (trigger "disk") so they are uploaded
 // and removed; a spill that would pass the bound waits for that; a spill

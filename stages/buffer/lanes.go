@@ -65,3 +65,24 @@ func (l *LaneStats) countRound(trigger string, records int64) {
 		}
 	}
 }
+
+func (s *Stage) countTrigger(t string) {
+	switch t {
+	case TriggerSize:
+		s.stats.BySize.Add(1)
+	case TriggerCount:
+		s.stats.ByCount.Add(1)
+	case TriggerSpan:
+		s.stats.BySpan.Add(1)
+	case TriggerIdle:
+		s.stats.ByIdle.Add(1)
+	case TriggerOpenFiles:
+		s.stats.ByOpenFiles.Add(1)
+	case TriggerDisk:
+		s.stats.ByDisk.Add(1)
+	case TriggerForced:
+		s.stats.ByForced.Add(1)
+	case TriggerShutdown:
+		s.stats.ByShutdown.Add(1)
+	}
+}

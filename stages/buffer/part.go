@@ -329,12 +329,14 @@ func (p *part) seal(ctx context.Context, s *Stage, trigger string) error {
 	for _, f := range r.files {
 		n := int64(f.spill.Buffered())
 		if !f.spill.Spilled() && s.tryHold(n) {
-			h := f.spill.Hold(s.freed)
-			s.hold(h)
-			s.buffered.Add(-n)
-			s.openFiles.Add(-1)
-			out.Files = append(out.Files, model.RoundFile{Key: f.key, Held: h, Records: h.Rows()})
-			continue
+			if h := f.spill.Hold(s.freed); h != nil {
+				s.hold(h)
+				s.buffered.Add(-n)
+				s.openFiles.Add(-1)
+				out.Files = append(out.Files, model.RoundFile{Key: f.key, Held: h, Records: h.Rows()})
+				continue
+			}
+			s.held.Add(-n) // the writer failed: it is closed below, with its error
 		}
 		spilled = append(spilled, f)
 		pending += n
@@ -427,37 +429,4 @@ func (p *part) drop(s *Stage) {
 		f.spill.Abort()
 	}
 	os.RemoveAll(r.dir)
-}
-
-func (s *Stage) countTrigger(t string) {
-	switch t {
-	case TriggerSize:
-		s.stats.BySize.Add(1)
-	case TriggerCount:
-		s.stats.ByCount.Add(1)
-	case TriggerSpan:
-		s.stats.BySpan.Add(1)
-	case TriggerIdle:
-		s.stats.ByIdle.Add(1)
-	case TriggerOpenFiles:
-		s.stats.ByOpenFiles.Add(1)
-	case TriggerDisk:
-		s.stats.ByDisk.Add(1)
-	case TriggerForced:
-		s.stats.ByForced.Add(1)
-	case TriggerShutdown:
-		s.stats.ByShutdown.Add(1)
-	}
-}
-
-// fileShare is how many bytes one open file may hold in memory before it
-// spills: an equal share of what Config.Memory leaves besides the records
-// held by sealed rounds, between 32 KiB and 8 MiB.
-func (s *Stage) fileShare() int {
-	n := s.openFiles.Load()
-	if n < 1 {
-		n = 1
-	}
-	share := (int64(s.cfg.Memory) - s.held.Load()) / n
-	return int(min(max(share, 32<<10), 8<<20))
 }

@@ -1,8 +1,9 @@
 // Package format defines the envelope every output file holds (one row per
 // Kafka record, see Schema), the spill files the buffer stage writes while a
-// round is open (Arrow IPC streams, see SpillWriter), and the encoders that
-// turn a spill file into the object uploaded to the bucket (Encode): Parquet
-// or JSON lines, optionally compressed, or a format a program registered.
+// round is open (Arrow IPC streams, see SpillWriter) or the records it holds
+// in memory instead (Held), and the encoders that turn either into the object
+// uploaded to the bucket (EncodeFrom): Parquet or JSON lines, optionally
+// compressed, or a format a program registered.
 //
 // Formats are registered by name like sluice's other components (Register,
 // NewFactory; parquet and jsonl are built through the same registry) and
@@ -14,9 +15,10 @@
 // violation (an object name it does not know) instead of checking its
 // records.
 //
-// Encoding is deterministic: the bytes Encode writes are a pure function of
-// the records in the spill file and the Config, independent of how the spill
-// was cut into batches, of time, host and memory pressure. The exactly-once
-// protocol relies on it: two processes that encode the same round write
-// byte-identical objects.
+// Encoding is deterministic: the bytes EncodeFrom writes are a pure function
+// of the records and the Config, independent of whether they were held or
+// spilled, of how the spill was cut into batches, of time, host and memory
+// pressure. The exactly-once protocol relies on it: two processes that encode
+// the same round write byte-identical objects, and an upload retried (whole,
+// or a part of it) sends the same bytes again.
 package format

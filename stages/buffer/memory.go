@@ -62,3 +62,15 @@ func (s *Stage) releaseHolds() {
 // Held returns the bytes of records held in memory by sealed rounds not yet
 // committed or dropped.
 func (s *Stage) Held() int64 { return s.held.Load() }
+
+// fileShare is how many bytes one open file may hold in memory before it
+// spills: an equal share of what Config.Memory leaves besides the records
+// held by sealed rounds, between 32 KiB and 8 MiB.
+func (s *Stage) fileShare() int {
+	n := s.openFiles.Load()
+	if n < 1 {
+		n = 1
+	}
+	share := (int64(s.cfg.Memory) - s.held.Load()) / n
+	return int(min(max(share, 32<<10), 8<<20))
+}
