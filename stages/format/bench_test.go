@@ -93,3 +93,38 @@ func eventRecords(n, size int) []model.Record {
 	}
 	return recs
 }
+
+// BenchmarkEncodeSource encodes the same records from a spill file and from
+// records held in memory (a round that was never spilled): the cost of
+// reading the spill back.
+func BenchmarkEncodeSource(b *testing.B) {
+	recs := genRecords(50_000, 22, 200)
+	path, bytes := benchSpill(b, recs)
+	w, err := format.NewSpillWriter(b.TempDir()+"/held.arrow", memory.NewGoAllocator())
+	require.NoError(b, err)
+	for i := range recs {
+		w.Append(&recs[i])
+	}
+	held := w.Hold(nil)
+	require.NotNil(b, held)
+	defer held.Release()
+	for _, cfg := range []format.Config{
+		{Type: format.TypeParquet, Compression: format.CompressionZstd},
+		{Type: format.TypeJSONL, Compression: format.CompressionNone},
+	} {
+		for _, src := range []format.Source{format.SpillFile(path), held} {
+			name := "spill"
+			if src == format.Source(held) {
+				name = "held"
+			}
+			b.Run(cfgName(cfg)+"/"+name, func(b *testing.B) {
+				b.SetBytes(bytes)
+				b.ReportAllocs()
+				for b.Loop() {
+					_, err := format.EncodeFrom(b.Context(), src, nopWriter{}, cfg, memory.NewGoAllocator())
+					require.NoError(b, err)
+				}
+			})
+		}
+	}
+}

@@ -2,8 +2,7 @@ package upload
 
 import (
 	"context"
-	"fmt"
-	"os"
+	"io"
 
 	"github.com/sluicehq/sluice/model"
 	"github.com/sluicehq/sluice/stages/commit"
@@ -45,23 +44,12 @@ func (s *Stage) putFiltered(ctx context.Context, r *model.Round) error {
 	return err
 }
 
-// putBytes stores data under key through a temporary file (Store.Put takes
-// a file; the object may be larger than Store.PutIf's small objects).
+// putBytes stores data under key (streamed where the store can take a
+// stream, else through a temp file: Store.Put takes a file, and the object
+// may be larger than Store.PutIf's small objects).
 func (s *Stage) putBytes(ctx context.Context, key string, data []byte) error {
-	tmp, err := os.CreateTemp("", "sluice-filtered-*.json")
-	if err != nil {
-		return fmt.Errorf("storing %s: %w", key, err)
-	}
-	defer os.Remove(tmp.Name())
-	_, err = tmp.Write(data)
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return fmt.Errorf("storing %s: writing %s: %w", key, tmp.Name(), err)
-	}
-	if _, err := s.set.Store.Put(ctx, key, tmp.Name()); err != nil {
-		return fmt.Errorf("storing %s: %w", key, err)
-	}
-	return nil
+	return s.store(ctx, key, func(w io.Writer) error {
+		_, err := w.Write(data)
+		return err
+	})
 }
