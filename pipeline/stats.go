@@ -20,7 +20,8 @@ type Stats struct {
 	// EventTimeFallbacks counts records whose event time could not be read
 	// from the value (stored all the same, partitioned by Kafka timestamp).
 	EventTimeFallbacks int64
-	// Buffered is the bytes held in memory; OpenFiles the files open.
+	// Buffered is the bytes held in memory (open files, and sealed rounds
+	// held until uploaded); OpenFiles the files open.
 	Buffered, OpenFiles int64
 	// RoundsSealed counts rounds handed to upload; RoundsSealedBy counts
 	// them by trigger (buffer.Triggers).
@@ -53,7 +54,7 @@ func (p *Pipeline) Stats() Stats {
 	s.RecordsIn, s.BytesIn, s.RecordsSkipped = b.Records.Load(), b.Bytes.Load(), b.Skipped.Load()
 	s.RecordsFiltered = b.Filtered.Load()
 	s.PartitionsAssigned, s.PartitionsRevoked = p.assigned.Load(), p.revoked.Load()
-	s.Buffered, s.OpenFiles = p.buffer.Buffered(), p.buffer.OpenFiles()
+	s.Buffered, s.OpenFiles = p.buffer.Buffered()+p.buffer.Held(), p.buffer.OpenFiles()
 	s.RoundsSealed = b.Rounds.Load()
 	s.RoundsSealedBy = map[string]int64{}
 	p.buffer.Lanes(func(l *buffer.LaneStats) {

@@ -76,7 +76,7 @@ var (
 		Description: "Records made durable: in the bucket and in its progress record."}
 
 	MetricBufferBytes = Metric{Name: "sluice.buffer.bytes", Unit: "By", Kind: KindUpDownCounter,
-		Description: "Bytes the buffer holds in memory (Arrow builders of open files), bounded by buffer.memory."}
+		Description: "Bytes the buffer holds in memory (Arrow builders of open files, and sealed rounds held until uploaded instead of spilled), bounded by buffer.memory."}
 	MetricBufferOpenFiles = Metric{Name: "sluice.buffer.open_files", Unit: "{file}", Kind: KindUpDownCounter,
 		Description: "Output files open in the buffer, bounded by buffer.max_open_files."}
 	MetricBufferSpillBytes = Metric{Name: "sluice.buffer.spill_bytes", Unit: "By", Kind: KindUpDownCounter,
