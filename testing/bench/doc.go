@@ -7,6 +7,7 @@
 //
 //	go run ./testing/bench [-n 2000000] [-count 1] [-partitions 8] [-record-size 300]
 //	                       [-results DIR] [-cpuprofile] [-sweep] [-sweep-n 300000]
+//	                       [-topics 50,200,500 [-topic-partitions 2] [-topic-records 5] [-topic-rounds 2]]
 //
 // The broker (kfake, testing/cmd/kafkabroker), MinIO and every measured
 // program run as child processes; each measured program's CPU time and peak
@@ -20,5 +21,9 @@
 // runs the comparison's whole sequence of rows N times, interleaved, and
 // reports each row's median run with the spread of its records/s. -sweep
 // runs the scaling sweeps (partitions, record size, open output partitions,
-// file size) instead of the comparison. See docs/benchmarks.md.
+// file size) instead of the comparison. -topics 50,200,500 measures instead
+// what many topics under one topic_regex cost (start-up to assignment and to
+// durability, memory, threads, sockets, CPU, and the group's rebalances when
+// a second process joins and leaves) and writes topics.json. See
+// docs/benchmarks.md.
 package main

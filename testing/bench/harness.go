@@ -47,7 +47,7 @@ func newHarness(ctx context.Context, opts options, out io.Writer) (_ *harness, e
 	if h.broker, err = startBroker(h.bins.broker, h.work); err != nil {
 		return nil, err
 	}
-	if !opts.skipMinIO && !opts.sweep {
+	if !opts.skipMinIO && !opts.sweep && len(opts.topics) == 0 {
 		h.logf("starting MinIO (built from the module proxy on first use, a few minutes)")
 		if h.minio, err = startMinIO(ctx, h.work); err != nil {
 			return nil, err
@@ -96,5 +96,7 @@ func (h *harness) optionMap() map[string]string {
 		"record_size": strconv.Itoa(o.recordSize), "max_bytes": strconv.FormatInt(o.maxBytes, 10),
 		"idle": o.idle.String(), "sweep_n": strconv.FormatInt(o.sweepN, 10),
 		"sweep_file_max": strconv.FormatInt(o.sweepFile, 10), "seed": strconv.FormatUint(o.seed, 10),
+		"topic_partitions": strconv.Itoa(o.topicParts), "topic_records": strconv.Itoa(o.topicRecords),
+		"topic_rounds": strconv.Itoa(o.topicRounds),
 	}
 }

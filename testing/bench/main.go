@@ -9,6 +9,8 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -38,6 +40,11 @@ type options struct {
 	sweepN     int64
 	sweepFile  int64
 	seed       uint64
+	// The many-topics measurement (-topics).
+	topics       []int
+	topicParts   int
+	topicRecords int
+	topicRounds  int
 }
 
 func main() {
@@ -61,9 +68,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return exitRuntime
 	}
 	defer h.close()
-	if opts.sweep {
+	switch {
+	case len(opts.topics) > 0:
+		err = h.manyTopics(ctx)
+	case opts.sweep:
 		err = h.sweeps(ctx)
-	} else {
+	default:
 		err = h.compare(ctx)
 	}
 	if err != nil {
@@ -93,6 +103,19 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.Int64Var(&o.sweepN, "sweep-n", 300_000, "records per sweep point (of -record-size; the record-size sweep keeps the bytes instead)")
 	fs.Int64Var(&o.sweepFile, "sweep-file-max", 1<<30, "largest file size of the file-size sweep (it preloads a little more than this)")
 	fs.Uint64Var(&o.seed, "seed", 1, "seed of the generated records")
+	fs.Func("topics", "run the many-topics measurement instead of the comparison, for each of these topic counts (\"50,200,500\"): one topic_regex over them all, a second process joining and leaving", func(s string) error {
+		for f := range strings.SplitSeq(s, ",") {
+			n, err := strconv.Atoi(strings.TrimSpace(f))
+			if err != nil || n < 1 {
+				return fmt.Errorf("want positive topic counts separated by commas, got %q", f)
+			}
+			o.topics = append(o.topics, n)
+		}
+		return nil
+	})
+	fs.IntVar(&o.topicParts, "topic-partitions", 2, "partitions of each topic of -topics")
+	fs.IntVar(&o.topicRecords, "topic-records", 5, "records in each partition of -topics")
+	fs.IntVar(&o.topicRounds, "topic-rounds", 2, "runs of each -topics count")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -108,6 +131,9 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	}
 	if o.sweep && o.count > 1 {
 		errs = append(errs, errors.New("-count applies to the comparison, not to -sweep"))
+	}
+	if len(o.topics) > 0 && (o.sweep || o.topicParts < 1 || o.topicRecords < 1 || o.topicRounds < 1) {
+		errs = append(errs, errors.New("-topics excludes -sweep, and -topic-partitions, -topic-records and -topic-rounds must be positive"))
 	}
 	if o.partitions < 1 {
 		errs = append(errs, errors.New("-partitions must be positive"))

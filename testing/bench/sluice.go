@@ -52,9 +52,16 @@ type sluiceRun struct {
 // config is the YAML sluice runs with.
 var config = template.Must(template.New("sluice.yaml").Parse(`kafka:
   brokers: ["{{.Broker}}"]
+{{- if .Regex}}
+  topic_regex: "{{.Regex}}"
+{{- else}}
   topics: ["{{.Topic}}"]
+{{- end}}
   group: "{{.Group}}"
-  session_timeout: 10s
+{{- with .ClientID}}
+  client_id: "{{.}}"
+{{- end}}
+  session_timeout: {{with .Session}}{{.}}{{else}}10s{{end}}
 destination:
   url: "{{.URL}}"
 {{- if .S3}}
@@ -150,16 +157,8 @@ func (h *harness) runSluice(ctx context.Context, data loaded, r sluiceRun) (Resu
 		vals["OTLP"] = h.otlp.url
 	}
 	cfgPath := filepath.Join(dir, "sluice.yaml")
-	f, err := os.Create(cfgPath)
-	if err != nil {
-		return Result{}, fmt.Errorf("writing the configuration: %w", err)
-	}
-	if err := config.Execute(f, vals); err != nil {
-		_ = f.Close()
-		return Result{}, fmt.Errorf("writing the configuration: %w", err)
-	}
-	if err := f.Close(); err != nil {
-		return Result{}, fmt.Errorf("writing the configuration: %w", err)
+	if err := writeConfig(cfgPath, vals); err != nil {
+		return Result{}, err
 	}
 	args := []string{"run", "-c", cfgPath}
 	if r.Profile != "" {
@@ -233,6 +232,22 @@ func waitDurable(ctx context.Context, c *child, st objstore.Store, data loaded, 
 		}
 		time.Sleep(poll)
 	}
+}
+
+// writeConfig writes the sluice configuration of vals to path.
+func writeConfig(path string, vals map[string]any) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("writing the configuration: %w", err)
+	}
+	if err := config.Execute(f, vals); err != nil {
+		_ = f.Close()
+		return fmt.Errorf("writing the configuration: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("writing the configuration: %w", err)
+	}
+	return nil
 }
 
 // countFiles counts the data files (by extension) under dir and their bytes.

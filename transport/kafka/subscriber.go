@@ -72,10 +72,29 @@ func SaramaConfig(cfg Config) (*sarama.Config, error) {
 	return sc, nil
 }
 
-// NewSubscriber returns watermill-kafka's Subscriber for the consumer group,
-// with coord as its tracer so that acks commit nothing.
-func NewSubscriber(cfg Config, coord *Coordinator, logger *slog.Logger) (*wkafka.Subscriber, error) {
+// SubscriberSaramaConfig is SaramaConfig for the clients of the Subscriber.
+// watermill-kafka makes one sarama client per subscribed topic, so each of
+// them keeps the metadata of its own topic only (Metadata.Full off): with
+// the default, every client fetched and refreshed the metadata of every
+// topic of the cluster, which grew memory and metadata traffic with the
+// square of the topics archived (issue #11: 500 topics, see
+// docs/benchmarks.md). The group leader still fetches the metadata of every
+// topic the group subscribes to when it assigns partitions. ResolveTopics
+// and Probe keep the full metadata: they list the cluster's topics.
+func SubscriberSaramaConfig(cfg Config) (*sarama.Config, error) {
 	sc, err := SaramaConfig(cfg)
+	if err != nil {
+		return nil, err
+	}
+	sc.Metadata.Full = false
+	return sc, nil
+}
+
+// NewSubscriber returns watermill-kafka's Subscriber for the consumer group,
+// with coord as its tracer so that acks commit nothing, on
+// SubscriberSaramaConfig.
+func NewSubscriber(cfg Config, coord *Coordinator, logger *slog.Logger) (*wkafka.Subscriber, error) {
+	sc, err := SubscriberSaramaConfig(cfg)
 	if err != nil {
 		return nil, err
 	}

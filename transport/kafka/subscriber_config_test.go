@@ -22,3 +22,20 @@ func TestSaramaConfigTimeouts(t *testing.T) {
 		require.NoError(t, sc.Validate())
 	}
 }
+
+// TestSubscriberSaramaConfigMetadata: each subscription's client keeps the
+// metadata of its own topic only (issue #11: with full metadata, memory and
+// CPU grew with the square of the topics), while the client that lists the
+// cluster's topics for topic_regex still fetches them all.
+func TestSubscriberSaramaConfigMetadata(t *testing.T) {
+	cfg := DefaultConfig()
+	sub, err := SubscriberSaramaConfig(cfg)
+	require.NoError(t, err)
+	assert.False(t, sub.Metadata.Full)
+	require.NoError(t, sub.Validate())
+	full, err := SaramaConfig(cfg)
+	require.NoError(t, err)
+	assert.True(t, full.Metadata.Full, "ResolveTopics lists every topic of the cluster")
+	assert.Equal(t, full.Metadata.RefreshFrequency, sub.Metadata.RefreshFrequency, "a topic's growth is still noticed")
+	assert.Equal(t, full.Consumer.Group, sub.Consumer.Group)
+}
