@@ -1,6 +1,7 @@
 package cli_test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -59,9 +60,22 @@ func TestRunReusesItsBufferDirAfterAKill(t *testing.T) {
 	st, err := objstore.Open(t.Context(), demo.FileURL(out), objstore.S3Config{}, objstore.Settings{})
 	require.NoError(t, err)
 
+	// A small buffer.memory and records of 16 KiB, so that open rounds
+	// spill (a round that fits in memory leaves nothing on disk).
+	cfg, err := os.ReadFile(file)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(file, []byte(strings.Replace(string(cfg), "  dir: "+bufDir+"\n",
+		"  dir: "+bufDir+"\n  memory: 1MiB\n", 1)), 0o644))
 	// 550 per partition: two rounds of 250 are committed, 50 records stay
 	// in an open round for the idle time.
-	kc.ProduceJSON(t, topic, parts, 1100, time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC))
+	base := time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC)
+	pad := strings.Repeat("x", 16<<10)
+	var recs []kafkatest.Record
+	for i := range 1100 {
+		recs = append(recs, kafkatest.Record{Partition: int32(i % parts), Timestamp: base,
+			Value: fmt.Appendf(nil, `{"id":%d,"ts":%d,"pad":"%s"}`, i, base.UnixMilli(), pad)})
+	}
+	kc.Produce(t, topic, recs...)
 	p := startSluice(t, "run", "-c", file)
 	archivetest.WaitDurable(t, st, topic, map[int32]int64{0: 500, 1: 500}, 60*time.Second)
 	require.Eventually(t, func() bool { return len(spillDirs(t, bufDir)) == parts }, 3*time.Second, 10*time.Millisecond,
