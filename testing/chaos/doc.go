@@ -64,5 +64,5 @@
 //
 // It prints what it did, per kind, and a line CI can read:
 //
-//	CHAOS RESULT: PASS seed=1 duration=3m0s secure=false actions=N kills=.. ... kafka_blackholes=.. ... disk_fills=.. ... fault_events=.. faults=.. produced=.. duplicates=0 losses=0 missing_kinds=none
+//	CHAOS RESULT: PASS seed=1 duration=3m0s secure=false filter=false actions=N kills=.. ... kafka_blackholes=.. ... disk_fills=.. ... fault_events=.. faults=.. produced=.. filtered=.. duplicates=0 losses=0 missing_kinds=none
 package chaos
