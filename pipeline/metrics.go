@@ -151,7 +151,7 @@ func (p *Pipeline) observe(_ context.Context, o metric.Observer) error {
 		o.ObserveInt64(in.revoked, p.owned.revoked[t], topicSet(t))
 	}
 	p.owned.mu.Unlock()
-	o.ObserveInt64(in.bufBytes, p.buffer.Buffered()+p.buffer.Held())
+	o.ObserveInt64(in.bufBytes, p.buffer.InMemory())
 	o.ObserveInt64(in.openFiles, p.buffer.OpenFiles())
 	o.ObserveInt64(in.diskLimit, p.buffer.MaxDisk())
 	o.ObserveInt64(in.rebalances, p.coord.Sessions())

@@ -54,7 +54,7 @@ func (p *Pipeline) Stats() Stats {
 	s.RecordsIn, s.BytesIn, s.RecordsSkipped = b.Records.Load(), b.Bytes.Load(), b.Skipped.Load()
 	s.RecordsFiltered = b.Filtered.Load()
 	s.PartitionsAssigned, s.PartitionsRevoked = p.assigned.Load(), p.revoked.Load()
-	s.Buffered, s.OpenFiles = p.buffer.Buffered()+p.buffer.Held(), p.buffer.OpenFiles()
+	s.Buffered, s.OpenFiles = p.buffer.InMemory(), p.buffer.OpenFiles()
 	s.RoundsSealed = b.Rounds.Load()
 	s.RoundsSealedBy = map[string]int64{}
 	p.buffer.Lanes(func(l *buffer.LaneStats) {

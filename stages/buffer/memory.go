@@ -63,6 +63,11 @@ func (s *Stage) releaseHolds() {
 // committed or dropped.
 func (s *Stage) Held() int64 { return s.held.Load() }
 
+// InMemory returns the bytes the buffer holds in memory in all: open files'
+// builders (Buffered) and sealed rounds held until uploaded (Held), what
+// buffer.memory bounds.
+func (s *Stage) InMemory() int64 { return s.Buffered() + s.Held() }
+
 // fileShare is how many bytes one open file may hold in memory before it
 // spills: an equal share of what Config.Memory leaves besides the records
 // held by sealed rounds, between 32 KiB and 8 MiB.

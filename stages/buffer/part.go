@@ -111,20 +111,8 @@ func (p *part) left() bool {
 
 // append adds rec; the caller holds p.mu.
 func (p *part) append(ctx context.Context, s *Stage, ts TopicSettings, rec *model.Record, dir string) error {
-	if p.cut != nil && p.round == nil && rec.Offset > p.cut.End {
-		// Every record of the pending round is gone from Kafka (retention,
-		// compaction): it cannot be reproduced. Complete it with no files, so
-		// the chain goes on from its End+1; what the round's earlier owner
-		// stored stays as it is.
-		if err := p.sealVanished(ctx, s); err != nil {
-			return err
-		}
-	}
-	if p.cut != nil && p.round != nil && rec.Offset > p.cut.End {
-		// The cut's last record is gone from Kafka: seal what there is.
-		if err := p.seal(ctx, s, TriggerForced); err != nil {
-			return err
-		}
+	if err := p.passCut(ctx, s, rec.Offset); err != nil {
+		return err
 	}
 	if p.round == nil {
 		p.open(s, rec.Offset, rec.EventTime)
@@ -189,18 +177,29 @@ func (p *part) append(ctx context.Context, s *Stage, ts TopicSettings, rec *mode
 	return nil
 }
 
+// passCut completes the pending round that must be reproduced (the cut)
+// when offset lies past its end: records of it are gone from Kafka. The
+// caller holds p.mu.
+func (p *part) passCut(ctx context.Context, s *Stage, offset int64) error {
+	if p.cut == nil || offset <= p.cut.End {
+		return nil
+	}
+	if p.round == nil {
+		// Every record of the pending round is gone from Kafka (retention,
+		// compaction): it cannot be reproduced. Complete it with no files, so
+		// the chain goes on from its End+1; what the round's earlier owner
+		// stored stays as it is.
+		return p.sealVanished(ctx, s)
+	}
+	// The cut's last record is gone from Kafka: seal what there is.
+	return p.seal(ctx, s, TriggerForced)
+}
+
 // filter extends the open round (opening one if there is none) over a
 // record a stage removed; the caller holds p.mu.
 func (p *part) filter(ctx context.Context, s *Stage, ts TopicSettings, offset int64) error {
-	if p.cut != nil && p.round == nil && offset > p.cut.End {
-		if err := p.sealVanished(ctx, s); err != nil {
-			return err
-		}
-	}
-	if p.cut != nil && p.round != nil && offset > p.cut.End {
-		if err := p.seal(ctx, s, TriggerForced); err != nil {
-			return err
-		}
+	if err := p.passCut(ctx, s, offset); err != nil {
+		return err
 	}
 	if p.round == nil {
 		// A round of filtered records only has no event time of its own:

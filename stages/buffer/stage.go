@@ -335,17 +335,9 @@ func (s *Stage) Generation(topic string, partition int32) uint64 {
 // appendRecord adds one record; the caller holds p.mu.
 func (s *Stage) appendRecord(ctx context.Context, p *part, ts TopicSettings, rec *model.Record) error {
 	size := int64(rec.Size())
-	p.stats.Consumed.Add(1)
 	p.stats.ConsumedBytes.Add(size)
-	if p.broken || p.halted {
-		s.stats.Discarded.Add(1)
-		p.stats.Discarded.Add(1)
-		return nil // the chain is broken; the partition is read again on its next assignment
-	}
-	if rec.Offset < p.first {
-		s.stats.Skipped.Add(1)
-		p.stats.Skipped.Add(1)
-		return nil // already in the bucket
+	if !s.admit(p, rec.Offset) {
+		return nil
 	}
 	if s.maxDisk > 0 && 2*size > s.maxDisk {
 		return fmt.Errorf("%w: record %s/%d@%d has %s; buffer.max_disk (%s) must be at least twice the largest record",
@@ -361,20 +353,31 @@ func (s *Stage) appendRecord(ctx context.Context, p *part, ts TopicSettings, rec
 
 // skip accounts for a record a stage filtered out; the caller holds p.mu.
 func (s *Stage) skip(ctx context.Context, p *part, ts TopicSettings, offset int64) error {
-	p.stats.Consumed.Add(1)
-	if p.broken || p.halted {
-		s.stats.Discarded.Add(1)
-		p.stats.Discarded.Add(1)
-		return nil
-	}
-	if offset < p.first {
-		s.stats.Skipped.Add(1)
-		p.stats.Skipped.Add(1)
+	if !s.admit(p, offset) {
 		return nil
 	}
 	s.stats.Filtered.Add(1)
 	p.stats.Filtered.Add(1)
 	return p.filter(ctx, s, ts, offset)
+}
+
+// admit counts a consumed offset, kept or filtered, and reports whether it
+// belongs in a round: not when the partition's chain is broken or halted
+// (it is read again on its next assignment), nor when the bucket already
+// holds it. The caller holds p.mu.
+func (s *Stage) admit(p *part, offset int64) bool {
+	p.stats.Consumed.Add(1)
+	switch {
+	case p.broken || p.halted:
+		s.stats.Discarded.Add(1)
+		p.stats.Discarded.Add(1)
+		return false
+	case offset < p.first:
+		s.stats.Skipped.Add(1)
+		p.stats.Skipped.Add(1)
+		return false
+	}
+	return true
 }
 
 // Drain stops taking records, seals every open round (trigger "shutdown")

@@ -1,10 +1,8 @@
 package upload
 
 import (
-	"fmt"
 	"strconv"
 	"testing"
-	"time"
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/stretchr/testify/assert"
@@ -27,15 +25,7 @@ func heldRound(t *testing.T, alloc memory.Allocator, from, start, end int64, dir
 		require.NoError(t, err)
 		writers[i] = w
 	}
-	for o := start; o <= end; o++ {
-		rec := &model.Record{Topic: "t", Partition: 2, Offset: o,
-			Timestamp: time.UnixMilli(1_790_000_000_000 + o).UTC(),
-			Key:       []byte("k" + strconv.FormatInt(o, 10)),
-			Value:     fmt.Appendf(nil, `{"id":%d}`, o)}
-		writers[o%int64(len(dirs))].Append(rec)
-		r.Records++
-		r.Bytes += int64(rec.Size())
-	}
+	appendRecords(r, writers)
 	for i, w := range writers {
 		h := w.Hold(nil)
 		require.NotNil(t, h)

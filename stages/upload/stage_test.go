@@ -63,15 +63,7 @@ func spillRound(t *testing.T, from, start, end int64, dirs ...string) *model.Rou
 		require.NoError(t, err)
 		writers[i] = w
 	}
-	for o := start; o <= end; o++ {
-		rec := &model.Record{Topic: "t", Partition: 2, Offset: o,
-			Timestamp: time.UnixMilli(1_790_000_000_000 + o).UTC(),
-			Key:       []byte("k" + strconv.FormatInt(o, 10)),
-			Value:     fmt.Appendf(nil, `{"id":%d}`, o)}
-		writers[o%int64(len(dirs))].Append(rec)
-		r.Records++
-		r.Bytes += int64(rec.Size())
-	}
+	appendRecords(r, writers)
 	for i, w := range writers {
 		require.NoError(t, w.Close())
 		r.Files = append(r.Files, model.RoundFile{
@@ -239,5 +231,19 @@ func TestUploadKeepsStoredFiles(t *testing.T) {
 			}
 			assert.Equal(t, h.encoded(t, r.Files[1].Spill), h.stored(t, r.Files[1].Key), "written")
 		})
+	}
+}
+
+// appendRecords writes r's records Start..End of topic "t", partition 2,
+// over writers in turn (one per output partition), counting them in r.
+func appendRecords(r *model.Round, writers []*format.SpillWriter) {
+	for o := r.Start; o <= r.End; o++ {
+		rec := &model.Record{Topic: "t", Partition: 2, Offset: o,
+			Timestamp: time.UnixMilli(1_790_000_000_000 + o).UTC(),
+			Key:       []byte("k" + strconv.FormatInt(o, 10)),
+			Value:     fmt.Appendf(nil, `{"id":%d}`, o)}
+		writers[o%int64(len(writers))].Append(rec)
+		r.Records++
+		r.Bytes += int64(rec.Size())
 	}
 }
