@@ -22,6 +22,65 @@ type Batch struct {
 	// The round that covers them accounts for them, so that "sluice verify"
 	// reports them as filtered, never as lost.
 	Filtered Offsets
+	// Rejected are the records that could not be archived as the topic
+	// asks (a value that does not decode or does not match its schema),
+	// with the reason, in offset order. They go to the topic's dead-letter
+	// destination and the round that covers them accounts for their
+	// offsets, so that "sluice verify" finds every offset archived,
+	// filtered or dead-lettered. A stage rejects with Reject.
+	Rejected []Rejection
+}
+
+// Rejection is a record that goes to the dead-letter destination, and why.
+type Rejection struct {
+	// Record is the record as it was read from Kafka (its Value the
+	// original bytes). It owns its byte slices: Reject copies them, since
+	// the consumer's buffers may be reused.
+	Record Record
+	// Reason says why, for people: "decoding avro: schema id 9 not found".
+	Reason string
+}
+
+// Reject removes the records for which reject returns an error, in order,
+// and keeps them in Rejected with the error's text as the reason. Use it
+// for records that cannot be archived as asked, never for records a stage
+// means to drop (Keep).
+func (b *Batch) Reject(reject func(r *Record) error) {
+	out := b.Records[:0]
+	for i := range b.Records {
+		r := &b.Records[i]
+		err := reject(r)
+		if err == nil {
+			out = append(out, *r)
+			continue
+		}
+		b.Rejected = append(b.Rejected, Rejection{Record: r.detached(), Reason: err.Error()})
+	}
+	clear(b.Records[len(out):])
+	b.Records = out
+}
+
+// detached returns the record as read from Kafka, with copies of its
+// bytes and without decoded fields or schema.
+func (r *Record) detached() Record {
+	c := Record{Topic: r.Topic, Partition: r.Partition, Offset: r.Offset, Timestamp: r.Timestamp,
+		Key: clone(r.Key), Value: clone(r.Value), EventTime: r.EventTime,
+		EventTimeFallback: r.EventTimeFallback, Trace: r.Trace}
+	if len(r.Headers) > 0 {
+		c.Headers = make([]Header, len(r.Headers))
+		for i, h := range r.Headers {
+			c.Headers[i] = Header{Key: h.Key, Value: clone(h.Value)}
+		}
+	}
+	return c
+}
+
+// clone copies b, keeping nil as nil (a missing key or a tombstone).
+func clone(b []byte) []byte {
+	if b == nil {
+		return nil
+	}
+	return append([]byte{}, b...)
 }
 
 // Keep keeps the records for which keep returns true, in order, and records

@@ -158,7 +158,10 @@ func (r *Record) Changed() bool { return r.changed }
 
 // Sync re-encodes the value from the fields when a stage changed them: a
 // JSON object with its keys sorted and no HTML escaping, so that the same
-// fields always give the same bytes. It does nothing otherwise.
+// fields always give the same bytes. It does nothing otherwise. For a typed
+// record (Schema set) the files take the fields, not Value; Value then holds
+// the changed fields as JSON, so that the raw value a topic may archive
+// beside them never keeps what a stage removed.
 func (r *Record) Sync() error {
 	if !r.changed {
 		return nil

@@ -49,10 +49,23 @@ type Record struct {
 	// (invalid otherwise): the round that holds the record links to it.
 	Trace trace.SpanContext
 
+	// Schema is the schema the value was decoded with (see Schema), or nil
+	// for a record archived as bytes. SetTyped sets it with the fields.
+	Schema *Schema
+
 	// fields is the value decoded into fields (nil until Fields is called);
 	// changed says a stage changed them, so Value is out of date.
 	fields  map[string]any
 	changed bool
+}
+
+// SetTyped sets the record's fields, decoded against schema, which the
+// record now owns: values follow the Go types Schema lists. Value keeps the
+// bytes they were decoded from (the raw value, when a topic archives it).
+// A decoding parser calls it; stages then read and change the fields with
+// Fields, Field, SetField and DeleteField.
+func (r *Record) SetTyped(schema *Schema, fields map[string]any) {
+	r.Schema, r.fields, r.changed = schema, fields, false
 }
 
 // Size is the number of payload bytes the record carries (key, value and

@@ -126,15 +126,16 @@ func (p *Pipeline) receive(ctx context.Context, c *carrier) {
 	}
 }
 
-// parseBatch reads every record's event time.
+// parseBatch decodes the records (rejecting those that do not decode) and
+// reads their event time.
 func (p *Pipeline) parseBatch(_ context.Context, c *carrier) error {
 	b := c.batch
 	ts := p.topics[b.Topic]
 	if ts == nil {
 		return fmt.Errorf("batch of unexpected topic %q", b.Topic)
 	}
-	for i := range b.Records {
-		ts.parse.Parse(&b.Records[i])
+	if err := ts.parse.ParseBatch(b); err != nil {
+		return fmt.Errorf("parsing %s/%d: %w", b.Topic, b.Partition, err)
 	}
 	return nil
 }

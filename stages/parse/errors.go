@@ -29,3 +29,9 @@ var (
 	// ErrInvalidConfig is returned by New for a configuration it cannot use.
 	ErrInvalidConfig = errors.New("invalid parser configuration")
 )
+
+// ErrUnavailable is wrapped by a Decoder's error when decoding cannot
+// happen now but might later (the Schema Registry does not answer): the
+// stage does not reject the record but stops the partition, so that
+// sluice stops and the records are read again on the next start.
+var ErrUnavailable = errors.New("decoding unavailable")

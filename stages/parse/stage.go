@@ -7,6 +7,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/sr"
+
 	"github.com/sluicehq/sluice/model"
 )
 
@@ -34,12 +36,42 @@ type Parser interface {
 	EventTime(rec *model.Record) (time.Time, error)
 }
 
+// Decoder is a Parser that also decodes values into typed fields against a
+// schema (avro, protobuf, json_schema; see model.Schema for the Go value of
+// each column type). The stage calls Decode for each record, in offset
+// order per Kafka partition and concurrently across partitions, before
+// EventTime, which may then read the decoded fields.
+//
+// Decode sets the record's fields and schema with rec.SetTyped and leaves
+// Value as it is. A tombstone (nil Value) has nothing to decode: Decode
+// returns nil and leaves it untyped, and it is archived in the envelope
+// columns alone. An error means the record cannot be archived as a typed
+// row (bytes that do not decode, a schema that cannot be fetched for good):
+// the stage rejects it (model.Batch.Reject) with the error's text as the
+// reason, and it goes to the topic's dead-letter destination. An error that
+// retrying might fix (the Schema Registry unreachable) must not be returned
+// as a rejection: Decode retries within reason and then returns an error
+// wrapping ErrUnavailable, which stops sluice instead of dead-lettering
+// good records.
+//
+// Like EventTime it must be deterministic, safe for concurrent use, keep
+// nothing of the record, and never panic.
+type Decoder interface {
+	Parser
+	Decode(rec *model.Record) error
+}
+
 // Settings is what the program hands the stage and the parsers it builds.
 type Settings struct {
 	// Logger receives a debug line per fallback. Nil discards.
 	Logger *slog.Logger
 	// Topic is the Kafka topic the parser serves ("" when unknown).
 	Topic string
+	// Registry is the Schema Registry client of the configuration's
+	// "schema_registry:" section, nil when it has none. Parsers of the
+	// Confluent wire format (avro, protobuf, json_schema) fetch schemas
+	// by id through it; the client caches them.
+	Registry *sr.Client
 }
 
 // Stats counts the records the stage has seen. Parsed+Fallbacks is the
@@ -53,13 +85,18 @@ type Stats struct {
 	// Malformed, Missing, WrongType and Unparsable count fallbacks by reason
 	// (ErrMalformed, ErrMissing, ErrWrongType, ErrUnparsable).
 	Malformed, Missing, WrongType, Unparsable uint64
+	// Rejected counts records the parser could not decode (they went to
+	// the dead-letter destination; not counted in Parsed or Fallbacks).
+	Rejected uint64
 }
 
-// Stage sets the event time of records. It is safe for concurrent use.
+// Stage decodes records (when its parser is a Decoder) and sets their
+// event time. It is safe for concurrent use.
 type Stage struct {
-	parser Parser // nil for the raw parser
-	log    *slog.Logger
-	typ    string
+	parser  Parser  // nil for the raw parser
+	decoder Decoder // the parser, when it decodes
+	log     *slog.Logger
+	typ     string
 
 	// parsed is striped by Kafka partition: records of one partition are
 	// handled one at a time, so goroutines working on different partitions
@@ -68,6 +105,8 @@ type Stage struct {
 	parsed [stripes]paddedCounter
 	// fallbacks by reason, indexed like reasons.
 	fallbacks [len(reasons)]atomic.Uint64
+	// rejected counts records Decode failed on.
+	rejected atomic.Uint64
 }
 
 // stripes is the number of stripes of Stage.parsed, a power of two.
@@ -101,7 +140,39 @@ func New(cfg Config, set Settings) (*Stage, error) {
 		return s, nil
 	}
 	s.parser = p
+	s.decoder, _ = p.(Decoder)
 	return s, nil
+}
+
+// ParseBatch decodes the batch's records when the parser is a Decoder,
+// rejecting those it cannot decode (b.Rejected), and sets the event time of
+// the others (Parse). It returns an error only when decoding is unavailable
+// (ErrUnavailable): the batch must then not go on.
+func (s *Stage) ParseBatch(b *model.Batch) error {
+	if s.decoder != nil {
+		var fatal error
+		b.Reject(func(r *model.Record) error {
+			if fatal != nil {
+				return nil // the batch is abandoned anyway
+			}
+			err := s.decoder.Decode(r)
+			if errors.Is(err, ErrUnavailable) {
+				fatal = err
+				return nil
+			}
+			if err != nil {
+				s.rejected.Add(1)
+			}
+			return err
+		})
+		if fatal != nil {
+			return fatal
+		}
+	}
+	for i := range b.Records {
+		s.Parse(&b.Records[i])
+	}
+	return nil
 }
 
 // Parse sets rec.EventTime, in UTC. When the parser cannot read one
@@ -155,6 +226,7 @@ func (s *Stage) Stats() Stats {
 		Missing:    s.fallbacks[1].Load(),
 		WrongType:  s.fallbacks[2].Load(),
 		Unparsable: s.fallbacks[3].Load(),
+		Rejected:   s.rejected.Load(),
 	}
 	for i := range s.parsed {
 		st.Parsed += s.parsed[i].n.Load()
