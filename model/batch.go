@@ -51,7 +51,11 @@ func (b *Batch) Reject(reject func(r *Record) error) {
 		r := &b.Records[i]
 		err := reject(r)
 		if err == nil {
-			out = append(out, *r)
+			if len(out) < i { // records before were rejected: move it down
+				out = append(out, *r)
+			} else {
+				out = out[:i+1]
+			}
 			continue
 		}
 		b.Rejected = append(b.Rejected, Rejection{Record: r.detached(), Reason: err.Error()})

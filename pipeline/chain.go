@@ -5,12 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"unicode/utf8"
 
 	"github.com/ThreeDotsLabs/watermill/message"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/sluicehq/sluice/model"
+	"github.com/sluicehq/sluice/schema"
 	"github.com/sluicehq/sluice/stages/buffer"
+	"github.com/sluicehq/sluice/stages/format"
 	"github.com/sluicehq/sluice/telemetry"
 	"github.com/sluicehq/sluice/transport/link"
 )
@@ -180,10 +183,7 @@ func (p *Pipeline) bufferBatch(msg *message.Message) (err error) {
 			telemetry.End(t.span, err)
 		}
 	}()
-	if err = syncValues(b); err != nil {
-		p.fail(b, err)
-		return nil
-	}
+	fitBatch(b, p.topics[b.Topic].buffer.Layouts)
 	ctx := msg.Context()
 	if spans != nil {
 		ctx = buffer.WithTraceHook(ctx, func(rec *model.Record, key string, roundStart int64) {
@@ -211,14 +211,32 @@ func (p *Pipeline) bufferBatch(msg *message.Message) (err error) {
 	return nil
 }
 
-// syncValues re-encodes the values of records whose fields a stage changed.
-func syncValues(b *model.Batch) error {
-	for i := range b.Records {
-		if err := b.Records[i].Sync(); err != nil {
+// fitBatch re-encodes the values stages changed and dead-letters the
+// records the topic's files cannot take as they are: typed fields that do
+// not fit their schema (a stage set a wrong type, a decoder broke its
+// contract), a schema whose fields are named like envelope columns, a value
+// that is not UTF-8 for a string value column, fields that do not encode.
+// What reaches the buffer appends to its file's columns exactly.
+func fitBatch(b *model.Batch, layouts *format.Layouts) {
+	b.Reject(func(r *model.Record) error {
+		if err := r.Sync(); err != nil {
 			return err
 		}
-	}
-	return nil
+		lay, err := layouts.For(r.Schema)
+		if err != nil {
+			return err
+		}
+		if r.Schema != nil {
+			m, _ := r.Fields()
+			if err := schema.Check(r.Schema, m); err != nil {
+				return fmt.Errorf("checking the fields against schema %s: %w", r.Schema.ID, err)
+			}
+		}
+		if lay.StringValue() && r.Value != nil && !utf8.Valid(r.Value) {
+			return errors.New("the value is not valid UTF-8 (format.columns.value_type is string)")
+		}
+		return nil
+	})
 }
 
 // fail stops sluice with err, which retrying the batch cannot fix. The

@@ -10,6 +10,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/sluicehq/sluice/conf"
+	"github.com/sluicehq/sluice/schema"
 
 	"github.com/sluicehq/sluice/pipeline/health"
 	"github.com/sluicehq/sluice/stages"
@@ -113,8 +114,13 @@ func (i Ingest) Validate() error {
 
 // Topic is the per-topic part of the configuration.
 type Topic struct {
-	// Parser reads each record's event time.
+	// Parser decodes each record and reads its event time.
 	Parser parse.Config `yaml:"parser"`
+	// Schema gives JSON and text records typed columns: declared fields,
+	// or "infer". Avro, Protobuf and JSON Schema topics take theirs from
+	// the Schema Registry instead. Default none: values are archived as
+	// bytes in the envelope's value column.
+	Schema schema.Config `yaml:"schema,omitempty"`
 	// Partitioner chooses each record's output partition.
 	Partitioner partition.Config `yaml:"partitioner"`
 	// Format is the output file format.
@@ -303,6 +309,10 @@ func (c Config) String() string {
 func (t Topic) Validate() error {
 	var errs conf.Errors
 	errs.Nest("parser", t.Parser.Validate())
+	errs.Nest("schema", t.Schema.Validate())
+	if !t.Schema.IsZero() && slices.Contains(typedParsers, t.Parser.Type) {
+		errs.Addf("schema", "the %s parser takes its schema from the records; a declared or inferred schema applies to json and text parsers", t.Parser.Type)
+	}
 	errs.Nest("partitioner", t.Partitioner.Validate())
 	errs.Nest("format", t.Format.Validate())
 	errs.Nest("policy", t.Policy.Validate())
@@ -312,6 +322,9 @@ func (t Topic) Validate() error {
 	}
 	return errs.Err()
 }
+
+// typedParsers are the parsers whose records carry their own schema.
+var typedParsers = []string{"avro", "protobuf", "json_schema"}
 
 // Validate reports every problem of the log settings.
 func (l Log) Validate() error {

@@ -97,7 +97,7 @@ func TestFull(t *testing.T) {
 	want.Destination.URL = "s3://my-archive/kafka"
 	logs := DefaultTopic()
 	logs.Parser = parse.Config{Type: "json", JSON: parse.JSONConfig{TimeField: "meta.ts", TimeFormat: "unix_ms"}}
-	logs.Format = format.Config{Type: "jsonl", Compression: "gzip"}
+	logs.Format = format.Config{Type: "jsonl", Compression: "gzip", Columns: format.DefaultColumns()}
 	audit := DefaultTopic()
 	audit.Partitioner.Granularity = "day"
 	audit.Policy.MaxEventSpan = 24 * time.Hour

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/sluicehq/sluice/schema"
 	"github.com/sluicehq/sluice/stages"
 	"github.com/sluicehq/sluice/stages/buffer"
 	"github.com/sluicehq/sluice/stages/format"
@@ -52,16 +53,26 @@ func (p *Pipeline) connect(ctx context.Context) error {
 // buildTopic builds a topic's stages from its configuration.
 func (p *Pipeline) buildTopic(t string) (*topicStages, error) {
 	tc := p.cfg.TopicConfig(t)
-	ps, err := parse.New(tc.Parser, parse.Settings{Logger: p.log, Topic: t})
+	pset := parse.Settings{Logger: p.log, Topic: t, Infer: tc.Schema.Mode == schema.ModeInfer}
+	if tc.Schema.Mode == schema.ModeDeclared {
+		d, err := schema.Compile(tc.Schema)
+		if err != nil {
+			return nil, fmt.Errorf("topic %q: %w", t, err)
+		}
+		pset.Schema = d
+	}
+	ps, err := parse.New(tc.Parser, pset)
 	if err != nil {
 		return nil, fmt.Errorf("topic %q: %w", t, err)
 	}
+	tc.Format.Infer = pset.Infer
 	pt, err := partition.New(tc.Partitioner, partition.Settings{Logger: p.log, Topic: t})
 	if err != nil {
 		return nil, fmt.Errorf("topic %q: %w", t, err)
 	}
 	ts := &topicStages{parse: ps, partition: pt, format: tc.Format,
-		buffer: buffer.TopicSettings{Policy: tc.Policy, Extension: format.Extension(tc.Format)}}
+		buffer: buffer.TopicSettings{Policy: tc.Policy, Extension: format.Extension(tc.Format),
+			Layouts: format.NewLayouts(tc.Format.Columns)}}
 	for i, spec := range tc.Stages {
 		st, err := spec.New(stages.Settings{Logger: p.log.With("stage", spec.Name, "topic", t), Topic: t})
 		if err != nil {

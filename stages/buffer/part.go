@@ -71,7 +71,9 @@ type round struct {
 	lastTime         time.Time // Kafka timestamp of the last record
 	lastAppend       time.Time
 	dir              string
-	files            map[string]*openFile // by output partition dir
+	files            map[string]*openFile // by fileKey
+	// schemas counts the files of each output partition dir.
+	schemas map[string]int
 	// disk counts the bytes its spill files hold on disk.
 	disk int64
 	seq  int
@@ -116,14 +118,14 @@ func (p *part) append(ctx context.Context, s *Stage, ts TopicSettings, rec *mode
 	}
 	if p.round == nil {
 		p.open(s, rec.Offset, rec.EventTime)
-	} else if _, ok := p.round.files[dir]; !ok && p.cut == nil &&
+	} else if _, ok := p.round.files[fileKey(dir, rec.Schema)]; !ok && p.cut == nil &&
 		s.openFiles.Load() >= int64(s.cfg.MaxOpenFiles) && len(p.round.files) > 0 {
 		if err := p.seal(ctx, s, TriggerOpenFiles); err != nil {
 			return err
 		}
 		p.open(s, rec.Offset, rec.EventTime)
 	}
-	f, err := p.file(s, ts, dir)
+	f, err := p.file(s, ts, dir, rec.Schema)
 	if err != nil {
 		return err
 	}
@@ -270,27 +272,64 @@ func (p *part) open(s *Stage, offset int64, event time.Time) {
 	}
 }
 
-func (p *part) file(s *Stage, ts TopicSettings, dir string) (*openFile, error) {
+func (p *part) file(s *Stage, ts TopicSettings, dir string, schema *model.Schema) (*openFile, error) {
 	r := p.round
-	if f, ok := r.files[dir]; ok {
+	key := fileKey(dir, schema)
+	if f, ok := r.files[key]; ok {
 		return f, nil
+	}
+	layout, err := layoutFor(ts, schema)
+	if err != nil {
+		return nil, err
 	}
 	r.seq++
 	path := filepath.Join(r.dir, strconv.Itoa(r.seq)+".arrow")
-	w, err := format.NewSpillWriter(path, s.set.Alloc)
+	w, err := format.NewLayoutSpillWriter(path, layout, s.set.Alloc)
 	if err != nil {
 		return nil, fmt.Errorf("opening spill file: %w", err)
 	}
 	w.SetRetry(s.retrySpill(p))
-	name := model.FileName(p.topic, p.partition, r.start) + ts.Extension
-	key := name
-	if dir != "" {
-		key = dir + "/" + name
+	// The first file of an output partition is named by the round's start;
+	// records of another schema in the same partition and round start a
+	// file of their own, numbered in the order their schemas first appear
+	// (".1", ".2"): a pure function of the round's records.
+	name := model.FileName(p.topic, p.partition, r.start)
+	if n := r.schemas[dir]; n > 0 {
+		name += "." + strconv.Itoa(n)
 	}
-	f := &openFile{key: key, spill: w}
-	r.files[dir] = f
+	if r.schemas == nil {
+		r.schemas = map[string]int{}
+	}
+	r.schemas[dir]++
+	name += ts.Extension
+	objKey := name
+	if dir != "" {
+		objKey = dir + "/" + name
+	}
+	f := &openFile{key: objKey, spill: w}
+	r.files[key] = f
 	s.openFiles.Add(1)
 	return f, nil
+}
+
+// fileKey is the key of a round's file: its output partition and, for
+// typed records, their schema ID.
+func fileKey(dir string, schema *model.Schema) string {
+	if schema == nil {
+		return dir
+	}
+	return dir + "\x00" + schema.ID
+}
+
+// layoutFor is the layout of a topic's files of records with schema.
+func layoutFor(ts TopicSettings, schema *model.Schema) (*format.Layout, error) {
+	if ts.Layouts == nil {
+		if schema != nil {
+			return nil, fmt.Errorf("a record of schema %s for a topic without typed files", schema.ID)
+		}
+		return format.NewLayout(format.Columns{}, nil)
+	}
+	return ts.Layouts.For(schema)
 }
 
 // seal closes the open round's files and publishes the round; the caller

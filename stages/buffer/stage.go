@@ -33,6 +33,9 @@ type TopicSettings struct {
 	Policy Policy
 	// Extension is the output file extension (".parquet").
 	Extension string
+	// Layouts gives the columns of the topic's files per schema; nil means
+	// every file has the envelope layout.
+	Layouts *format.Layouts
 }
 
 // Settings is what the program injects into the buffer.

@@ -69,8 +69,10 @@ func (c *chunker) release() {
 	c.rows, c.bytes = 0, 0
 }
 
-// concatBatches joins batches of the envelope schema into one.
+// concatBatches joins batches of one schema into one.
 func concatBatches(parts []arrow.RecordBatch, alloc memory.Allocator) (arrow.RecordBatch, error) {
+	schema := parts[0].Schema()
+	numCols := int(parts[0].NumCols())
 	cols := make([]arrow.Array, 0, numCols)
 	defer func() {
 		for _, c := range cols {
@@ -88,27 +90,35 @@ func concatBatches(parts []arrow.RecordBatch, alloc memory.Allocator) (arrow.Rec
 		}
 		joined, err := array.Concatenate(arrs, alloc)
 		if err != nil {
-			return nil, fmt.Errorf("concatenating column %s: %w", envelope.Field(col).Name, err)
+			return nil, fmt.Errorf("concatenating column %s: %w", schema.Field(col).Name, err)
 		}
 		cols = append(cols, joined)
 	}
-	return array.NewRecordBatch(envelope, cols, rows), nil
+	return array.NewRecordBatch(schema, cols, rows), nil
 }
 
 // rowSizer measures the payload of the rows of one batch, the same way for
-// every batch a row may arrive in.
+// every batch a row may arrive in: for the envelope schema as Record.Size
+// counts it plus the topic and a fixed overhead, for a typed file the bytes
+// of every column's value.
 type rowSizer struct {
+	env        bool
 	topic      *array.String
 	key, value *array.Binary
 	headers    *array.List
 	hdrKey     *array.String
 	hdrValue   *array.Binary
+	cols       []arrow.Array
 }
 
 func newRowSizer(b arrow.RecordBatch) rowSizer {
+	if !b.Schema().Equal(envelope) {
+		return rowSizer{cols: b.Columns()}
+	}
 	headers := b.Column(colHeaders).(*array.List)
 	st := headers.ListValues().(*array.Struct)
 	return rowSizer{
+		env:      true,
 		topic:    b.Column(colTopic).(*array.String),
 		key:      b.Column(colKey).(*array.Binary),
 		value:    b.Column(colValue).(*array.Binary),
@@ -119,10 +129,49 @@ func newRowSizer(b arrow.RecordBatch) rowSizer {
 }
 
 func (s rowSizer) row(i int) int {
+	if !s.env {
+		n := 0
+		for _, c := range s.cols {
+			n += valueSize(c, i)
+		}
+		return n
+	}
 	n := s.topic.ValueLen(i) + s.key.ValueLen(i) + s.value.ValueLen(i) + rowOverhead
 	start, end := s.headers.ValueOffsets(i)
 	for j := int(start); j < int(end); j++ {
 		n += s.hdrKey.ValueLen(j) + s.hdrValue.ValueLen(j) + 8
 	}
 	return n
+}
+
+// valueSize is the bytes value i of arr takes: its width for fixed-width
+// types, its length for strings and binaries, the sum of its children's
+// for nested ones, 1 for a null.
+func valueSize(arr arrow.Array, i int) int {
+	if arr.IsNull(i) {
+		return 1
+	}
+	switch a := arr.(type) {
+	case *array.String:
+		return a.ValueLen(i)
+	case *array.Binary:
+		return a.ValueLen(i)
+	case *array.Struct:
+		n := 0
+		for f := range a.NumField() {
+			n += valueSize(a.Field(f), i)
+		}
+		return n
+	case array.ListLike: // lists and maps
+		start, end := a.ValueOffsets(i)
+		n := 0
+		for j := start; j < end; j++ {
+			n += valueSize(a.ListValues(), int(j))
+		}
+		return n + 4
+	}
+	if fw, ok := arr.DataType().(arrow.FixedWidthDataType); ok {
+		return max(fw.BitWidth()/8, 1)
+	}
+	return 8
 }

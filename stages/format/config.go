@@ -27,6 +27,13 @@ type Config struct {
 	// "better" or "best". Empty (the default) means "default" (zstd level 3,
 	// gzip level 5). snappy and none have no levels.
 	Level string `yaml:"level"`
+	// Columns names the envelope columns of typed files (and types the
+	// value column). Default DefaultColumns.
+	Columns Columns `yaml:"columns"`
+	// Infer, set by the pipeline for a topic with "schema: infer", makes
+	// the built-in formats write typed columns inferred from each file's
+	// JSON values (see Infer) instead of the envelope's value bytes.
+	Infer bool `yaml:"-"`
 }
 
 // Compression levels as written in Config.
@@ -60,7 +67,7 @@ var formatCompressions = map[string][]string{
 // so that an override that only changes the type never inherits a codec
 // chosen for another format.
 func DefaultConfig() Config {
-	return Config{Type: TypeParquet}
+	return Config{Type: TypeParquet, Columns: DefaultColumns()}
 }
 
 // EffectiveCompression is the compression in force: Compression, or when it
@@ -85,6 +92,9 @@ func (c Config) Validate() error {
 	}
 	_, err = c.options(f)
 	errs.Nest("", err)
+	if c.Columns != (Columns{}) {
+		errs.Nest("columns", c.Columns.Validate())
+	}
 	codecs, ok := formatCompressions[c.Type]
 	switch {
 	case !ok:

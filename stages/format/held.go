@@ -28,6 +28,7 @@ type Held struct {
 	refs     int // the owner's, until Release, plus running encodings
 	released bool
 	batches  []arrow.RecordBatch
+	schema   *arrow.Schema
 	rows     int64
 	size     int64
 	onFree   func(*Held)
@@ -42,9 +43,10 @@ func (w *SpillWriter) Hold(onFree func(*Held)) *Held {
 	if w.closed || w.err != nil || w.Spilled() {
 		return nil
 	}
-	h := &Held{refs: 1, rows: w.rows, size: int64(w.buffered), onFree: onFree}
-	if w.topic.Len() > 0 {
+	h := &Held{refs: 1, rows: w.rows, size: int64(w.buffered), onFree: onFree, schema: w.layout.schema}
+	if w.pending > 0 {
 		h.batches = append(h.batches, w.b.NewRecordBatch())
+		w.pending = 0
 	}
 	w.closed = true
 	w.buffered = 0
@@ -129,6 +131,8 @@ func (r *heldReader) Next() arrow.RecordBatch {
 }
 
 func (r *heldReader) Err() error { return nil }
+
+func (r *heldReader) Schema() *arrow.Schema { return r.h.schema }
 
 func (r *heldReader) close() { r.h.unref() }
 

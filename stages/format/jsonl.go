@@ -66,9 +66,17 @@ func encodeJSONL(ctx context.Context, sr Batches, w io.Writer, r resolved) (int6
 		if err := ctx.Err(); err != nil {
 			return 0, err
 		}
-		cols := newJSONCols(batch)
+		var cols *jsonCols
+		if batch.Schema().Equal(envelope) {
+			c := newJSONCols(batch)
+			cols = &c
+		}
 		for i := range int(batch.NumRows()) {
-			line = cols.appendRow(line[:0], i)
+			if cols != nil {
+				line = cols.appendRow(line[:0], i)
+			} else {
+				line = appendTypedRow(line[:0], batch, i)
+			}
 			if _, err := cw.Write(line); err != nil {
 				return 0, fmt.Errorf("writing json lines: %w", err)
 			}

@@ -49,16 +49,19 @@ var parquetCodecs = map[string]compress.Compression{
 	CompressionNone:   compress.Codecs.Uncompressed,
 }
 
-// parquetProps are the writer properties of every Parquet file: statistics on,
-// a fixed created_by, no row-group cuts by the library (encodeParquet cuts),
-// delta encoding for the monotone integer columns and no dictionary for the
-// columns whose values rarely repeat.
-func parquetProps(r resolved, alloc memory.Allocator) *parquet.WriterProperties {
+// parquetProps are the writer properties of a Parquet file of schema s:
+// statistics on, a fixed created_by, no row-group cuts by the library
+// (encodeParquet cuts), delta encoding for the monotone integer columns
+// (offset, timestamp) and no dictionary for them and for the raw value,
+// whose values rarely repeat; every other column gets a dictionary, which
+// the writer drops for a column chunk once it outgrows a page (so it stays
+// only where it pays).
+func parquetProps(r resolved, s *arrow.Schema, alloc memory.Allocator) *parquet.WriterProperties {
 	level := compress.DefaultCompressionLevel
 	if r.level != 0 {
 		level = r.level
 	}
-	return parquet.NewWriterProperties(
+	opts := []parquet.WriterProperty{
 		parquet.WithAllocator(alloc),
 		parquet.WithCompression(parquetCodecs[r.compression]),
 		parquet.WithCompressionLevel(level),
@@ -67,20 +70,30 @@ func parquetProps(r resolved, alloc memory.Allocator) *parquet.WriterProperties 
 		parquet.WithVersion(parquet.V2_6),
 		parquet.WithDataPageVersion(parquet.DataPageV1),
 		parquet.WithMaxRowGroupLength(math.MaxInt64),
-		parquet.WithDictionaryFor("offset", false),
-		parquet.WithEncodingFor("offset", parquet.Encodings.DeltaBinaryPacked),
-		parquet.WithDictionaryFor("timestamp", false),
-		parquet.WithEncodingFor("timestamp", parquet.Encodings.DeltaBinaryPacked),
-		parquet.WithDictionaryFor("value", false),
-		parquet.WithStatsFor("value", false),
-	)
+	}
+	for _, c := range []string{columnNamed(s, MetaOffsetColumn, "offset"), columnNamed(s, MetaTimestampColumn, "timestamp")} {
+		if c != "" {
+			opts = append(opts, parquet.WithDictionaryFor(c, false),
+				parquet.WithEncodingFor(c, parquet.Encodings.DeltaBinaryPacked))
+		}
+	}
+	if c := columnNamed(s, MetaValueColumn, "value"); c != "" {
+		opts = append(opts, parquet.WithDictionaryFor(c, false), parquet.WithStatsFor(c, false))
+	}
+	return parquet.NewWriterProperties(opts...)
 }
 
 // encodeParquet writes the spill's records to w as one Parquet file and
 // returns the number of rows.
 func encodeParquet(ctx context.Context, sr Batches, w io.Writer, r resolved, alloc memory.Allocator) (rows int64, err error) {
-	fw, err := pqarrow.NewFileWriter(envelope, w, parquetProps(r, alloc),
-		pqarrow.NewArrowWriterProperties(pqarrow.WithAllocator(alloc)))
+	arrowProps := []pqarrow.WriterOption{pqarrow.WithAllocator(alloc)}
+	if hasNanos(sr.Schema().Fields()) {
+		// Spark and Athena read no nanosecond Parquet timestamps: every
+		// timestamp of a file that has any is written in microseconds.
+		arrowProps = append(arrowProps, pqarrow.WithCoerceTimestamps(arrow.Microsecond), pqarrow.WithTruncatedTimestamps(true))
+	}
+	fw, err := pqarrow.NewFileWriter(sr.Schema(), w, parquetProps(r, sr.Schema(), alloc),
+		pqarrow.NewArrowWriterProperties(arrowProps...))
 	if err != nil {
 		return 0, fmt.Errorf("creating parquet writer: %w", err)
 	}
@@ -124,4 +137,26 @@ func encodeParquet(ctx context.Context, sr Batches, w io.Writer, r resolved, all
 		return 0, fmt.Errorf("closing parquet file: %w", err)
 	}
 	return rows, nil
+}
+
+// hasNanos reports whether any of fields, at any depth, is a nanosecond
+// timestamp.
+func hasNanos(fields []arrow.Field) bool {
+	for _, f := range fields {
+		switch t := f.Type.(type) {
+		case *arrow.TimestampType:
+			if t.Unit == arrow.Nanosecond {
+				return true
+			}
+		case *arrow.StructType:
+			if hasNanos(t.Fields()) {
+				return true
+			}
+		case arrow.ListLikeType:
+			if hasNanos([]arrow.Field{t.ElemField()}) {
+				return true
+			}
+		}
+	}
+	return false
 }

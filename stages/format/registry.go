@@ -42,11 +42,16 @@ type Format interface {
 	Encode(ctx context.Context, in Batches, w io.Writer) (rows int64, err error)
 }
 
-// Batches are a round's records in offset order, as Arrow record batches
-// of the envelope schema (Schema: one row per Kafka record, its topic,
-// partition, offset, timestamps, key, value and headers). Batch boundaries
-// are arbitrary.
+// Batches are a file's records in offset order, as Arrow record batches
+// of one schema: the envelope schema (Schema: one row per Kafka record, its
+// topic, partition, offset, timestamp, key, headers and value) for records
+// archived as bytes, or a typed file's (see Layout: the value's fields,
+// then the envelope columns the topic keeps, named in the schema's
+// metadata, MetaOffsetColumn and the others). Batch boundaries are
+// arbitrary.
 type Batches interface {
+	// Schema is the schema of every batch.
+	Schema() *arrow.Schema
 	// Next returns the next batch, or nil at the end or on error. The batch
 	// belongs to Batches and is valid until the next call (Retain it to
 	// keep it longer).

@@ -135,16 +135,20 @@ func createSpill(path string) (*os.File, error) {
 // SpillWriter appends records to an Arrow builder and writes them to an Arrow
 // IPC stream file in batches, one batch per Flush. The buffer stage keeps one
 // per open output file and decides when to Flush, so batch boundaries in a
-// spill file are arbitrary; Encode does not depend on them.
+// spill file are arbitrary; Encode does not depend on them. Its columns are
+// its Layout's: the envelope, or a schema's value fields and the envelope
+// columns a topic keeps.
 //
 // A SpillWriter is not safe for concurrent use. After Close or Abort it holds
 // no Arrow memory; using it then returns ErrClosed.
 type SpillWriter struct {
-	path string
-	sink *spillSink // holds the file
-	ipc  *ipc.Writer
+	path   string
+	sink   *spillSink // holds the file
+	ipc    *ipc.Writer
+	layout *Layout
 
-	b        *array.RecordBuilder
+	b *array.RecordBuilder
+	// The envelope's builders; nil for a column the layout switches off.
 	topic    *array.StringBuilder
 	part     *array.Int32Builder
 	offset   *array.Int64Builder
@@ -155,7 +159,12 @@ type SpillWriter struct {
 	hdrKey   *array.StringBuilder
 	hdrValue *array.BinaryBuilder
 	value    *array.BinaryBuilder
+	text     *array.StringBuilder // the value column when it is UTF-8
+	// fields are the builders of the value's typed fields, in schema order.
+	fields []array.Builder
 
+	// pending counts the rows in the builder.
+	pending  int
 	buffered int
 	rows     int64
 	// last is the size of the batch last flushed: the next one is reserved
@@ -167,34 +176,64 @@ type SpillWriter struct {
 }
 
 // batchSize is what a batch held: rows and the bytes of its variable-width
-// columns.
+// envelope columns.
 type batchSize struct {
 	rows, topic, key, value int
 }
 
-// NewSpillWriter returns a writer of the spill file at path, which is
-// created (or truncated), with its directory, by the first Flush or by
-// Close, never when the records are held in memory (Hold). Arrow memory comes from alloc. It
-// returns an error only for a path that names no file.
+// envelopeLayout is the layout of files of records without a schema.
+var envelopeLayout, _ = NewLayout(Columns{}, nil)
+
+// NewSpillWriter returns a writer of the spill file at path for records
+// without a schema (the envelope layout); see NewLayoutSpillWriter.
 func NewSpillWriter(path string, alloc memory.Allocator) (*SpillWriter, error) {
+	return NewLayoutSpillWriter(path, envelopeLayout, alloc)
+}
+
+// NewLayoutSpillWriter returns a writer of the spill file at path holding
+// the columns of layout. The file is created (or truncated), with its
+// directory, by the first Flush or by Close, never when the records are
+// held in memory (Hold). Arrow memory comes from alloc. It returns an error
+// only for a path that names no file.
+func NewLayoutSpillWriter(path string, layout *Layout, alloc memory.Allocator) (*SpillWriter, error) {
 	if path == "" {
 		return nil, errors.New("creating spill writer: empty path")
 	}
-	w := &SpillWriter{path: path, sink: &spillSink{path: path}}
-	w.ipc = ipc.NewWriter(w.sink, ipc.WithSchema(envelope), ipc.WithAllocator(alloc))
-	w.b = array.NewRecordBuilder(alloc, envelope)
-	w.topic = w.b.Field(colTopic).(*array.StringBuilder)
-	w.part = w.b.Field(colPartition).(*array.Int32Builder)
-	w.offset = w.b.Field(colOffset).(*array.Int64Builder)
-	w.ts = w.b.Field(colTimestamp).(*array.TimestampBuilder)
-	w.key = w.b.Field(colKey).(*array.BinaryBuilder)
-	w.headers = w.b.Field(colHeaders).(*array.ListBuilder)
-	w.header = w.headers.ValueBuilder().(*array.StructBuilder)
-	w.hdrKey = w.header.FieldBuilder(hdrKey).(*array.StringBuilder)
-	w.hdrValue = w.header.FieldBuilder(hdrValue).(*array.BinaryBuilder)
-	w.value = w.b.Field(colValue).(*array.BinaryBuilder)
+	w := &SpillWriter{path: path, sink: &spillSink{path: path}, layout: layout}
+	w.ipc = ipc.NewWriter(w.sink, ipc.WithSchema(layout.schema), ipc.WithAllocator(alloc))
+	w.b = array.NewRecordBuilder(alloc, layout.schema)
+	col := func(i int) array.Builder {
+		if layout.env[i] < 0 {
+			return nil
+		}
+		return w.b.Field(layout.env[i])
+	}
+	w.topic, _ = col(envTopic).(*array.StringBuilder)
+	w.part, _ = col(envPartition).(*array.Int32Builder)
+	w.offset, _ = col(envOffset).(*array.Int64Builder)
+	w.ts, _ = col(envTimestamp).(*array.TimestampBuilder)
+	w.key, _ = col(envKey).(*array.BinaryBuilder)
+	if w.headers, _ = col(envHeaders).(*array.ListBuilder); w.headers != nil {
+		w.header = w.headers.ValueBuilder().(*array.StructBuilder)
+		w.hdrKey = w.header.FieldBuilder(hdrKey).(*array.StringBuilder)
+		w.hdrValue = w.header.FieldBuilder(hdrValue).(*array.BinaryBuilder)
+	}
+	switch v := col(envValue).(type) {
+	case *array.BinaryBuilder:
+		w.value = v
+	case *array.StringBuilder:
+		w.text = v
+	}
+	if layout.value != nil {
+		for i := range layout.value.Fields {
+			w.fields = append(w.fields, w.b.Field(i))
+		}
+	}
 	return w, nil
 }
+
+// Layout is the writer's layout.
+func (w *SpillWriter) Layout() *Layout { return w.layout }
 
 // Path is the spill file's path.
 func (w *SpillWriter) Path() string { return w.path }
@@ -209,36 +248,86 @@ func (w *SpillWriter) Written() int64 { return w.sink.written }
 
 // Append copies rec into the builder, every column of the row at once. It
 // cannot fail on user data; rec may be reused once Append returns. After Close
-// or Abort it does nothing.
+// or Abort it does nothing. A typed record's fields go to the value columns
+// (a field that does not fit its column, which a record checked against its
+// schema never has, becomes null); a value that is not valid UTF-8 in a
+// string value column gets U+FFFD for the invalid bytes (the pipeline
+// dead-letters such records before they get here).
 func (w *SpillWriter) Append(rec *model.Record) {
 	if w.closed {
 		return
 	}
-	if w.last.rows > 0 && w.topic.Len() == 0 {
+	if w.last.rows > 0 && w.pending == 0 {
 		w.reserve()
 	}
-	w.topic.Append(validUTF8(rec.Topic))
-	w.part.Append(rec.Partition)
-	w.offset.Append(rec.Offset)
-	w.ts.Append(arrow.Timestamp(rec.Timestamp.UnixMilli()))
-	appendNullable(w.key, rec.Key)
-	w.headers.Append(true)
-	for _, h := range rec.Headers {
-		w.header.Append(true)
-		w.hdrKey.Append(validUTF8(h.Key))
-		appendNullable(w.hdrValue, h.Value)
+	if w.fields != nil {
+		m, _ := rec.Fields()
+		for i, f := range w.layout.value.Fields {
+			appendGo(w.fields[i], m[f.Name])
+		}
 	}
-	appendNullable(w.value, rec.Value)
+	if w.topic != nil {
+		w.topic.Append(validUTF8(rec.Topic))
+	}
+	if w.part != nil {
+		w.part.Append(rec.Partition)
+	}
+	w.offset.Append(rec.Offset)
+	if w.ts != nil {
+		w.ts.Append(arrow.Timestamp(rec.Timestamp.UnixMilli()))
+	}
+	if w.key != nil {
+		appendNullable(w.key, rec.Key)
+	}
+	if w.headers != nil {
+		w.headers.Append(true)
+		for _, h := range rec.Headers {
+			w.header.Append(true)
+			w.hdrKey.Append(validUTF8(h.Key))
+			appendNullable(w.hdrValue, h.Value)
+		}
+	}
+	switch {
+	case w.value != nil:
+		appendNullable(w.value, rec.Value)
+	case w.text != nil && rec.Value == nil:
+		w.text.AppendNull()
+	case w.text != nil:
+		w.text.Append(validUTF8(string(rec.Value)))
+	}
 	w.buffered += rec.Size() + len(rec.Topic) + rowOverhead + 8*len(rec.Headers)
 	w.rows++
+	w.pending++
 }
 
 // reserve makes room for a batch the size of the last one.
 func (w *SpillWriter) reserve() {
 	w.b.Reserve(w.last.rows)
-	w.topic.ReserveData(w.last.topic)
-	w.key.ReserveData(w.last.key)
-	w.value.ReserveData(w.last.value)
+	if w.topic != nil {
+		w.topic.ReserveData(w.last.topic)
+	}
+	if w.key != nil {
+		w.key.ReserveData(w.last.key)
+	}
+	if w.value != nil {
+		w.value.ReserveData(w.last.value)
+	}
+}
+
+// dataLen is the data bytes of a variable-width builder, 0 for none (a
+// column the layout switches off).
+func dataLen[B *array.StringBuilder | *array.BinaryBuilder](b B) int {
+	switch b := any(b).(type) {
+	case *array.StringBuilder:
+		if b != nil {
+			return b.DataLen()
+		}
+	case *array.BinaryBuilder:
+		if b != nil {
+			return b.DataLen()
+		}
+	}
+	return 0
 }
 
 // validUTF8 returns s with invalid UTF-8 replaced by U+FFFD. Kafka requires
@@ -277,8 +366,9 @@ func (w *SpillWriter) Flush() error {
 	if w.err != nil {
 		return w.err
 	}
-	if w.topic.Len() > 0 {
-		w.last = batchSize{rows: w.topic.Len(), topic: w.topic.DataLen(), key: w.key.DataLen(), value: w.value.DataLen()}
+	if w.pending > 0 {
+		w.last = batchSize{rows: w.pending, topic: dataLen(w.topic), key: dataLen(w.key), value: dataLen(w.value)}
+		w.pending = 0
 		rec := w.b.NewRecordBatch()
 		err := w.sink.buffered(func() error { return w.ipc.Write(rec) })
 		rec.Release()

@@ -46,10 +46,10 @@ func openSpill(path string, alloc memory.Allocator) (*spillReader, error) {
 		f.Close()
 		return nil, fmt.Errorf("reading spill file %q: %w: %w", path, ErrCorruptSpill, err)
 	}
-	if !rd.Schema().Equal(envelope) {
+	if !rd.Schema().Equal(envelope) && columnNamed(rd.Schema(), MetaOffsetColumn, "") == "" {
 		rd.Release()
 		f.Close()
-		return nil, fmt.Errorf("reading spill file %q: %w: schema %s is not the envelope schema", path, ErrCorruptSpill, rd.Schema())
+		return nil, fmt.Errorf("reading spill file %q: %w: schema %s is neither the envelope nor a typed file's", path, ErrCorruptSpill, rd.Schema())
 	}
 	return &spillReader{file: f, rd: rd}, nil
 }
@@ -80,6 +80,9 @@ func (r *spillReader) Next() arrow.RecordBatch {
 	}
 	return r.rd.RecordBatch()
 }
+
+// Schema is the spill file's schema.
+func (r *spillReader) Schema() *arrow.Schema { return r.rd.Schema() }
 
 // Err is the error that ended the stream early, wrapping ErrCorruptSpill.
 func (r *spillReader) Err() error {

@@ -10,6 +10,7 @@ import (
 	"github.com/twmb/franz-go/pkg/sr"
 
 	"github.com/sluicehq/sluice/model"
+	"github.com/sluicehq/sluice/schema"
 )
 
 // Parser reads the event time of a record, the time its output partition
@@ -72,6 +73,13 @@ type Settings struct {
 	// Confluent wire format (avro, protobuf, json_schema) fetch schemas
 	// by id through it; the client caches them.
 	Registry *sr.Client
+	// Schema, when set, is the topic's declared schema: the stage types
+	// every record by it (JSON values, or a text parser's fields) and
+	// rejects those that do not fit.
+	Schema *schema.Declared
+	// Infer says the topic's files infer their columns from JSON objects
+	// ("schema: infer"): the stage rejects values that are not one.
+	Infer bool
 }
 
 // Stats counts the records the stage has seen. Parsed+Fallbacks is the
@@ -135,10 +143,12 @@ func New(cfg Config, set Settings) (*Stage, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, raw := p.(rawParser); raw {
+	_, raw := p.(rawParser)
+	if raw && set.Schema == nil && !set.Infer {
 		s.typ = TypeRaw // the stage reads the timestamp itself
 		return s, nil
 	}
+	p = withSchema(p, set)
 	s.parser = p
 	s.decoder, _ = p.(Decoder)
 	return s, nil

@@ -1,0 +1,315 @@
+package schema
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"math/big"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/valyala/fastjson"
+)
+
+// ErrNotObject is returned (wrapped) by FromJSON for a value that is not a
+// JSON object.
+var ErrNotObject = errors.New("value is not a JSON object")
+
+// parsers and arenas are pooled per call: Declared is shared by every
+// partition's goroutine.
+var (
+	parsers fastjson.ParserPool
+	arenas  fastjson.ArenaPool
+)
+
+// FromJSON decodes a JSON object value into the schema's typed fields (Go
+// values as model.Schema lists them). Fields the schema does not declare
+// are left out. It fails, naming the field, for a value that does not fit.
+func (d *Declared) FromJSON(value []byte) (map[string]any, error) {
+	p := parsers.Get()
+	defer parsers.Put(p)
+	v, err := p.ParseBytes(value)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrNotObject, err)
+	}
+	if v.Type() != fastjson.TypeObject {
+		return nil, fmt.Errorf("%w: a JSON %s", ErrNotObject, v.Type())
+	}
+	return d.fromObject(v)
+}
+
+// FromFields types fields a parser decoded without a schema (the text
+// parsers' strings, or JSON fields: json.Number, string, bool, nil,
+// map[string]any, []any; int64, float64 and time.Time too) by the schema.
+// Strings convert to the declared type when their text is a value of it
+// ("42" to an int64, "true" to a bool).
+func (d *Declared) FromFields(fields map[string]any) (map[string]any, error) {
+	a := arenas.Get()
+	defer arenas.Put(a)
+	v, err := toArena(a, fields, 0)
+	if err != nil {
+		return nil, err
+	}
+	return d.fromObject(v)
+}
+
+func (d *Declared) fromObject(v *fastjson.Value) (map[string]any, error) {
+	out := make(map[string]any, len(d.fields))
+	for _, f := range d.fields {
+		x, err := f.convert(v.Get(f.path...))
+		if err != nil {
+			return nil, fmt.Errorf("field %s: %w", strings.Join(f.path, "."), err)
+		}
+		if x != nil {
+			out[f.name] = x
+		}
+	}
+	return out, nil
+}
+
+// maxDepth bounds the nesting FromFields walks.
+const maxDepth = 256
+
+// toArena copies a Go value into an arena value.
+func toArena(a *fastjson.Arena, v any, depth int) (*fastjson.Value, error) {
+	if depth > maxDepth {
+		return nil, fmt.Errorf("value nested deeper than %d", maxDepth)
+	}
+	switch x := v.(type) {
+	case nil:
+		return a.NewNull(), nil
+	case string:
+		return a.NewString(x), nil
+	case json.Number:
+		return a.NewNumberString(string(x)), nil
+	case bool:
+		if x {
+			return a.NewTrue(), nil
+		}
+		return a.NewFalse(), nil
+	case int64:
+		return a.NewNumberString(strconv.FormatInt(x, 10)), nil
+	case int:
+		return a.NewNumberString(strconv.Itoa(x)), nil
+	case float64:
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return nil, fmt.Errorf("%v is not a JSON number", x)
+		}
+		return a.NewNumberString(strconv.FormatFloat(x, 'g', -1, 64)), nil
+	case time.Time:
+		return a.NewString(x.Format(time.RFC3339Nano)), nil
+	case map[string]any:
+		o := a.NewObject()
+		for k, e := range x {
+			ev, err := toArena(a, e, depth+1)
+			if err != nil {
+				return nil, err
+			}
+			o.Set(k, ev)
+		}
+		return o, nil
+	case []any:
+		arr := a.NewArray()
+		for i, e := range x {
+			ev, err := toArena(a, e, depth+1)
+			if err != nil {
+				return nil, err
+			}
+			arr.SetArrayItem(i, ev)
+		}
+		return arr, nil
+	}
+	return nil, fmt.Errorf("a Go %T is not a field value", v)
+}
+
+// convert converts v (nil when missing) to the field's Go value.
+func (f *field) convert(v *fastjson.Value) (any, error) {
+	if v == nil || v.Type() == fastjson.TypeNull {
+		if !f.nullable {
+			return nil, errors.New("missing (the field is not nullable)")
+		}
+		return nil, nil
+	}
+	switch f.kind {
+	case "bool":
+		return convBool(v)
+	case "int32", "int64":
+		return f.convInt(v)
+	case "float32", "float64":
+		return convFloat(v)
+	case "string":
+		return convString(v)
+	case "json":
+		return string(v.MarshalTo(nil)), nil
+	case "binary":
+		s, err := v.StringBytes()
+		if err != nil {
+			return nil, fmt.Errorf("want a string for binary, have a JSON %s", v.Type())
+		}
+		return append([]byte{}, s...), nil
+	case "timestamp", "date":
+		return f.convTime(v)
+	case "decimal":
+		return f.convDecimal(v)
+	}
+	return f.convNested(v)
+}
+
+func (f *field) convNested(v *fastjson.Value) (any, error) {
+	switch f.kind {
+	case "struct":
+		if v.Type() != fastjson.TypeObject {
+			return nil, fmt.Errorf("want an object, have a JSON %s", v.Type())
+		}
+		out := make(map[string]any, len(f.children))
+		for _, c := range f.children {
+			x, err := c.convert(v.Get(c.name))
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", c.name, err)
+			}
+			if x != nil {
+				out[c.name] = x
+			}
+		}
+		return out, nil
+	case "list":
+		arr, err := v.Array()
+		if err != nil {
+			return nil, fmt.Errorf("want an array, have a JSON %s", v.Type())
+		}
+		out := make([]any, len(arr))
+		for i, e := range arr {
+			if out[i], err = f.items.convert(e); err != nil {
+				return nil, fmt.Errorf("[%d]: %w", i, err)
+			}
+		}
+		return out, nil
+	case "map":
+		o, err := v.Object()
+		if err != nil {
+			return nil, fmt.Errorf("want an object, have a JSON %s", v.Type())
+		}
+		out := make(map[string]any, o.Len())
+		o.Visit(func(k []byte, e *fastjson.Value) {
+			if err != nil {
+				return
+			}
+			var x any
+			if x, err = f.values.convert(e); err != nil {
+				err = fmt.Errorf("[%q]: %w", k, err)
+				return
+			}
+			out[string(k)] = x
+		})
+		return out, err
+	}
+	return nil, fmt.Errorf("unknown type %q", f.kind)
+}
+
+// scalarText is a number's text or a string's contents.
+func scalarText(v *fastjson.Value) (string, bool) {
+	switch v.Type() {
+	case fastjson.TypeNumber:
+		return v.String(), true
+	case fastjson.TypeString:
+		s, _ := v.StringBytes()
+		return strings.TrimSpace(string(s)), true
+	}
+	return "", false
+}
+
+func convBool(v *fastjson.Value) (any, error) {
+	switch v.Type() {
+	case fastjson.TypeTrue:
+		return true, nil
+	case fastjson.TypeFalse:
+		return false, nil
+	case fastjson.TypeString:
+		s, _ := v.StringBytes()
+		if b, err := strconv.ParseBool(string(s)); err == nil {
+			return b, nil
+		}
+	}
+	return nil, fmt.Errorf("want a boolean, have %s", describe(v))
+}
+
+func (f *field) convInt(v *fastjson.Value) (any, error) {
+	text, ok := scalarText(v)
+	if !ok {
+		return nil, fmt.Errorf("want an integer, have %s", describe(v))
+	}
+	n, err := strconv.ParseInt(text, 10, 64)
+	if err != nil {
+		// 1e3 or 3.0 are integers too; 3.5 is not.
+		r, ok := new(big.Rat).SetString(text)
+		if !ok || !r.IsInt() || !r.Num().IsInt64() {
+			return nil, fmt.Errorf("want an integer, have %s", describe(v))
+		}
+		n = r.Num().Int64()
+	}
+	if f.kind == "int32" && (n < math.MinInt32 || n > math.MaxInt32) {
+		return nil, fmt.Errorf("%d does not fit in an int32", n)
+	}
+	return n, nil
+}
+
+func convFloat(v *fastjson.Value) (any, error) {
+	text, ok := scalarText(v)
+	if ok {
+		if x, err := strconv.ParseFloat(text, 64); err == nil && !math.IsInf(x, 0) && !math.IsNaN(x) {
+			return x, nil
+		}
+	}
+	return nil, fmt.Errorf("want a number, have %s", describe(v))
+}
+
+func convString(v *fastjson.Value) (any, error) {
+	switch v.Type() {
+	case fastjson.TypeString:
+		s, _ := v.StringBytes()
+		return string(s), nil
+	case fastjson.TypeNumber, fastjson.TypeTrue, fastjson.TypeFalse:
+		return v.String(), nil
+	}
+	return nil, fmt.Errorf("want a string, have a JSON %s (declare type json to keep it as JSON text)", v.Type())
+}
+
+func (f *field) convDecimal(v *fastjson.Value) (any, error) {
+	text, ok := scalarText(v)
+	r, parsed := new(big.Rat).SetString(text)
+	if !ok || !parsed {
+		return nil, fmt.Errorf("want a decimal number, have %s", describe(v))
+	}
+	if _, fits := ScaleDecimal(r, f.prec, f.scale); !fits {
+		return nil, fmt.Errorf("%s does not fit decimal(%d,%d)", text, f.prec, f.scale)
+	}
+	return r, nil
+}
+
+// ScaleDecimal returns r times 10^scale as an integer, and whether r has
+// at most scale digits after the point and precision digits in all: the
+// unscaled value of r as decimal(precision, scale).
+func ScaleDecimal(r *big.Rat, precision, scale int32) (*big.Int, bool) {
+	pow := new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(scale)), nil)
+	x := new(big.Rat).Mul(r, new(big.Rat).SetInt(pow))
+	if !x.IsInt() {
+		return nil, false
+	}
+	n := x.Num()
+	limit := new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(precision)), nil)
+	if new(big.Int).Abs(n).Cmp(limit) >= 0 {
+		return nil, false
+	}
+	return n, true
+}
+
+// describe names v for an error, with a short excerpt.
+func describe(v *fastjson.Value) string {
+	s := v.String()
+	if len(s) > 40 {
+		s = s[:40] + "…"
+	}
+	return fmt.Sprintf("a JSON %s (%s)", v.Type(), s)
+}

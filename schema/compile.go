@@ -1,0 +1,161 @@
+package schema
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+
+	"github.com/sluicehq/sluice/model"
+)
+
+// Declared is a compiled declared schema: the model.Schema every record
+// decoded with it carries, and the conversions of its fields. It is
+// immutable and safe for concurrent use.
+type Declared struct {
+	schema *model.Schema
+	fields []*field
+}
+
+// field is a compiled Field.
+type field struct {
+	name     string
+	path     []string // top-level fields: where the value is
+	kind     string   // Field.Type
+	nullable bool
+	unit     arrow.TimeUnit
+	format   string
+	layout   string
+	zone     *time.Location
+	prec     int32
+	scale    int32
+	children []*field // struct
+	items    *field   // list
+	values   *field   // map
+}
+
+// Compile compiles a declared schema; cfg must be valid (Validate).
+func Compile(cfg Config) (*Declared, error) {
+	if cfg.Mode != ModeDeclared {
+		return nil, fmt.Errorf("compiling schema: mode %q declares no fields", cfg.Mode)
+	}
+	d := &Declared{}
+	arrowFields := make([]arrow.Field, 0, len(cfg.Fields))
+	for _, f := range cfg.Fields {
+		cf, af, err := compileField(f)
+		if err != nil {
+			return nil, fmt.Errorf("compiling schema: field %q: %w", f.Name, err)
+		}
+		cf.path = strings.Split(f.Name, ".")
+		if f.Path != "" {
+			cf.path = strings.Split(f.Path, ".")
+		}
+		d.fields = append(d.fields, cf)
+		arrowFields = append(arrowFields, af)
+	}
+	// The id is a hash of the declaration: the same configuration gives
+	// the same id in every process, a changed one another file.
+	text, err := json.Marshal(cfg.Fields)
+	if err != nil {
+		return nil, fmt.Errorf("compiling schema: %w", err)
+	}
+	sum := sha256.Sum256(text)
+	d.schema = &model.Schema{ID: "declared:" + hex.EncodeToString(sum[:6]), Fields: arrowFields}
+	return d, nil
+}
+
+// Schema is the schema records decoded with d carry.
+func (d *Declared) Schema() *model.Schema { return d.schema }
+
+func compileField(f Field) (*field, arrow.Field, error) {
+	cf := &field{name: f.Name, kind: f.Type, nullable: f.Nullable == nil || *f.Nullable,
+		format: f.Format, layout: f.Layout, zone: time.UTC}
+	if cf.format == "" {
+		cf.format = "auto"
+	}
+	if f.Zone != "" {
+		z, err := loadZone(f.Zone)
+		if err != nil {
+			return nil, arrow.Field{}, err
+		}
+		cf.zone = z
+	}
+	af := arrow.Field{Name: f.Name, Nullable: cf.nullable}
+	switch f.Type {
+	case "bool":
+		af.Type = arrow.FixedWidthTypes.Boolean
+	case "int32":
+		af.Type = arrow.PrimitiveTypes.Int32
+	case "int64":
+		af.Type = arrow.PrimitiveTypes.Int64
+	case "float32":
+		af.Type = arrow.PrimitiveTypes.Float32
+	case "float64":
+		af.Type = arrow.PrimitiveTypes.Float64
+	case "string", "json":
+		af.Type = arrow.BinaryTypes.String
+	case "binary":
+		af.Type = arrow.BinaryTypes.Binary
+	case "timestamp":
+		cf.unit = map[string]arrow.TimeUnit{"s": arrow.Second, "ms": arrow.Millisecond, "": arrow.Microsecond,
+			"us": arrow.Microsecond, "ns": arrow.Nanosecond}[f.Unit]
+		af.Type = &arrow.TimestampType{Unit: cf.unit, TimeZone: "UTC"}
+	case "date":
+		af.Type = arrow.FixedWidthTypes.Date32
+	case "decimal":
+		cf.prec, cf.scale = int32(f.Precision), int32(f.Scale)
+		af.Type = &arrow.Decimal128Type{Precision: cf.prec, Scale: cf.scale}
+	default:
+		return compileNested(cf, af, f)
+	}
+	return cf, af, nil
+}
+
+func compileNested(cf *field, af arrow.Field, f Field) (*field, arrow.Field, error) {
+	switch f.Type {
+	case "struct":
+		children := make([]arrow.Field, 0, len(f.Fields))
+		for _, c := range f.Fields {
+			cc, ca, err := compileField(c)
+			if err != nil {
+				return nil, af, fmt.Errorf("field %q: %w", c.Name, err)
+			}
+			cc.path = []string{c.Name}
+			cf.children = append(cf.children, cc)
+			children = append(children, ca)
+		}
+		af.Type = arrow.StructOf(children...)
+	case "list":
+		it, ia, err := compileField(*f.Items)
+		if err != nil {
+			return nil, af, fmt.Errorf("items: %w", err)
+		}
+		cf.items = it
+		ia.Name = "element"
+		af.Type = arrow.ListOfField(ia)
+	case "map":
+		vt, va, err := compileField(*f.Values)
+		if err != nil {
+			return nil, af, fmt.Errorf("values: %w", err)
+		}
+		cf.values = vt
+		mt := arrow.MapOf(arrow.BinaryTypes.String, va.Type)
+		mt.SetItemNullable(va.Nullable)
+		af.Type = mt
+	default:
+		return nil, af, fmt.Errorf("unknown type %q", f.Type)
+	}
+	return cf, af, nil
+}
+
+// loadZone loads an IANA zone ("UTC" and "" are UTC).
+func loadZone(name string) (*time.Location, error) {
+	if name == "" || name == "UTC" {
+		return time.UTC, nil
+	}
+	return time.LoadLocation(name)
+}

@@ -1,0 +1,133 @@
+package e2e
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/sluicehq/sluice/stages/parse"
+	"github.com/sluicehq/sluice/testing/archivetest"
+	"github.com/sluicehq/sluice/testing/duckdb"
+	"github.com/sluicehq/sluice/testing/kafkatest"
+)
+
+// orderSchema is a declared schema with every kind of column.
+const orderSchema = `
+fields:
+  - {name: id, type: int64, nullable: false}
+  - {name: action, type: string}
+  - {name: amount, type: decimal, precision: 12, scale: 2}
+  - {name: at, type: timestamp, unit: ms}
+  - {name: day, type: date, path: meta.day}
+  - {name: ratio, type: float64}
+  - {name: ok, type: bool}
+  - name: user
+    type: struct
+    fields: [{name: id, type: int64}, {name: country, type: string}]
+  - {name: tags, type: list, items: {type: string}}
+  - {name: attrs, type: map, values: {type: int32}}
+  - {name: extra, type: json}
+`
+
+// orderJSON is the value of order i: every third has no ratio, user or
+// tags (nulls), amounts are strings or numbers.
+func orderJSON(i int, at time.Time) []byte {
+	if i%3 == 2 {
+		return fmt.Appendf(nil, `{"id":%d,"action":"view","amount":%d.5,"at":"%s","meta":{"day":"%s"},"ok":false,"extra":[1,{"a":null}]}`,
+			i, i, at.Format(time.RFC3339Nano), at.Format(time.DateOnly))
+	}
+	return fmt.Appendf(nil, `{"id":%d,"action":"buy","amount":"%d.05","at":%d,"meta":{"day":"%s"},"ratio":%d.25,"ok":true,`+
+		`"user":{"id":%d,"country":"FR","ignored":1},"tags":["a","b%d"],"attrs":{"z":1,"a":%d},"extra":"x"}`,
+		i, i, at.UnixMilli(), at.Format(time.DateOnly), i, i*10, i, i)
+}
+
+// TestDeclaredSchemaTypedParquet: JSON records typed by a declared schema
+// land as typed Parquet columns DuckDB reads with the declared types and
+// the records' values (decimals, timestamps, dates, structs, lists, maps,
+// nulls), beside the renamed envelope columns, partitioned by event time.
+func TestDeclaredSchemaTypedParquet(t *testing.T) {
+	const topic, n = "orders", 300
+	kc := kafkatest.Start(t, 2, topic)
+	dir := t.TempDir()
+	cfg := testConfig(t, kc.Brokers(), "file://"+dir, topic)
+	require.NoError(t, yaml.Unmarshal([]byte(orderSchema), &cfg.Defaults.Schema))
+	cfg.Defaults.Parser = parse.Config{Type: parse.TypeJSON, JSON: parse.JSONConfig{TimeField: "at", TimeFormat: "auto"}}
+	require.NoError(t, cfg.Validate())
+	st := openStore(t, "file://"+dir, cfg.Destination.S3)
+
+	base := time.Date(2026, 11, 22, 1, 0, 0, 0, time.UTC)
+	recs := make([]kafkatest.Record, n)
+	for i := range recs {
+		at := base.Add(time.Duration(i) * 37 * time.Second)
+		recs[i] = kafkatest.Record{Partition: int32(i % 2), Key: []byte(fmt.Sprint("k", i)), Value: orderJSON(i, at), Timestamp: base}
+	}
+	kc.Produce(t, topic, recs...)
+	r := start(t, cfg, pipelineSettings())
+	archivetest.WaitDurable(t, st, topic, kc.EndOffsets(t, topic), 60*time.Second)
+	require.NoError(t, r.stop(t))
+
+	glob := filepath.Join(dir, topic, "**", "*.parquet")
+	types := duckdb.Query(t, fmt.Sprintf(`SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM read_parquet('%s'))`, glob))
+	got := map[string]string{}
+	for _, row := range types {
+		got[row["column_name"].(string)] = row["column_type"].(string)
+	}
+	want := map[string]string{
+		"id": "BIGINT", "action": "VARCHAR", "amount": "DECIMAL(12,2)", "at": "TIMESTAMP WITH TIME ZONE",
+		"day": "DATE", "ratio": "DOUBLE", "ok": "BOOLEAN", "user": "STRUCT(id BIGINT, country VARCHAR)",
+		"tags": "VARCHAR[]", "attrs": "MAP(VARCHAR, INTEGER)", "extra": "VARCHAR",
+		"_topic": "VARCHAR", "_partition": "INTEGER", "_offset": "BIGINT", "_timestamp": "TIMESTAMP WITH TIME ZONE",
+		"_key": "BLOB", "_headers": "STRUCT(\"key\" VARCHAR, \"value\" BLOB)[]",
+		"dt": "DATE", "hr": "VARCHAR", // DuckDB reads the Hive partition directories as columns
+	}
+	assert.Equal(t, want, got)
+
+	rows := duckdb.Query(t, fmt.Sprintf(`SELECT id, action, CAST(amount AS VARCHAR) AS amount, CAST(epoch_ms("at") AS BIGINT) AS at_ms,
+		CAST(day AS VARCHAR) AS day, ratio, ok, user.country AS country, user.id AS uid, tags[2] AS tag2,
+		attrs['a'] AS attr_a, CAST(map_keys(attrs) AS VARCHAR) AS keys, extra, _offset, _partition, decode(_key) AS k
+		FROM read_parquet('%s') ORDER BY id`, glob))
+	require.Len(t, rows, n)
+	for i, row := range rows {
+		at := base.Add(time.Duration(i) * 37 * time.Second)
+		assert.Equal(t, fmt.Sprint(i), fmt.Sprint(row["id"]))
+		assert.Equal(t, fmt.Sprint(at.UnixMilli()), fmt.Sprint(row["at_ms"]), "id %d", i)
+		assert.Equal(t, at.Format(time.DateOnly), row["day"])
+		assert.Equal(t, fmt.Sprint("k", i), row["k"])
+		assert.Equal(t, fmt.Sprint(i%2), fmt.Sprint(row["_partition"]))
+		assert.Equal(t, fmt.Sprint(i/2), fmt.Sprint(row["_offset"]))
+		if i%3 == 2 {
+			assert.Equal(t, "view", row["action"])
+			assert.Equal(t, fmt.Sprintf("%d.50", i), row["amount"])
+			assert.Nil(t, row["ratio"])
+			assert.Nil(t, row["country"])
+			assert.Nil(t, row["tag2"])
+			assert.Equal(t, false, row["ok"])
+			assert.Equal(t, `[1,{"a":null}]`, row["extra"])
+			continue
+		}
+		assert.Equal(t, "buy", row["action"])
+		assert.Equal(t, fmt.Sprintf("%d.05", i), row["amount"])
+		assert.InDelta(t, float64(i)+0.25, row["ratio"], 1e-9)
+		assert.Equal(t, "FR", row["country"])
+		assert.Equal(t, fmt.Sprint(i*10), fmt.Sprint(row["uid"]))
+		assert.Equal(t, fmt.Sprint("b", i), row["tag2"])
+		assert.Equal(t, fmt.Sprint(i), fmt.Sprint(row["attr_a"]))
+		assert.Equal(t, "[a, z]", row["keys"], "map keys sorted")
+		assert.Equal(t, `"x"`, row["extra"])
+	}
+	// Partitioned by the event time read from "at".
+	hours := duckdb.Query(t, fmt.Sprintf(`SELECT count(*) AS n FROM glob('%s')`, glob))
+	assert.NotEqual(t, "1", fmt.Sprint(hours[0]["n"]), "more than one file")
+	files, err := filepath.Glob(filepath.Join(dir, topic, "*", "*", "*.parquet"))
+	require.NoError(t, err)
+	require.NotEmpty(t, files)
+	for _, f := range files {
+		assert.True(t, strings.Contains(filepath.ToSlash(f), "/dt=2026-11-22/hr="), f)
+	}
+}
