@@ -82,7 +82,9 @@ violation (or when the store cannot be read), 2 on an invalid configuration.`,
 			if !noProgress && isTerminal(s.stderr) {
 				set.Progress = &progressBar{w: s.stderr}
 			}
-			rep, err := verify.Run(ctx, verify.Config{Topics: topics}, set)
+			vcfg := verify.Config{Topics: topics,
+				OffsetColumn: func(t string) string { return cfg.TopicConfig(t).Format.Columns.Offset }}
+			rep, err := verify.Run(ctx, vcfg, set)
 			if pb, ok := set.Progress.(*progressBar); ok {
 				pb.finish()
 			}

@@ -9,8 +9,8 @@ import (
 )
 
 // ErrBadName means an object's name is not
-// "<topic>+<partition>+<round start, 20 digits>.<ext>".
-var ErrBadName = errors.New("object is not named <topic>+<partition>+<20-digit offset>.<ext>")
+// "<topic>+<partition>+<round start, 20 digits>[.<n>].<ext>".
+var ErrBadName = errors.New("object is not named <topic>+<partition>+<20-digit offset>[.<n>].<ext>")
 
 // Name is what a data object's base name says.
 type Name struct {
@@ -18,13 +18,17 @@ type Name struct {
 	Partition int32
 	// Start is the first offset of the object's round.
 	Start int64
+	// Seq numbers the files of one output partition of the round beyond
+	// the first (records of another schema): 0 for the first, then 1, 2.
+	Seq int
 	// Ext is the extension without its dot: "parquet", "jsonl", "jsonl.gz"
 	// or "jsonl.zst".
 	Ext string
 }
 
-// nameRE matches model.FileName plus an extension of stages/format.
-var nameRE = regexp.MustCompile(`^(.+)\+(\d+)\+(\d{20})\.(parquet|jsonl|jsonl\.gz|jsonl\.zst)$`)
+// nameRE matches model.FileName, the buffer's file number for a later
+// schema in the same output partition, and an extension of stages/format.
+var nameRE = regexp.MustCompile(`^(.+)\+(\d+)\+(\d{20})(?:\.([1-9]\d{0,8}))?\.(parquet|jsonl|jsonl\.gz|jsonl\.zst)$`)
 
 // ParseName parses the base name of key. It returns an error wrapping
 // ErrBadName for any other name.
@@ -41,7 +45,11 @@ func ParseName(key string) (Name, error) {
 	if err != nil {
 		return Name{}, fmt.Errorf("parsing %q: offset %q: %w", key, m[3], ErrBadName)
 	}
-	return Name{Topic: m[1], Partition: int32(part), Start: start, Ext: m[4]}, nil
+	seq := 0
+	if m[4] != "" {
+		seq, _ = strconv.Atoi(m[4]) // at most nine digits: it fits
+	}
+	return Name{Topic: m[1], Partition: int32(part), Start: start, Seq: seq, Ext: m[5]}, nil
 }
 
 // round names the round an object belongs to.

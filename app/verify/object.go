@@ -20,10 +20,10 @@ type summary struct {
 }
 
 // readObject reads o's offsets into runs.
-func readObject(ctx context.Context, st objstore.Store, o object, tmpDir string) summary {
+func readObject(ctx context.Context, st objstore.Store, o object, tmpDir, offsetCol string) summary {
 	var b runBuilder
 	var s summary
-	err := readOffsets(ctx, st, o.key, o.name, tmpDir, func(r row) error {
+	err := readOffsets(ctx, st, o.key, o.name, tmpDir, offsetCol, func(r row) error {
 		if r.hasLane && (r.topic != o.name.Topic || r.partition != o.name.Partition) {
 			s.mismatch = fmt.Sprintf("offset %d is of %s/%d, the name says %s/%d",
 				r.offset, r.topic, r.partition, o.name.Topic, o.name.Partition)

@@ -4,16 +4,18 @@ import (
 	"bufio"
 	"compress/gzip"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 
 	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/file"
 	"github.com/klauspost/compress/zstd"
+	"github.com/valyala/fastjson"
 
+	"github.com/sluicehq/sluice/stages/format"
 	"github.com/sluicehq/sluice/transport/objstore"
 )
 
@@ -37,17 +39,36 @@ type row struct {
 	hasLane   bool
 }
 
-// jsonRow is the part of a JSON line the verifier decodes.
-type jsonRow struct {
-	Topic     *string `json:"topic"`
-	Partition *int32  `json:"partition"`
-	Offset    *int64  `json:"offset"`
+// jsonlRow reads an envelope line's topic, partition and offset, or a
+// typed line's offset under offsetCol.
+func jsonlRow(v *fastjson.Value, offsetCol string) (row, error) {
+	if v.Type() != fastjson.TypeObject {
+		return row{}, errors.New("is not a JSON object")
+	}
+	if o := v.Get(offsetCol); o != nil && v.Get("offset") == nil {
+		off, err := o.Int64()
+		if err != nil {
+			return row{}, fmt.Errorf("has %s %s, not an offset", offsetCol, o)
+		}
+		return row{offset: off}, nil
+	}
+	topic, off, part := v.Get("topic"), v.Get("offset"), v.Get("partition")
+	if topic == nil || off == nil || part == nil {
+		return row{}, fmt.Errorf("lacks topic, partition and offset (or %s)", offsetCol)
+	}
+	t, err1 := topic.StringBytes()
+	o, err2 := off.Int64()
+	pn, err3 := part.Int()
+	if err := errors.Join(err1, err2, err3); err != nil || pn < math.MinInt32 || pn > math.MaxInt32 {
+		return row{}, fmt.Errorf("has a wrong topic, partition or offset: %v", err)
+	}
+	return row{topic: string(t), partition: int32(pn), offset: o, hasLane: true}, nil
 }
 
 // readOffsets streams the offsets of the object key (named n) to fn.
 // tmpDir holds a spooled copy of a Parquet object when the store's reader
-// cannot seek.
-func readOffsets(ctx context.Context, st objstore.Store, key string, n Name, tmpDir string, fn func(row) error) error {
+// cannot seek; offsetCol names the offset of typed JSON lines.
+func readOffsets(ctx context.Context, st objstore.Store, key string, n Name, tmpDir, offsetCol string, fn func(row) error) error {
 	rc, err := st.Open(ctx, key)
 	if err != nil {
 		return fmt.Errorf("opening %q: %w", key, err)
@@ -64,7 +85,7 @@ func readOffsets(ctx context.Context, st objstore.Store, key string, n Name, tmp
 		}
 		return nil
 	}
-	if err := readJSONL(rc, n.Ext, fn); err != nil {
+	if err := readJSONL(rc, n.Ext, offsetCol, fn); err != nil {
 		return fmt.Errorf("reading %q: %w", key, err)
 	}
 	return nil
@@ -97,9 +118,13 @@ func readParquet(ra parquet.ReaderAtSeeker, fn func(row) error) error {
 		return fmt.Errorf("%w: %w", ErrCorrupt, err)
 	}
 	defer rdr.Close()
-	col := rdr.MetaData().Schema.ColumnIndexByName("offset")
+	name := "offset"
+	if v := rdr.MetaData().KeyValueMetadata().FindValue(format.MetaOffsetColumn); v != nil {
+		name = *v // a typed file names its offset column
+	}
+	col := rdr.MetaData().Schema.ColumnIndexByName(name)
 	if col < 0 {
-		return fmt.Errorf("%w: no offset column", ErrCorrupt)
+		return fmt.Errorf("%w: no offset column %q", ErrCorrupt, name)
 	}
 	values := make([]int64, batchSize)
 	defs := make([]int16, batchSize)
@@ -127,8 +152,9 @@ func readParquet(ra parquet.ReaderAtSeeker, fn func(row) error) error {
 	return nil
 }
 
-// readJSONL streams JSON lines, decoding only topic, partition and offset.
-func readJSONL(r io.Reader, ext string, fn func(row) error) error {
+// readJSONL streams JSON lines, decoding only topic, partition and offset
+// (envelope lines), or the offset under offsetCol (typed lines).
+func readJSONL(r io.Reader, ext, offsetCol string, fn func(row) error) error {
 	switch ext {
 	case "jsonl.gz":
 		gz, err := gzip.NewReader(r)
@@ -147,15 +173,17 @@ func readJSONL(r io.Reader, ext string, fn func(row) error) error {
 	}
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 64<<10), maxLine)
+	var p fastjson.Parser
 	for line := 1; sc.Scan(); line++ {
-		var jr jsonRow
-		if err := json.Unmarshal(sc.Bytes(), &jr); err != nil {
+		v, err := p.ParseBytes(sc.Bytes())
+		if err != nil {
 			return fmt.Errorf("%w: line %d: %w", ErrCorrupt, line, err)
 		}
-		if jr.Offset == nil || jr.Topic == nil || jr.Partition == nil {
-			return fmt.Errorf("%w: line %d lacks topic, partition or offset", ErrCorrupt, line)
+		r, err := jsonlRow(v, offsetCol)
+		if err != nil {
+			return fmt.Errorf("%w: line %d %w", ErrCorrupt, line, err)
 		}
-		if err := fn(row{topic: *jr.Topic, partition: *jr.Partition, offset: *jr.Offset, hasLane: true}); err != nil {
+		if err := fn(r); err != nil {
 			return err
 		}
 	}

@@ -98,9 +98,11 @@ func TestParseName(t *testing.T) {
 		want Name
 		bad  bool
 	}{
-		{key: "events/dt=2026-11-22/hr=01/events+0+00000000000000001000.parquet", want: Name{"events", 0, 1000, "parquet"}},
-		{key: "a/b+c+12+00000000000000000007.jsonl.zst", want: Name{"b+c", 12, 7, "jsonl.zst"}},
-		{key: "x/t+1+00000000000000000000.jsonl.gz", want: Name{"t", 1, 0, "jsonl.gz"}},
+		{key: "events/dt=2026-11-22/hr=01/events+0+00000000000000001000.parquet", want: Name{"events", 0, 1000, 0, "parquet"}},
+		{key: "events/dt=2026-11-22/hr=01/events+0+00000000000000001000.2.parquet", want: Name{"events", 0, 1000, 2, "parquet"}},
+		{key: "x/t+1+00000000000000000000.0.parquet", bad: true},
+		{key: "a/b+c+12+00000000000000000007.jsonl.zst", want: Name{"b+c", 12, 7, 0, "jsonl.zst"}},
+		{key: "x/t+1+00000000000000000000.jsonl.gz", want: Name{"t", 1, 0, 0, "jsonl.gz"}},
 		{key: "x/t+1+0000000000000000000.parquet", bad: true},
 		{key: "x/t+1+00000000000000000000.csv", bad: true},
 		{key: "x/t+99999999999+00000000000000000000.jsonl", bad: true},

@@ -33,6 +33,11 @@ type Config struct {
 	// classify gaps; 0 means DefaultBrokerMaxBytes. Gaps left when it is
 	// spent stay unverified.
 	BrokerMaxBytes int64
+	// OffsetColumn names the Kafka offset column of a topic's typed JSON
+	// lines files (format.columns.offset); nil or "" means "_offset".
+	// Parquet files name theirs in their metadata, and envelope files use
+	// "offset".
+	OffsetColumn func(topic string) string
 }
 
 // Progress is told how far the read of the objects got. Its methods are
@@ -146,7 +151,7 @@ func Run(ctx context.Context, cfg Config, set Settings) (*Report, error) {
 				}
 				return nil
 			}
-			sum := readObject(gctx, set.Store, o, set.TempDir)
+			sum := readObject(gctx, set.Store, o, set.TempDir, cfg.offsetColumn(o.name.Topic))
 			if err := gctx.Err(); err != nil {
 				return err
 			}
@@ -186,4 +191,14 @@ func Run(ctx context.Context, cfg Config, set Settings) (*Report, error) {
 	rep.Partitions = lanes.check()
 	rep.finish()
 	return rep, nil
+}
+
+// offsetColumn is the name of topic's offset column in typed JSON lines.
+func (c Config) offsetColumn(topic string) string {
+	if c.OffsetColumn != nil {
+		if name := c.OffsetColumn(topic); name != "" {
+			return name
+		}
+	}
+	return "_offset"
 }
