@@ -1,7 +1,9 @@
 package e2e
 
 import (
+	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -11,7 +13,9 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/sluicehq/sluice/app/verify"
 	"github.com/sluicehq/sluice/stages/parse"
+	"github.com/sluicehq/sluice/transport/objstore"
 	"github.com/sluicehq/sluice/testing/archivetest"
 	"github.com/sluicehq/sluice/testing/duckdb"
 	"github.com/sluicehq/sluice/testing/kafkatest"
@@ -124,10 +128,71 @@ func TestDeclaredSchemaTypedParquet(t *testing.T) {
 	// Partitioned by the event time read from "at".
 	hours := duckdb.Query(t, fmt.Sprintf(`SELECT count(*) AS n FROM glob('%s')`, glob))
 	assert.NotEqual(t, "1", fmt.Sprint(hours[0]["n"]), "more than one file")
+	verifyOK(t, st, topic, n)
 	files, err := filepath.Glob(filepath.Join(dir, topic, "*", "*", "*.parquet"))
 	require.NoError(t, err)
 	require.NotEmpty(t, files)
 	for _, f := range files {
 		assert.True(t, strings.Contains(filepath.ToSlash(f), "/dt=2026-11-22/hr="), f)
 	}
+}
+
+// verifyOK runs sluice verify (without the broker) on topic's archive: no
+// violation, records offsets stored.
+func verifyOK(t *testing.T, st objstore.Store, topic string, records int64) {
+	t.Helper()
+	rep, err := verify.Run(t.Context(), verify.Config{Topics: []string{topic}},
+		verify.Settings{Store: st, TempDir: t.TempDir()})
+	require.NoError(t, err)
+	var b strings.Builder
+	require.NoError(t, rep.WriteText(&b))
+	assert.True(t, rep.OK, "sluice verify:\n%s", b.String())
+	assert.Equal(t, records, rep.Records, "sluice verify:\n%s", b.String())
+}
+
+// TestDeclaredSchemaTypedJSONLines: the same records as typed JSON lines:
+// every column under its name with typed values (numbers, decimals as
+// numbers, RFC 3339 times, nested objects), which sluice verify reads by
+// the configured offset column.
+func TestDeclaredSchemaTypedJSONLines(t *testing.T) {
+	const topic, n = "orders", 50
+	kc := kafkatest.Start(t, 1, topic)
+	dir := t.TempDir()
+	cfg := testConfig(t, kc.Brokers(), "file://"+dir, topic)
+	require.NoError(t, yaml.Unmarshal([]byte(orderSchema), &cfg.Defaults.Schema))
+	cfg.Defaults.Format.Type, cfg.Defaults.Format.Compression = "jsonl", "none"
+	cfg.Defaults.Format.Columns.Offset = "kafka_offset"
+	cfg.Defaults.Format.Columns.Headers = "" // switched off
+	require.NoError(t, cfg.Validate())
+	st := openStore(t, "file://"+dir, cfg.Destination.S3)
+	base := time.Date(2026, 11, 22, 1, 0, 0, 0, time.UTC)
+	recs := make([]kafkatest.Record, n)
+	for i := range recs {
+		recs[i] = kafkatest.Record{Value: orderJSON(i, base.Add(time.Duration(i)*time.Second)), Timestamp: base}
+	}
+	kc.Produce(t, topic, recs...)
+	r := start(t, cfg, pipelineSettings())
+	archivetest.WaitDurable(t, st, topic, kc.EndOffsets(t, topic), 60*time.Second)
+	require.NoError(t, r.stop(t))
+
+	files, err := filepath.Glob(filepath.Join(dir, topic, "*", "*", "*.jsonl"))
+	require.NoError(t, err)
+	require.Len(t, files, 1)
+	data, err := os.ReadFile(files[0])
+	require.NoError(t, err)
+	lines := strings.Split(strings.TrimSuffix(string(data), "\n"), "\n")
+	require.Len(t, lines, n)
+	var row map[string]any
+	require.NoError(t, json.Unmarshal([]byte(lines[1]), &row))
+	assert.Equal(t, map[string]any{"id": 1.0, "action": "buy", "amount": 1.05, "at": "2026-11-22T01:00:01.000Z",
+		"day": "2026-11-22", "ratio": 1.25, "ok": true, "user": map[string]any{"id": 10.0, "country": "FR"},
+		"tags": []any{"a", "b1"}, "attrs": map[string]any{"a": 1.0, "z": 1.0}, "extra": `"x"`,
+		"_topic": topic, "_partition": 0.0, "kafka_offset": 1.0, "_timestamp": "2026-11-22T01:00:00.000Z", "_key": nil}, row)
+	assert.True(t, strings.HasPrefix(lines[1], `{"id":1,"action":"buy","amount":1.05,"at":"2026-11-22T01:00:01.000Z"`), lines[1])
+
+	rep, err := verify.Run(t.Context(), verify.Config{Topics: []string{topic},
+		OffsetColumn: func(string) string { return "kafka_offset" }}, verify.Settings{Store: st, TempDir: t.TempDir()})
+	require.NoError(t, err)
+	assert.True(t, rep.OK)
+	assert.Equal(t, int64(n), rep.Records)
 }
