@@ -15,10 +15,10 @@ import (
 
 	"github.com/sluicehq/sluice/app/verify"
 	"github.com/sluicehq/sluice/stages/parse"
-	"github.com/sluicehq/sluice/transport/objstore"
 	"github.com/sluicehq/sluice/testing/archivetest"
 	"github.com/sluicehq/sluice/testing/duckdb"
 	"github.com/sluicehq/sluice/testing/kafkatest"
+	"github.com/sluicehq/sluice/transport/objstore"
 )
 
 // orderSchema is a declared schema with every kind of column.
