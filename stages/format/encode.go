@@ -96,6 +96,9 @@ func Encode(ctx context.Context, spillPath string, w io.Writer, cfg Config, allo
 // (an empty Type means parquet, an empty Compression zstd; a registered
 // format is built with its options, see New).
 //
+// With cfg.Infer the file's columns are inferred from its records' JSON
+// values (see infer.go), in a first pass over src.
+//
 // The bytes written are a pure function of the records and cfg: independent
 // of whether they were held or spilled, of how the spill was cut into
 // batches, of time, host and memory pressure. Memory stays bounded: a spill
@@ -112,11 +115,6 @@ func EncodeFrom(ctx context.Context, src Source, w io.Writer, cfg Config, alloc 
 	if err != nil {
 		return Result{}, err
 	}
-	sr, err := src.open(alloc)
-	if err != nil {
-		return Result{}, fmt.Errorf("encoding %s: %w", src, err)
-	}
-	defer sr.close()
 	// The IPC decoder trusts the file's offsets and lengths; a damaged spill
 	// can make it (or an encoder reading the arrays) index out of range.
 	defer func() {
@@ -124,6 +122,16 @@ func EncodeFrom(ctx context.Context, src Source, w io.Writer, cfg Config, alloc 
 			err = fmt.Errorf("encoding %s: %w: %v", src, ErrCorruptSpill, p)
 		}
 	}()
+	var sr batchReader
+	if cfg.Infer {
+		sr, err = inferBatches(ctx, src, cfg.Columns, alloc)
+	} else {
+		sr, err = src.open(alloc)
+	}
+	if err != nil {
+		return Result{}, fmt.Errorf("encoding %s: %w", src, err)
+	}
+	defer sr.close()
 
 	cw := &countingWriter{w: w}
 	bw := bufio.NewWriterSize(cw, outputBufferSize)

@@ -196,3 +196,64 @@ func TestDeclaredSchemaTypedJSONLines(t *testing.T) {
 	assert.True(t, rep.OK)
 	assert.Equal(t, int64(n), rep.Records)
 }
+
+// TestInferredSchema: "schema: infer" types each file by its own values:
+// fields in order of appearance, nullable, int widened to double, a
+// conflict kept as JSON text, nested objects as structs, arrays as lists,
+// a field named like an envelope column renamed; DuckDB reads it.
+func TestInferredSchema(t *testing.T) {
+	const topic = "events"
+	kc := kafkatest.Start(t, 1, topic)
+	dir := t.TempDir()
+	cfg := testConfig(t, kc.Brokers(), "file://"+dir, topic)
+	require.NoError(t, yaml.Unmarshal([]byte(`infer`), &cfg.Defaults.Schema))
+	require.NoError(t, cfg.Validate())
+	st := openStore(t, "file://"+dir, cfg.Destination.S3)
+	base := time.Date(2026, 11, 22, 1, 0, 0, 0, time.UTC)
+	values := []string{
+		`{"id":1,"price":10,"mixed":"a","user":{"name":"ann"},"tags":["x"],"empty":{},"_offset":"mine"}`,
+		`{"id":2,"price":10.5,"mixed":7,"user":{"name":"bob","age":30},"tags":[],"late":true}`,
+		`{"id":3,"price":null,"mixed":{"k":[1]},"user":null,"tags":["y","z"]}`,
+	}
+	recs := make([]kafkatest.Record, len(values))
+	for i, v := range values {
+		recs[i] = kafkatest.Record{Value: []byte(v), Timestamp: base}
+	}
+	kc.Produce(t, topic, recs...)
+	r := start(t, cfg, pipelineSettings())
+	archivetest.WaitDurable(t, st, topic, kc.EndOffsets(t, topic), 60*time.Second)
+	require.NoError(t, r.stop(t))
+	verifyOK(t, st, topic, int64(len(values)))
+
+	glob := filepath.Join(dir, topic, "**", "*.parquet")
+	types := duckdb.Query(t, fmt.Sprintf(`SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM read_parquet('%s', hive_partitioning=false))`, glob))
+	var order []string
+	got := map[string]string{}
+	for _, row := range types {
+		order = append(order, row["column_name"].(string))
+		got[row["column_name"].(string)] = row["column_type"].(string)
+	}
+	assert.Equal(t, []string{"id", "price", "mixed", "user", "tags", "empty", "_offset_value", "late",
+		"_topic", "_partition", "_offset", "_timestamp", "_key", "_headers"}, order)
+	assert.Equal(t, "BIGINT", got["id"])
+	assert.Equal(t, "DOUBLE", got["price"], "int widens to double")
+	assert.Equal(t, "VARCHAR", got["mixed"], "a conflict is text")
+	assert.Equal(t, "STRUCT(\"name\" VARCHAR, age BIGINT)", got["user"])
+	assert.Equal(t, "VARCHAR[]", got["tags"])
+	assert.Equal(t, "VARCHAR", got["empty"], "an empty object is text")
+	assert.Equal(t, "BOOLEAN", got["late"])
+	rows := duckdb.Query(t, fmt.Sprintf(`SELECT id, price, mixed, user.age AS age, len(tags) AS ntags, empty, _offset_value, late, _offset
+		FROM read_parquet('%s') ORDER BY id`, glob))
+	require.Len(t, rows, 3)
+	assert.Equal(t, "a", rows[0]["mixed"])
+	assert.Equal(t, "7", rows[1]["mixed"])
+	assert.Equal(t, `{"k":[1]}`, rows[2]["mixed"])
+	assert.Nil(t, rows[0]["age"])
+	assert.Equal(t, "30", fmt.Sprint(rows[1]["age"]))
+	assert.Equal(t, 10.5, rows[1]["price"])
+	assert.Nil(t, rows[2]["price"])
+	assert.Equal(t, "{}", rows[0]["empty"])
+	assert.Equal(t, "mine", rows[0]["_offset_value"])
+	assert.Equal(t, "0", fmt.Sprint(rows[1]["ntags"]))
+	assert.Equal(t, "2", fmt.Sprint(rows[2]["_offset"]))
+}
