@@ -221,4 +221,3 @@ func appendInferred(b array.Builder, t *inferred, v *fastjson.Value) {
 	}
 	b.AppendNull() // a value of another type: the inference saw none
 }
-
