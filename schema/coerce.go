@@ -292,18 +292,32 @@ func (f *field) convDecimal(v *fastjson.Value) (any, error) {
 // at most scale digits after the point and precision digits in all: the
 // unscaled value of r as decimal(precision, scale).
 func ScaleDecimal(r *big.Rat, precision, scale int32) (*big.Int, bool) {
-	pow := new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(scale)), nil)
-	x := new(big.Rat).Mul(r, new(big.Rat).SetInt(pow))
-	if !x.IsInt() {
+	if precision < 0 || scale < 0 || int(precision) >= len(pow10) || int(scale) >= len(pow10) {
 		return nil, false
 	}
-	n := x.Num()
-	limit := new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(precision)), nil)
-	if new(big.Int).Abs(n).Cmp(limit) >= 0 {
+	n := new(big.Int).Mul(r.Num(), pow10[scale])
+	if !r.IsInt() {
+		var rem big.Int
+		n.QuoRem(n, r.Denom(), &rem)
+		if rem.Sign() != 0 {
+			return nil, false
+		}
+	}
+	if n.CmpAbs(pow10[precision]) >= 0 {
 		return nil, false
 	}
 	return n, true
 }
+
+// pow10 holds 10^0 to 10^76, the powers decimal128 and decimal256 need.
+var pow10 = func() []*big.Int {
+	p := make([]*big.Int, 77)
+	p[0] = big.NewInt(1)
+	for i := 1; i < len(p); i++ {
+		p[i] = new(big.Int).Mul(p[i-1], big.NewInt(10))
+	}
+	return p
+}()
 
 // describe names v for an error, with a short excerpt.
 func describe(v *fastjson.Value) string {

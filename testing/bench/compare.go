@@ -15,7 +15,20 @@ const (
 	keyS3Parquet   = "s3-parquet"
 	keyTraced      = "file-parquet-traced"
 	keyStages      = "file-parquet-stages"
+	keyTyped       = "file-parquet-typed"
 )
+
+// benchSchema is the typed row's declared schema: every field of the
+// harness's records as a typed column.
+const benchSchema = `    fields:
+      - {name: id, type: string, nullable: false}
+      - {name: ts, type: timestamp, unit: ms, format: unix_ms}
+      - {name: event, type: string}
+      - {name: user, type: int64}
+      - {name: name, type: string}
+      - {name: country, type: string}
+      - {name: price, type: decimal, precision: 10, scale: 2}
+      - {name: pad, type: string}`
 
 // benchStages is the stages row's configuration: a filter dropping one
 // event kind in six, and a transform renaming a field and hashing another.
@@ -102,7 +115,9 @@ func (h *harness) compareRows(data loaded) []compareRow {
 		runs = append(runs, sluiceRun{Name: "sluice → file:// Parquet zstd, tracing on (ratio 0.001)", Key: keyTraced, Format: "parquet", Dest: "file", Traced: true})
 	}
 	runs = append(runs, sluiceRun{Name: "sluice → file:// Parquet zstd, filter + transform stages", Key: keyStages,
-		Format: "parquet", Dest: "file", Stages: benchStages})
+		Format: "parquet", Dest: "file", Stages: benchStages},
+		sluiceRun{Name: "sluice → file:// typed Parquet zstd (declared schema)", Key: keyTyped,
+			Format: "parquet", Dest: "file", Schema: benchSchema})
 	for _, r := range runs {
 		r.MaxBytes, r.Idle, r.Profile = o.maxBytes, o.idle, h.profileDir()
 		rows = append(rows, compareRow{name: r.Name, measure: func(ctx context.Context, round int) (Result, error) {
@@ -132,6 +147,7 @@ func ratios(rs []Result) []Ratio {
 		{"framework ceiling / kcat (2/1)", keyCeiling, keyKcat},
 		{"traced / untraced sluice file Parquet", keyTraced, keyFileParquet},
 		{"with filter + transform / without, sluice file Parquet", keyStages, keyFileParquet},
+		{"typed / envelope, sluice file Parquet", keyTyped, keyFileParquet},
 	} {
 		n, ok1 := by[q.num]
 		d, ok2 := by[q.den]
@@ -156,6 +172,10 @@ func compareTargets(rs []Result, otlpRequests int64) []Target {
 			cost := (1 - r.Value) * 100
 			out = append(out, Target{Name: "tracing at the default ratio costs ≤ 5% throughput",
 				Measured: fmt.Sprintf("%.1f%% (%d OTLP exports received)", cost, otlpRequests), Met: cost <= 5})
+		case "typed / envelope, sluice file Parquet":
+			m := fmt.Sprintf("%.2f ×", r.Value)
+			out = append(out, Target{Name: "typed Parquet ≥ 1.0 × envelope Parquet", Measured: m, Met: r.Value >= 1.0},
+				Target{Name: "moonshot: typed Parquet ≥ 1.3 × envelope Parquet", Measured: m, Met: r.Value >= 1.3})
 		}
 	}
 	return out

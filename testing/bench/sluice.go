@@ -42,6 +42,9 @@ type sluiceRun struct {
 	// Stages is the defaults' stages list, as YAML list items indented
 	// for it (empty: none).
 	Stages string
+	// Schema is the defaults' schema section, indented for it (empty:
+	// none, values archived as bytes).
+	Schema string
 	// Profile writes <ProfileName>.cpu.pprof and <ProfileName>.heap.pprof
 	// to this directory; ProfileName is Key if empty.
 	Profile     string
@@ -93,6 +96,10 @@ defaults:
   stages:
 {{.Stages}}
 {{- end}}
+{{- if .Schema}}
+  schema:
+{{.Schema}}
+{{- end}}
 log:
   level: warn
 telemetry:
@@ -126,7 +133,7 @@ func (h *harness) runSluice(ctx context.Context, data loaded, r sluiceRun) (Resu
 		"MaxBytes": r.MaxBytes, "MaxOpenFiles": max(r.MaxOpenFiles, 1000),
 		"MaxRecords": cmp.Or(r.MaxRecords, (data.Records+int64(data.Partitions)-1)/int64(data.Partitions)),
 		"Span":       durationOr(r.MaxEventSpan, 10*time.Minute).String(), "Idle": r.Idle.String(),
-		"User": minioUser, "Secret": minioSecret, "S3": "", "OTLP": "", "Stages": r.Stages,
+		"User": minioUser, "Secret": minioSecret, "S3": "", "OTLP": "", "Stages": r.Stages, "Schema": r.Schema,
 	}
 	var (
 		st       objstore.Store
