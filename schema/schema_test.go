@@ -1,6 +1,7 @@
 package schema_test
 
 import (
+	"fmt"
 	"math/big"
 	"strings"
 	"testing"
@@ -210,4 +211,57 @@ fields:
 			t.Fatalf("FromJSON(%q) = %v, which Check refuses: %v", value, got, err)
 		}
 	})
+}
+
+// TestFromJSONSchema: a JSON Schema document becomes declared fields in its
+// order, with types, required fields not nullable, refs resolved, and what
+// has no column type kept as JSON text.
+func TestFromJSONSchema(t *testing.T) {
+	cfg, err := schema.FromJSONSchema([]byte(`{
+	  "$schema": "http://json-schema.org/draft-07/schema#",
+	  "type": "object",
+	  "definitions": {"addr": {"type": "object", "properties": {"city": {"type": "string"}}}},
+	  "properties": {
+	    "id": {"type": "integer"},
+	    "at": {"type": "string", "format": "date-time"},
+	    "day": {"type": "string", "format": "date"},
+	    "price": {"type": ["number", "null"]},
+	    "ok": {"type": "boolean"},
+	    "kind": {"enum": ["a", "b"]},
+	    "addr": {"$ref": "#/definitions/addr"},
+	    "tags": {"type": "array", "items": {"type": "string"}},
+	    "attrs": {"type": "object", "additionalProperties": {"type": "integer"}},
+	    "any": {"anyOf": [{"type": "string"}, {"type": "integer"}]}
+	  },
+	  "required": ["id", "at"]
+	}`))
+	require.NoError(t, err)
+	require.NoError(t, cfg.Validate())
+	var got []string
+	for _, f := range cfg.Fields {
+		nullable := f.Nullable == nil || *f.Nullable
+		got = append(got, fmt.Sprintf("%s:%s:%v", f.Name, f.Type, nullable))
+	}
+	assert.Equal(t, []string{"id:int64:false", "at:timestamp:false", "day:date:true", "price:float64:true", "ok:bool:true",
+		"kind:string:true", "addr:struct:true", "tags:list:true", "attrs:map:true", "any:json:true"}, got)
+	d, err := schema.Compile(cfg)
+	require.NoError(t, err)
+	m, err := d.FromJSON([]byte(`{"id":1,"at":"2026-11-22T01:02:03Z","addr":{"city":"Lyon"},"attrs":{"x":2},"any":5}`))
+	require.NoError(t, err)
+	assert.Equal(t, map[string]any{"city": "Lyon"}, m["addr"])
+	assert.Equal(t, "5", m["any"])
+	_, err = d.FromJSON([]byte(`{"at":"2026-11-22T01:02:03Z"}`))
+	require.ErrorContains(t, err, "field id: missing")
+
+	_, err = schema.FromJSONSchema([]byte(`{"type":"string"}`))
+	require.Error(t, err)
+	_, err = schema.FromJSONSchema([]byte(`{"type":"object","properties":{"a b":{"type":"string"}}}`))
+	require.ErrorContains(t, err, `"a b"`)
+	// Recursion through a reference ends as JSON text.
+	cfg, err = schema.FromJSONSchema([]byte(`{"type":"object","definitions":{"n":{"type":"object","properties":{"next":{"$ref":"#/definitions/n"},"v":{"type":"integer"}}}},
+		"properties":{"head":{"$ref":"#/definitions/n"}}}`))
+	require.NoError(t, err)
+	require.NoError(t, cfg.Validate())
+	assert.Equal(t, "struct", cfg.Fields[0].Type)
+	assert.Equal(t, "json", cfg.Fields[0].Fields[0].Type)
 }
