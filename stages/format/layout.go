@@ -13,6 +13,9 @@ import (
 // file's key-value metadata and the Avro header, so that readers (sluice
 // verify among them) find the envelope columns whatever their names.
 const (
+	MetaTopicColumn     = "sluice.topic_column"
+	MetaPartitionColumn = "sluice.partition_column"
+	MetaKeyColumn       = "sluice.key_column"
 	MetaOffsetColumn    = "sluice.offset_column"
 	MetaTimestampColumn = "sluice.timestamp_column"
 	MetaValueColumn     = "sluice.value_column"
@@ -93,6 +96,12 @@ func NewLayout(cols Columns, value *model.Schema) (*Layout, error) {
 		f.Name = col.name
 		fields = append(fields, f)
 		switch i {
+		case envTopic:
+			meta[MetaTopicColumn] = col.name
+		case envPartition:
+			meta[MetaPartitionColumn] = col.name
+		case envKey:
+			meta[MetaKeyColumn] = col.name
 		case envOffset:
 			meta[MetaOffsetColumn] = col.name
 		case envTimestamp:

@@ -22,6 +22,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sluicehq/sluice/stages/commit"
+	"github.com/sluicehq/sluice/stages/format"
 	"github.com/sluicehq/sluice/transport/objstore"
 )
 
@@ -134,16 +135,21 @@ func readParquet(t testing.TB, key string, data []byte) []Row {
 	var rows []Row
 	for tr.Next() {
 		rec := tr.RecordBatch()
-		col := func(name string) int {
+		// A typed file names its envelope columns in its metadata.
+		md := rec.Schema().Metadata()
+		col := func(metaKey, name string) int {
+			if v, ok := md.GetValue(metaKey); ok {
+				name = v
+			}
 			idx := rec.Schema().FieldIndices(name)
 			require.Len(t, idx, 1, "column %q in %s", name, key)
 			return idx[0]
 		}
-		topics := rec.Column(col("topic")).(*array.String)
-		parts := rec.Column(col("partition")).(*array.Int32)
-		offs := rec.Column(col("offset")).(*array.Int64)
-		vals := rec.Column(col("value")).(*array.Binary)
-		keys := rec.Column(col("key")).(*array.Binary)
+		topics := rec.Column(col(format.MetaTopicColumn, "topic")).(*array.String)
+		parts := rec.Column(col(format.MetaPartitionColumn, "partition")).(*array.Int32)
+		offs := rec.Column(col(format.MetaOffsetColumn, "offset")).(*array.Int64)
+		vals := rec.Column(col(format.MetaValueColumn, "value")).(*array.Binary)
+		keys := rec.Column(col(format.MetaKeyColumn, "key")).(*array.Binary)
 		for i := 0; i < int(rec.NumRows()); i++ {
 			r := Row{Key: key, Topic: topics.Value(i), Partition: parts.Value(i), Offset: offs.Value(i)}
 			if !vals.IsNull(i) {

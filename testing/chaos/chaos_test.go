@@ -196,7 +196,7 @@ func (h *harness) report(r *result) {
 		name  string
 		value any
 	}{
-		{"seed", h.seed}, {"duration", h.duration}, {"secure", *secureFlag}, {"filter", *filterFlag}, {"actions", n.actions},
+		{"seed", h.seed}, {"duration", h.duration}, {"secure", *secureFlag}, {"filter", *filterFlag}, {"typed", *typedFlag}, {"actions", n.actions},
 		{"kills", n.kinds[kindKill]}, {"crash_window_kills", h.crashWindows()},
 		{"pauses", n.kinds[kindZombie]}, {"graceful", n.kinds[kindTerm]},
 		{"s3_fault_periods", n.kinds[kindS3Status] + n.kinds[kindS3Delay] + n.kinds[kindS3Reset] + n.kinds[kindS3ResetResp] + n.kinds[kindS3Throttle]},

@@ -118,11 +118,27 @@ buffer:
     type: json
     json: {time_field: ts, time_format: unix_ms}
   policy: {max_records: 300, idle: 500ms}
-%sshutdown_timeout: 30s
+%s%sshutdown_timeout: 30s
 log:
   level: %s
 `, h.kafka.Addr(), topic, group, clientID, sessionTimeout, sec, destURL, h.proxy.URL(), s3.AccessKeyID, s3.SecretAccessKey,
-		bufferDir, bufferMemory, disk, stagesConfig(), level)
+		bufferDir, bufferMemory, disk, stagesConfig(), typedConfig(), level)
+}
+
+// typedConfig is the defaults' schema and columns with -chaos.typed: the
+// events' fields as typed columns, the raw value kept for the checks.
+func typedConfig() string {
+	if !*typedFlag {
+		return ""
+	}
+	return `  schema:
+    fields:
+      - {name: id, type: int64, nullable: false}
+      - {name: ts, type: timestamp, unit: ms, format: unix_ms}
+      - {name: pad, type: string}
+  format:
+    columns: {value: _value}
+`
 }
 
 // stagesConfig is the defaults' stages list: the filter with -chaos.filter.

@@ -31,6 +31,9 @@ var (
 	// checks then want every other offset stored exactly once, the dropped
 	// ones never, and sluice verify to report them as filtered.
 	filterFlag = flag.Bool("chaos.filter", false, "run a filter stage that drops one event in ten")
+	// typedFlag types the topic by a declared schema: typed Parquet
+	// columns, with the raw value kept in _value for the checks.
+	typedFlag = flag.Bool("chaos.typed", false, "type the topic by a declared schema (typed Parquet columns)")
 )
 
 // binary is the sluice binary TestMain builds.
