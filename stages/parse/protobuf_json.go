@@ -78,7 +78,7 @@ func (t *pbTypes) jsonText(v protoreflect.Value) (any, error) {
 	b, err := protojson.MarshalOptions{UseProtoNames: true, Resolver: t}.Marshal(m.Interface())
 	if err != nil {
 		if m.Descriptor().FullName() != "google.protobuf.Any" {
-			return nil, err
+			return nil, stableError(err)
 		}
 		url, value := m.Descriptor().Fields().ByNumber(1), m.Descriptor().Fields().ByNumber(2)
 		if url == nil || value == nil {

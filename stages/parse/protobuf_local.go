@@ -91,7 +91,7 @@ func fromDescriptorSet(path string, name protoreflect.FullName) (protoreflect.De
 	}
 	d, err := files.FindDescriptorByName(name)
 	if err != nil {
-		return nil, fmt.Errorf("message %s: %w", name, err)
+		return nil, fmt.Errorf("message %s not found: %w", name, stableError(err))
 	}
 	return d, nil
 }
@@ -120,7 +120,7 @@ func fromProtoFile(file string, importPaths []string, name protoreflect.FullName
 	}
 	d, err := linker.ResolverFromFile(files[0]).FindDescriptorByName(name)
 	if err != nil {
-		return nil, fmt.Errorf("message %s: %w", name, err)
+		return nil, fmt.Errorf("message %s not found: %w", name, stableError(err))
 	}
 	return d, nil
 }

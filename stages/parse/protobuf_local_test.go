@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/bufbuild/protocompile"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -107,7 +108,7 @@ func TestProtobufLocalErrors(t *testing.T) {
 	require.NoError(t, os.WriteFile(notSet, []byte{0xff, 0xff}, 0o600))
 	set := writeDescriptorSet(t, true)
 	tests := []struct{ options, want string }{
-		{`{descriptor_set: ` + set + `, message: shop.v1.Nope}`, "message shop.v1.Nope: proto: not found"},
+		{`{descriptor_set: ` + set + `, message: shop.v1.Nope}`, "message shop.v1.Nope not found: proto: not found"},
 		{`{descriptor_set: ` + set + `, message: shop.common.Status}`, "shop.common.Status is not a message"},
 		{`{descriptor_set: /nonexistent/x.binpb, message: a.B}`, "no such file or directory"},
 		{`{descriptor_set: ` + notSet + `, message: a.B}`, "reading a FileDescriptorSet"},
@@ -121,3 +122,35 @@ func TestProtobufLocalErrors(t *testing.T) {
 		assert.Contains(t, err.Error(), tc.want, tc.options)
 	}
 }
+
+func TestProtobufProto2(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "p2.proto"), []byte(`syntax = "proto2";
+package p2;
+message R {
+  required int32 a = 1;
+  optional int32 b = 2 [default = 5];
+  repeated int32 c = 3 [packed = true];
+}
+`), 0o600))
+	s := protobufStage(t, `{type: protobuf, options: {wire: bare, proto_file: `+dir+`/p2.proto, message: p2.R}}`, Settings{})
+	b := model.Batch{Records: []model.Record{
+		{Value: []byte{0x08, 0x01}},             // a = 1
+		{Value: []byte{0x10, 0x02}},             // b = 2, a missing
+		{Value: []byte{0x08, 0x7f, 0x1a, 1, 3}}, // a = 127, c = [3]
+	}}
+	require.NoError(t, s.ParseBatch(&b))
+	require.Len(t, b.Records, 2)
+	assert.Equal(t, `schema:
+  fields: 3
+    - a: type=int32
+    - b: type=int32, nullable
+    - c: type=list<item: int32, nullable>`, arrow.NewSchema(b.Records[0].Schema.Fields, nil).String())
+	assert.Equal(t, map[string]any{"a": int64(1), "c": []any{}}, must2(b.Records[0].Fields()))
+	assert.Equal(t, map[string]any{"a": int64(127), "c": []any{int64(3)}}, must2(b.Records[1].Fields()))
+	require.Len(t, b.Rejected, 1)
+	assert.Contains(t, b.Rejected[0].Reason, "required field p2.R.a not set")
+}
+
+// must2 returns a record's fields, dropping the error.
+func must2(m map[string]any, _ error) map[string]any { return m }

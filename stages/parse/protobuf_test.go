@@ -103,7 +103,7 @@ const fullOrder = `{"id":"o-1","qty":3,"delta":"-5","u32":7,"f64":"1844674407370
  "total":{"currency":"EUR","units":"19","nanos":990000000},
  "lines":[{"sku":"a","qty":1},{"sku":"b","qty":2}],"counts":{"x":"1","y":"2"},"names":{"7":"seven"},
  "createdAt":"2025-11-22T01:02:03.123456Z","maybe":"0","note":"hi","took":"1.5s",
- "attrs":{"k":[1,"two",null]},"coupon":"","card":"4111","tags":["t1","t2"]}`
+ "attrs":{"k":[1,"two",null],"a":{"z":true,"b":false}},"coupon":"","card":"4111","tags":["t1","t2"]}`
 
 var fullOrderFields = map[string]any{
 	"id": "o-1", "qty": int64(3), "delta": int64(-5), "u32": uint64(7), "f64": uint64(math.MaxUint64),
@@ -113,7 +113,7 @@ var fullOrderFields = map[string]any{
 	"counts": map[string]any{"x": int64(1), "y": int64(2)}, "names": map[string]any{"7": "seven"},
 	"created_at": time.Date(2025, time.November, 22, 1, 2, 3, 123456000, time.UTC),
 	"maybe":      int64(0), "note": "hi", "took": int64(1500 * time.Millisecond),
-	"attrs": `{"k":[1,"two",null]}`, "coupon": "", "card": "4111", "tags": []any{"t1", "t2"},
+	"attrs": `{"a":{"b":false,"z":true},"k":[1,"two",null]}`, "coupon": "", "card": "4111", "tags": []any{"t1", "t2"},
 }
 
 // emptyOrderFields are what an order with nothing set decodes to: proto3
