@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -103,7 +105,8 @@ const fullOrder = `{"id":"o-1","qty":3,"delta":"-5","u32":7,"f64":"1844674407370
  "total":{"currency":"EUR","units":"19","nanos":990000000},
  "lines":[{"sku":"a","qty":1},{"sku":"b","qty":2}],"counts":{"x":"1","y":"2"},"names":{"7":"seven"},
  "createdAt":"2025-11-22T01:02:03.123456Z","maybe":"0","note":"hi","took":"1.5s",
- "attrs":{"k":[1,"two",null],"a":{"z":true,"b":false}},"coupon":"","card":"4111","tags":["t1","t2"]}`
+ "attrs":{"k":[1,"two",null],"a":{"z":true,"b":false}},"coupon":"","card":"4111","tags":["t1","t2"],
+ "extra":{"@type":"type.googleapis.com/shop.v1.Refund","orderId":"o-7"}}`
 
 var fullOrderFields = map[string]any{
 	"id": "o-1", "qty": int64(3), "delta": int64(-5), "u32": uint64(7), "f64": uint64(math.MaxUint64),
@@ -114,6 +117,7 @@ var fullOrderFields = map[string]any{
 	"created_at": time.Date(2025, time.November, 22, 1, 2, 3, 123456000, time.UTC),
 	"maybe":      int64(0), "note": "hi", "took": int64(1500 * time.Millisecond),
 	"attrs": `{"a":{"b":false,"z":true},"k":[1,"two",null]}`, "coupon": "", "card": "4111", "tags": []any{"t1", "t2"},
+	"extra": `{"@type":"type.googleapis.com/shop.v1.Refund","order_id":"o-7"}`,
 }
 
 // emptyOrderFields are what an order with nothing set decodes to: proto3
@@ -126,7 +130,7 @@ var emptyOrderFields = map[string]any{
 
 // orderSchema is the Arrow schema of shop.v1.Order.
 const orderSchema = `schema:
-  fields: 23
+  fields: 24
     - id: type=utf8
     - qty: type=int32
     - delta: type=int64
@@ -149,7 +153,8 @@ const orderSchema = `schema:
     - coupon: type=utf8, nullable
     - card: type=utf8, nullable
     - iban: type=utf8, nullable
-    - tags: type=list<item: utf8, nullable>`
+    - tags: type=list<item: utf8, nullable>
+    - extra: type=utf8, nullable`
 
 func TestProtobufRegistryDecodes(t *testing.T) {
 	_, cl, id := testRegistry(t)
@@ -210,6 +215,20 @@ func TestProtobufHandBuilt(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, map[string]any{"order_id": "o-9",
 		"amount": map[string]any{"currency": "USD", "units": int64(5), "nanos": int64(0)}}, fields)
+}
+
+// TestProtobufAnyUnknown writes an Any of a type the schema does not know
+// as its type URL and bytes.
+func TestProtobufAnyUnknown(t *testing.T) {
+	_, cl, id := testRegistry(t)
+	s := protobufStage(t, `{type: protobuf}`, Settings{Registry: cl})
+	url := "type.googleapis.com/x.Y"
+	anyMsg := append(append([]byte{0x0a, byte(len(url))}, url...), 0x12, 2, 1, 2)
+	value := append(confluent(t, id, []int{0}, &emptypb.Empty{}), append([]byte{0xc2, 0x01, byte(len(anyMsg))}, anyMsg...)...)
+	b := model.Batch{Records: []model.Record{{Value: value}}}
+	require.NoError(t, s.ParseBatch(&b))
+	require.Empty(t, b.Rejected)
+	assert.Equal(t, `{"@type":"type.googleapis.com/x.Y","value":"AQI="}`, must(b.Records[0].Field("extra")))
 }
 
 func TestProtobufRecursive(t *testing.T) {
@@ -350,3 +369,36 @@ func itoa(i int) string { return strconv.Itoa(i) }
 
 // must returns a field's value, dropping whether it is there.
 func must(v any, _ bool) any { return v }
+
+// TestProtobufConcurrent decodes from many goroutines at once with nothing
+// fetched yet: each schema is fetched once, every record decodes.
+func TestProtobufConcurrent(t *testing.T) {
+	reg, cl, id := testRegistry(t)
+	types := testTypes(t)
+	var fetches atomic.Int32
+	reg.Intercept(func(_ http.ResponseWriter, r *http.Request) bool {
+		if strings.HasPrefix(r.URL.Path, "/schemas/ids/") {
+			fetches.Add(1)
+		}
+		return false
+	})
+	s := protobufStage(t, `{type: protobuf}`, Settings{Registry: cl})
+	values := [][]byte{
+		confluent(t, id, []int{0}, protoMessage(t, types, "shop.v1.Order", fullOrder)),
+		confluent(t, id, []int{1}, protoMessage(t, types, "shop.v1.Refund", `{"orderId":"r"}`)),
+	}
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Go(func() {
+			for i := range 50 {
+				b := model.Batch{Records: []model.Record{{Partition: int32(g), Offset: int64(i), Value: values[i%2]}}}
+				if err := s.ParseBatch(&b); err != nil || len(b.Rejected) > 0 {
+					t.Errorf("goroutine %d record %d: %v %v", g, i, err, b.Rejected)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	assert.Equal(t, int32(1), fetches.Load())
+}
