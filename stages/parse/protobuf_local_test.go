@@ -1,6 +1,7 @@
 package parse
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -13,12 +14,14 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.yaml.in/yaml/v3"
+	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protodesc"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/types/descriptorpb"
 
 	"github.com/sluicehq/sluice/model"
+	"github.com/sluicehq/sluice/schema"
 )
 
 // writeDescriptorSet compiles order.proto and writes its FileDescriptorSet
@@ -154,3 +157,48 @@ message R {
 
 // must2 returns a record's fields, dropping the error.
 func must2(m map[string]any, _ error) map[string]any { return m }
+
+// TestProtobufDeepNesting: messages nested deeper than maxNesting become
+// JSON text, and what decodes passes schema.Check.
+func TestProtobufDeepNesting(t *testing.T) {
+	var src strings.Builder
+	src.WriteString("syntax = \"proto3\";\npackage deep;\n")
+	for i := range 40 {
+		fmt.Fprintf(&src, "message M%d { int32 v = 1; M%d next = 2; }\n", i, i+1)
+	}
+	src.WriteString("message M40 { int32 v = 1; }\n")
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "deep.proto"), []byte(src.String()), 0o600))
+	s := protobufStage(t, `{type: protobuf, options: {wire: bare, proto_file: `+dir+`/deep.proto, message: deep.M0}}`, Settings{})
+	var value []byte
+	for i := 40; i >= 0; i-- { // M_i {v: i, next: M_i+1}
+		inner := value
+		value = []byte{0x08, byte(i)}
+		if inner != nil {
+			value = protowire.AppendBytes(append(value, 0x12), inner)
+		}
+	}
+	b := model.Batch{Records: []model.Record{{Value: value}}}
+	require.NoError(t, s.ParseBatch(&b))
+	require.Empty(t, b.Rejected)
+	rec := b.Records[0]
+	fields, err := rec.Fields()
+	require.NoError(t, err)
+	require.NoError(t, schema.Check(rec.Schema, fields))
+	depth, typ := 0, rec.Schema.Fields[1].Type
+	for {
+		st, ok := typ.(*arrow.StructType)
+		if !ok {
+			break
+		}
+		depth++
+		typ = st.Field(1).Type
+	}
+	assert.Equal(t, maxNesting-1, depth)
+	assert.Equal(t, arrow.BinaryTypes.String, typ)
+	m := fields
+	for range depth {
+		m = m["next"].(map[string]any)
+	}
+	assert.Equal(t, `{"v":32,"next":{"v":33,"next":{"v":34,"next":{"v":35,"next":{"v":36,"next":{"v":37,"next":{"v":38,"next":{"v":39,"next":{"v":40}}}}}}}}}`, m["next"])
+}

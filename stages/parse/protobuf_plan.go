@@ -16,6 +16,11 @@ import (
 // schema.
 const maxColumns = 10_000
 
+// maxNesting is the depth of nested message columns: messages deeper
+// than this are JSON text (schema.Check takes 256 levels, Parquet readers
+// fewer).
+const maxNesting = 32
+
 // timestampType is the Arrow type of google.protobuf.Timestamp fields:
 // microseconds in UTC, what Parquet readers (Athena, Spark, Trino, DuckDB)
 // all read as a timestamp with time zone.
@@ -202,8 +207,8 @@ func (b *planBuilder) value(fd protoreflect.FieldDescriptor) (pbConv, arrow.Data
 // messageValue returns the conversion and Arrow type of a message value:
 // well-known types as their meaning (Timestamp, Duration, wrappers) or as
 // JSON text (Struct, Value, ListValue, Any, FieldMask, Empty), a message
-// type already being built (recursion) or without fields as JSON text, and
-// any other as a struct.
+// type already being built (recursion), without fields, or nested deeper
+// than maxNesting as JSON text, and any other as a struct.
 func (b *planBuilder) messageValue(md protoreflect.MessageDescriptor) (pbConv, arrow.DataType, error) {
 	switch md.FullName() {
 	case "google.protobuf.Timestamp":
@@ -226,7 +231,7 @@ func (b *planBuilder) messageValue(md protoreflect.MessageDescriptor) (pbConv, a
 		"google.protobuf.Any", "google.protobuf.FieldMask", "google.protobuf.Empty":
 		return b.types.jsonText, arrow.BinaryTypes.String, nil
 	}
-	if slices.Contains(b.path, md.FullName()) || md.Fields().Len() == 0 {
+	if slices.Contains(b.path, md.FullName()) || md.Fields().Len() == 0 || len(b.path) >= maxNesting {
 		return b.types.jsonText, arrow.BinaryTypes.String, nil
 	}
 	plan, fields, err := b.message(md)
