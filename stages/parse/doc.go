@@ -23,6 +23,16 @@
 // result is a pure function of the record's bytes and the configuration, so
 // a round written twice lands in the same partitions.
 //
+// The "protobuf" parser (ProtobufConfig) is a Decoder: it decodes Protobuf
+// values into typed fields and a model.Schema, in the Confluent wire format
+// with schemas from the Schema Registry (compiled with
+// github.com/bufbuild/protocompile, cached by id) or from a descriptor set
+// or .proto file, or bare. Values are read with google.golang.org/protobuf's
+// dynamicpb; docs/protobuf.md gives the mapping of Protobuf types to Arrow
+// columns and Go values. Records it cannot decode are rejected to the
+// dead-letter destination; a Schema Registry that does not answer after
+// bounded retries stops sluice (ErrUnavailable).
+//
 // JSON values are read with github.com/valyala/fastjson: it validates the
 // whole value in one pass without allocating (parsers are pooled), and the
 // field path is walked key by key, so field names need no escaping. Event
