@@ -3,6 +3,7 @@ package parse
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"sync/atomic"
 	"time"
@@ -143,14 +144,20 @@ func New(cfg Config, set Settings) (*Stage, error) {
 	if err != nil {
 		return nil, err
 	}
-	_, raw := p.(rawParser)
+	// Event times come from the time section (timed); decoding (d) from
+	// the parser and the topic's schema.
+	timed, err := withTimeSource(p, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("building parser %q: %w", cfg.Type, err)
+	}
+	_, raw := timed.(rawParser)
 	if raw && set.Schema == nil && !set.Infer {
 		s.typ = TypeRaw // the stage reads the timestamp itself
 		return s, nil
 	}
-	p = withSchema(p, set)
-	s.parser = p
-	s.decoder, _ = p.(Decoder)
+	d := withSchema(p, set)
+	s.decoder, _ = d.(Decoder)
+	s.parser = timed
 	return s, nil
 }
 
