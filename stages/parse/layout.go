@@ -45,14 +45,14 @@ var javaLetters = map[string]string{
 	"ss": "05", "s": "5",
 	"a":    "PM",
 	"EEEE": "Monday", "EEE": "Mon",
-	"z":   "MST",
-	"Z":   "-0700",
-	"X":   "Z07", "XX": "Z0700", "XXX": "Z07:00",
+	"z": "MST",
+	"Z": "-0700",
+	"X": "Z07", "XX": "Z0700", "XXX": "Z07:00",
 }
 
 // javaLayout converts a SimpleDateFormat pattern to a Go layout: the
 // letters of javaLetters, S.. (fractions of a second, after '.' or ','),
-// text in single quotes ("'T'") and '' for a quote. Other letters, and
+// text in single quotes ("'T'") and ” for a quote. Other letters, and
 // digits outside quotes (Go would read them as layout elements), are
 // refused.
 func javaLayout(p string) (string, error) {
