@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 	"time"
 
 	_ "time/tzdata" // zones work on images without /usr/share/zoneinfo
@@ -44,6 +45,7 @@ type timeFormat struct {
 	u      unit
 	str    strKind
 	layout string // Go layout, for strLayout
+	zoned  bool   // the layout writes a zone
 	loc    *time.Location
 }
 
@@ -65,6 +67,7 @@ func newTimeFormat(format, layout, zone string) (*timeFormat, error) {
 			return nil, err
 		}
 		f.u, f.str, f.layout = -1, strLayout, goLayout
+		f.zoned = strings.Contains(goLayout, "MST") || strings.Contains(goLayout, "-07") || strings.Contains(goLayout, "Z07")
 	default:
 		return nil, fmt.Errorf("unknown time format %q", format)
 	}
@@ -144,9 +147,12 @@ func (f *timeFormat) text(s []byte) (time.Time, error) {
 	case strISO8601:
 		return isoTime(s, f.loc)
 	case strLayout:
-		t, err := time.ParseInLocation(f.layout, string(s), f.loc)
+		t, err := time.Parse(f.layout, string(s))
 		if err != nil {
 			return time.Time{}, ErrUnparsable
+		}
+		if !f.zoned {
+			t = inZone(t, f.loc)
 		}
 		return inRange(t)
 	}
@@ -172,7 +178,7 @@ func inRange(t time.Time) (time.Time, error) {
 // a fraction ('.' or ','), then optionally a zone: "Z", "±hh", "±hhmm" or
 // "±hh:mm". Without a zone the wall clock is read in loc; a wall clock that
 // a daylight-saving change skips or repeats is resolved as time.Date does
-// (deterministically).
+// as inZone does.
 func isoTime(b []byte, loc *time.Location) (time.Time, error) {
 	if len(b) < 10 || b[4] != '-' || b[7] != '-' {
 		return time.Time{}, ErrUnparsable
@@ -216,7 +222,7 @@ func isoTime(b []byte, loc *time.Location) (time.Time, error) {
 		}
 	}
 	if len(rest) == 0 {
-		return inRange(time.Date(year, time.Month(month), day, hour, minute, sec, nsec, loc))
+		return inRange(inZone(time.Date(year, time.Month(month), day, hour, minute, sec, nsec, time.UTC), loc))
 	}
 	offset, ok := isoOffset(rest)
 	if !ok {
@@ -224,6 +230,32 @@ func isoTime(b []byte, loc *time.Location) (time.Time, error) {
 	}
 	return inRange(time.Date(year, time.Month(month), day, hour, minute, sec, nsec, time.UTC).
 		Add(-time.Duration(offset) * time.Second))
+}
+
+// inZone reads the wall clock of wall (a time in UTC) in loc. A wall clock
+// that a change of offset repeats (daylight saving ends) is the earlier of
+// its instants; one that a change skips (daylight saving starts) is read
+// with the offset before the change, so it lands after the change as far as
+// the clock jumped. These are java.time's rules, and they hold whatever
+// time.Date would choose.
+func inZone(wall time.Time, loc *time.Location) time.Time {
+	if loc == time.UTC {
+		return wall
+	}
+	var best time.Time
+	found := false
+	for _, probe := range []time.Duration{-24 * time.Hour, 0, 24 * time.Hour} {
+		_, off := wall.Add(probe).In(loc).Zone()
+		c := wall.Add(-time.Duration(off) * time.Second)
+		if _, o := c.In(loc).Zone(); o == off && (!found || c.Before(best)) {
+			best, found = c, true
+		}
+	}
+	if !found {
+		_, off := wall.Add(-24 * time.Hour).In(loc).Zone()
+		best = wall.Add(-time.Duration(off) * time.Second)
+	}
+	return best
 }
 
 // isoOffset reads an ISO 8601 zone designator: "Z", "±hh", "±hhmm" or
