@@ -86,10 +86,10 @@ func TestTimeFormats(t *testing.T) {
 
 func TestJavaLayout(t *testing.T) {
 	for java, want := range map[string]string{
-		"yyyy-MM-dd HH:mm:ss":         "2006-01-02 15:04:05",
+		"yyyy-MM-dd HH:mm:ss":          "2006-01-02 15:04:05",
 		"yyyy-MM-dd'T'HH:mm:ss.SSSXXX": "2006-01-02T15:04:05.000Z07:00",
-		"EEE, d MMM yyyy hh:mm a z":   "Mon, 2 Jan 2006 03:04 PM MST",
-		"yyMMdd":                      "060102",
+		"EEE, d MMM yyyy hh:mm a z":    "Mon, 2 Jan 2006 03:04 PM MST",
+		"yyMMdd":                       "060102",
 	} {
 		got, err := javaLayout(java)
 		require.NoError(t, err, java)
