@@ -54,7 +54,7 @@ type TimeConfig struct {
 	// numbers), "unix_s", "unix_ms", "unix_us", "unix_ns" (numbers or
 	// numeric strings), "rfc3339", "iso8601" (zone optional, see Zone) or
 	// "layout" (see Layout). Values a parser typed as times are taken as
-	// they are. Default "auto".
+	// they are. Default "auto" (also when empty).
 	Format string `yaml:"format"`
 	// Layout is the layout of format "layout": a Go layout, the reference
 	// time Mon Jan 2 15:04:05 MST 2006 written the way the field is
@@ -64,7 +64,7 @@ type TimeConfig struct {
 	Layout string `yaml:"layout"`
 	// Zone is the IANA zone of times written without one (iso8601 without
 	// an offset, layouts without a zone). The zone database is built into
-	// sluice. Default "UTC".
+	// sluice. Default "UTC" (also when empty).
 	Zone string `yaml:"zone"`
 }
 
@@ -150,7 +150,7 @@ func (t TimeConfig) validate(jsonField bool) error {
 		errs.Addf("source", "unknown source %q (want field, kafka, none)", t.Source)
 	}
 	checkField(&errs, "field", t.Field)
-	if !slices.Contains(validFormats, t.Format) {
+	if t.Format != "" && !slices.Contains(validFormats, t.Format) {
 		errs.Addf("format", "unknown time format %q (want %s)", t.Format, strings.Join(validFormats, ", "))
 	}
 	if t.Format == FormatLayout {
@@ -160,9 +160,7 @@ func (t TimeConfig) validate(jsonField bool) error {
 	} else if t.Layout != "" {
 		errs.Addf("layout", "only read with format layout (format is %q)", t.Format)
 	}
-	if t.Zone == "" {
-		errs.Addf("zone", "required (an IANA zone such as UTC or Europe/Berlin)")
-	} else if _, err := loadZone(t.Zone); err != nil {
+	if _, err := loadZone(t.Zone); err != nil {
 		errs.Add("zone", err)
 	}
 	return errs.Err()
