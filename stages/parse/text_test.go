@@ -8,6 +8,7 @@ import (
 
 	"github.com/sluicehq/sluice/conf"
 	"github.com/sluicehq/sluice/model"
+	"github.com/sluicehq/sluice/schema"
 )
 
 // textStage builds the stage of a text parser with options opts.
@@ -160,3 +161,27 @@ func TestTextParserEventTime(t *testing.T) {
 }
 
 const rfc3339 = "2006-01-02T15:04:05Z07:00"
+
+// TestTextParserDeclaredSchema: a text parser's fields typed by a declared
+// schema; the time section then reads the typed timestamp as it is.
+func TestTextParserDeclaredSchema(t *testing.T) {
+	d, err := schema.Compile(schema.Config{Mode: schema.ModeDeclared, Fields: []schema.Field{
+		{Name: "n", Type: "int64"},
+		{Name: "at", Type: "timestamp", Format: "iso8601", Zone: "Europe/Berlin"},
+	}})
+	require.NoError(t, err)
+	cfg := DefaultConfig()
+	cfg.Type, cfg.Time.Field = TypeLogfmt, "at"
+	s, err := New(cfg, Settings{Schema: d})
+	require.NoError(t, err)
+	b := &model.Batch{Records: []model.Record{*record(`n=7 at="2026-07-01 12:00:00"`), *record(`n=x`)}}
+	require.NoError(t, s.ParseBatch(b))
+	require.Len(t, b.Records, 1)
+	require.Len(t, b.Rejected, 1, "n=x is no int64")
+	rec := b.Records[0]
+	assert.Equal(t, d.Schema(), rec.Schema)
+	n, _ := rec.Field("n")
+	assert.Equal(t, int64(7), n)
+	assert.False(t, rec.EventTimeFallback)
+	assert.Equal(t, "2026-07-01T10:00:00Z", rec.EventTime.Format(rfc3339))
+}
