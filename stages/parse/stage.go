@@ -196,7 +196,9 @@ func (s *Stage) ParseBatch(b *model.Batch) error {
 // (malformed value, missing field, wrong type, unparsable time) it falls back
 // to rec.Timestamp, sets rec.EventTimeFallback and counts the fallback by
 // reason. It never drops a record. With the built-in parsers it never panics,
-// whatever the bytes, and allocates nothing unless the value is not JSON.
+// whatever the bytes; the json parser allocates nothing unless the value is
+// not JSON (a time field read through the time section of another parser,
+// or in an ISO 8601 or layout format, may allocate).
 func (s *Stage) Parse(rec *model.Record) {
 	if s.parser == nil {
 		rec.EventTime, rec.EventTimeFallback = rec.Timestamp.UTC(), false
