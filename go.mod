@@ -16,6 +16,7 @@ require (
 	github.com/aws/smithy-go v1.28.8
 	github.com/bufbuild/protocompile v0.14.1
 	github.com/dustin/go-humanize v1.1.0
+	github.com/go-logfmt/logfmt v0.6.1
 	github.com/google/cel-go v0.31.0
 	github.com/klauspost/compress v1.20.3
 	github.com/prometheus/client_golang v1.24.1

@@ -152,6 +152,16 @@ func (r *Record) SetFields(m map[string]any) {
 	r.fields, r.changed = m, true
 }
 
+// SetDecoded sets the fields a parser read from Value (which the record
+// now owns) without marking them changed: Value stays the bytes they were
+// read from and is archived as it is (a text parser's log line stays a log
+// line), while the stages after the parser read the fields by name. Should
+// a stage change them (SetField, DeleteField, SetFields), Value is
+// re-encoded from them as JSON (Sync), as for any changed record.
+func (r *Record) SetDecoded(m map[string]any) {
+	r.fields, r.changed = m, false
+}
+
 // Changed reports whether a stage changed the record's fields since the
 // value was last encoded.
 func (r *Record) Changed() bool { return r.changed }

@@ -61,3 +61,20 @@ func BenchmarkFields(b *testing.B) {
 		}
 	}
 }
+
+// TestRecordSetDecoded: fields a text parser read leave the value as it is
+// until a stage changes them.
+func TestRecordSetDecoded(t *testing.T) {
+	r := Record{Value: []byte("level=info msg=hi")}
+	r.SetDecoded(map[string]any{"level": "info", "msg": "hi"})
+	v, ok := r.Field("level")
+	assert.True(t, ok)
+	assert.Equal(t, "info", v)
+	assert.False(t, r.Changed())
+	assert.NoError(t, r.Sync())
+	assert.Equal(t, "level=info msg=hi", string(r.Value), "the line is archived as it is")
+
+	assert.NoError(t, r.SetField("msg", "<redacted>"))
+	assert.NoError(t, r.Sync())
+	assert.Equal(t, `{"level":"info","msg":"<redacted>"}`, string(r.Value), "changed fields are re-encoded")
+}

@@ -96,7 +96,7 @@ func TestFull(t *testing.T) {
 	want.Kafka.TopicRegex = "audit-.*"
 	want.Destination.URL = "s3://my-archive/kafka"
 	logs := DefaultTopic()
-	logs.Parser = parse.Config{Type: "json", JSON: parse.JSONConfig{TimeField: "meta.ts", TimeFormat: "unix_ms"}}
+	logs.Parser.Type, logs.Parser.JSON = "json", parse.JSONConfig{TimeField: "meta.ts", TimeFormat: "unix_ms"}
 	logs.Format = format.Config{Type: "jsonl", Compression: "gzip", Columns: format.DefaultColumns()}
 	audit := DefaultTopic()
 	audit.Partitioner.Granularity = "day"
@@ -296,7 +296,7 @@ func TestOverrideMerging(t *testing.T) {
 				"overrides:\n  - topic: logs\n    settings: {parser: {json: {time_format: rfc3339}}}",
 			want: func() Topic {
 				s := DefaultTopic()
-				s.Parser = parse.Config{Type: "json", JSON: parse.JSONConfig{TimeField: "ts", TimeFormat: "rfc3339"}}
+				s.Parser.Type, s.Parser.JSON = "json", parse.JSONConfig{TimeField: "ts", TimeFormat: "rfc3339"}
 				return s
 			},
 		},

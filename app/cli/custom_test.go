@@ -23,7 +23,7 @@ import (
 )
 
 // TestCustomBinary builds testdata/custom, a program that registers a
-// store scheme ("memfile") and a parser ("kv") and calls cli.Main, and
+// store scheme ("memfile") and a parser ("mskv", beside the built-in "kv") and calls cli.Main, and
 // proves that the registered store serves run, verify and lag, that the
 // registered parser chooses the partitions, and that its options are
 // checked by validate with path and line. The stock binary refuses the
@@ -66,13 +66,13 @@ defaults:
 shutdown_timeout: 30s
 `, kc.Brokers()[0], topic, demo.FileURL(dir), filepath.Join(t.TempDir(), "buffer"), parser)
 	}
-	file := writeFile(t, "custom.yaml", cfgText(`{type: kv, options: {separator: "=", time_field: ts}}`))
+	file := writeFile(t, "custom.yaml", cfgText(`{type: mskv, options: {separator: "=", time_field: ts}}`))
 
 	// The stock binary knows neither the scheme nor the parser.
 	r := sluice(t, 60*time.Second, "validate", "-c", file)
 	require.Equal(t, 2, r.code, "stderr:\n%s", r.stderr)
 	assert.Contains(t, r.stderr, `destination.url: unsupported scheme in "memfile://`)
-	assert.Contains(t, r.stderr, `defaults.parser.type: unknown parser "kv" (want json, protobuf, raw)`)
+	assert.Contains(t, r.stderr, `defaults.parser.type: unknown parser "mskv" (want json, kv, logfmt, protobuf, raw, regex)`)
 
 	run := func(code int, args ...string) result {
 		t.Helper()
@@ -81,7 +81,7 @@ shutdown_timeout: 30s
 		return r
 	}
 	run(0, "validate", "-c", file)
-	bad := writeFile(t, "bad.yaml", cfgText(`{type: kv, options: {separator: "=>"}}`))
+	bad := writeFile(t, "bad.yaml", cfgText(`{type: mskv, options: {separator: "=>"}}`))
 	r = run(2, "validate", "-c", bad)
 	assert.Contains(t, r.stderr, `:11: defaults.parser.options.separator: want one character, got "=>"`)
 

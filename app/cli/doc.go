@@ -33,7 +33,7 @@
 //
 //	func main() {
 //		stages.MustRegister(stages.NewFactory("mask", defaults, newMask))
-//		parse.MustRegister(parse.NewFactory("kv", kvDefaults, newKV))
+//		parse.MustRegister(parse.NewFactory("kvlog", kvDefaults, newKV))
 //		cli.Main()
 //	}
 //
@@ -47,7 +47,7 @@
 //
 //   - stages.Register: a stage over batches of records, listed in a topic's
 //     "stages:" ("- mask: {field: email}");
-//   - parse.Register: a parser, "parser: {type: kv, options: {...}}";
+//   - parse.Register: a parser, "parser: {type: kvlog, options: {...}}";
 //   - partition.Register: a partitioner, "partitioner: {type: ..., options: {...}}";
 //   - format.Register: an output format, "format: {type: ..., options: {...}}";
 //   - objstore.Register: a store for the destination URLs of a scheme

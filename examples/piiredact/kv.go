@@ -18,7 +18,7 @@ const unparsedField = "_raw"
 // kvOptions are the kv parser's options, the "options:" of a topic's
 // parser section:
 //
-//	parser: {type: kv, options: {time_field: ts}}
+//	parser: {type: kvlog, options: {time_field: ts}}
 type kvOptions struct {
 	// TimeField is the key whose value is the event time. Default "ts".
 	TimeField string `yaml:"time_field"`

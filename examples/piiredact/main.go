@@ -4,7 +4,7 @@
 // demo). Its configuration files name the new components like the built-in
 // ones (see sluice.yaml next to this file):
 //
-//   - the "kv" parser reads log lines of key=value pairs
+//   - the "kvlog" parser reads log lines of key=value pairs
 //     (ts=2026-11-22T01:02:03Z level=info user=ada msg="signed in"),
 //     takes the event time from one of them and stores each line as a JSON
 //     object of its fields (kv.go);
@@ -28,6 +28,6 @@ func main() {
 	// defaults before the YAML is decoded onto them; the build function
 	// makes the component from its decoded, validated options.
 	stages.MustRegister(stages.NewFactory("redact_pii", defaultRedactOptions, newRedactor))
-	parse.MustRegister(parse.NewFactory("kv", defaultKVOptions, newKV))
+	parse.MustRegister(parse.NewFactory("kvlog", defaultKVOptions, newKV))
 	cli.Main()
 }

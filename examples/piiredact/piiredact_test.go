@@ -32,7 +32,7 @@ const testKey = "test-pii-key"
 var users = []string{"grace", "linus", "margaret", "ken", "barbara"}
 
 // line is the i-th produced log line and whether it is malformed (no
-// key=value pairs: the kv parser keeps it under "_raw" and its event time
+// key=value pairs: the kvlog parser keeps it under "_raw" and its event time
 // falls back to the Kafka timestamp).
 func line(i int, ts time.Time) (string, bool) {
 	u := users[i%len(users)]
@@ -87,7 +87,7 @@ destination:
 buffer:
   dir: %s
 defaults:
-  parser: {type: kv, options: {time_field: ts}}
+  parser: {type: kvlog, options: {time_field: ts}}
   stages:
     - redact_pii: {fields: [user, ip], method: hash, key: "${PII_KEY}"}
   # Uncompressed, so that the test can search the stored bytes for PII.
@@ -201,7 +201,7 @@ func testValidate(t *testing.T, bin string) {
 destination:
   url: s3://my-archive/logs
 defaults:
-  parser: {type: kv, options: {time_field: ts, layout: "15:04"}}
+  parser: {type: kvlog, options: {time_field: ts, layout: "15:04"}}
   stages:
     - redact_pii:
 `+stage)

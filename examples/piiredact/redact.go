@@ -109,7 +109,7 @@ func newRedactor(o redactOptions, _ stages.Settings) (stages.Stage, error) {
 }
 
 // Process redacts every record of the batch. A record whose value is a JSON
-// object (a kv line after the kv parser, a JSON event) is redacted field by
+// object (a kv line after the kvlog parser, a JSON event) is redacted field by
 // field; any other value (text a parser left as it was) has its e-mail
 // addresses redacted in the bytes. Keys and headers are not touched, and a
 // record without PII keeps its exact bytes.

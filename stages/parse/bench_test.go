@@ -62,3 +62,33 @@ func replaceTS(tmpl, ts string) string {
 	}
 	return tmpl
 }
+
+// BenchmarkText measures the text parsers: decoding a line into fields and
+// reading the event time from one of them.
+func BenchmarkText(b *testing.B) {
+	const line = `ts=2026-11-22T01:02:03.123Z level=info user=ada msg="signed in from the web" dur=1.5s status=200`
+	iso := TimeConfig{Field: "ts", Format: FormatAuto}
+	for _, bc := range []struct {
+		name string
+		typ  string
+		opts any
+	}{
+		{"kv", TypeKV, nil},
+		{"logfmt", TypeLogfmt, nil},
+		{"regex", TypeRegex, &RegexOptions{Pattern: `^ts=(?P<ts>\S+) level=(?P<level>\S+) user=(?P<user>\S+)`}},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			s := textStage(b, bc.typ, bc.opts, iso)
+			recs := make([]model.Record, 1)
+			b.ReportAllocs()
+			b.SetBytes(int64(len(line)))
+			for b.Loop() {
+				recs[0] = model.Record{Value: []byte(line)}
+				batch := model.Batch{Records: recs}
+				if err := s.ParseBatch(&batch); err != nil || batch.Records[0].EventTimeFallback {
+					b.Fatal("not parsed")
+				}
+			}
+		})
+	}
+}

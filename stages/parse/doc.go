@@ -2,11 +2,19 @@
 // event time of each Kafka record, the time the record's output partition is
 // chosen by.
 //
-// Two parsers are built in. "raw" takes the Kafka record timestamp as the
+// The built-in parsers: "raw" takes the Kafka record timestamp as the
 // event time. "json" reads a field of the record's JSON value (a dotted path
 // such as "meta.ts" for nested objects) written as Unix seconds,
 // milliseconds, microseconds or nanoseconds, as an RFC 3339 string, or in any
-// of these ("auto", numbers judged by magnitude). Programs built on sluice
+// of these ("auto", numbers judged by magnitude). "regex", "kv" and
+// "logfmt" decode text lines into fields of strings (model.Record.SetDecoded:
+// the line itself stays the archived value) and reject lines they cannot
+// read to the dead-letter destination. For every parser a "time:" section
+// names the field the event time is read from (formats: Unix numbers, RFC
+// 3339, ISO 8601, Go or Java layouts; a zone for times written without
+// one, from the zone database built into the binary), or takes the Kafka
+// timestamp, or none at all (the Unix epoch, for offset partitioning).
+// Programs built on sluice
 // add parsers of their own with Register: a Factory (NewFactory) names the
 // parser, gives its options with their defaults, and builds it; a topic
 // chooses it with "parser: {type: <name>, options: {...}}", and its options

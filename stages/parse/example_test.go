@@ -14,7 +14,7 @@ import (
 	"github.com/sluicehq/sluice/stages/parse"
 )
 
-// kvOptions are the options of the kv parser: "options:" in the parser
+// kvOptions are the options of the pairs parser: "options:" in the parser
 // section.
 type kvOptions struct {
 	// Separator is between a key and its value. Default "=".
@@ -61,9 +61,9 @@ func newKV(o kvOptions, _ parse.Settings) (parse.Parser, error) {
 }
 
 // ExampleRegister adds a parser of key=value lines with options of its own,
-// chosen in a topic's configuration by "type: kv".
+// chosen in a topic's configuration by "type: pairs" ("kv" is built in).
 func ExampleRegister() {
-	err := parse.Register(parse.NewFactory("kv",
+	err := parse.Register(parse.NewFactory("pairs",
 		func() kvOptions { return kvOptions{Separator: "=", TimeField: "ts"} }, newKV))
 	if err != nil {
 		fmt.Println(err)
@@ -72,7 +72,7 @@ func ExampleRegister() {
 
 	// What a configuration's "parser:" section holds.
 	var cfg parse.Config
-	if err := yaml.Unmarshal([]byte(`{type: kv, options: {separator: ":", time_field: at}}`), &cfg); err != nil {
+	if err := yaml.Unmarshal([]byte(`{type: pairs, options: {separator: ":", time_field: at}}`), &cfg); err != nil {
 		fmt.Println(err)
 		return
 	}
@@ -92,8 +92,8 @@ func ExampleRegister() {
 	// Mistakes in the options are reported like sluice's own, with paths
 	// (and lines, when the configuration is loaded from a file).
 	for _, section := range []string{
-		`{type: kv, options: {separator: ""}}`,
-		`{type: kv, options: {colour: red}}`,
+		`{type: pairs, options: {separator: ""}}`,
+		`{type: pairs, options: {colour: red}}`,
 	} {
 		cfg := parse.DefaultConfig()
 		_ = yaml.Unmarshal([]byte(section), &cfg)
@@ -101,7 +101,7 @@ func ExampleRegister() {
 			fmt.Println(fe.Path+":", fe.Err)
 		}
 	}
-	fmt.Println(errors.Is(parse.Register(parse.NewFactory("kv", nil, newKV)), plugin.ErrDuplicate))
+	fmt.Println(errors.Is(parse.Register(parse.NewFactory("pairs", nil, newKV)), plugin.ErrDuplicate))
 	// Output:
 	// 2026-11-22 00:02:03 +0000 UTC warn
 	// {"at":"2026-11-22T01:02:03+01:00","level":"warn"}

@@ -29,19 +29,14 @@ const (
 	FormatAuto    = "auto"
 )
 
-// formats maps a time format to the unit of its numbers: 0 for auto (by
-// magnitude), -1 for rfc3339 (no numbers).
-var formats = map[string]unit{
-	FormatUnixS: seconds, FormatUnixMS: millis, FormatUnixUS: micros, FormatUnixNS: nanos,
-	FormatRFC3339: -1, FormatAuto: 0, "": 0,
-}
+// formats maps a numeric time format to the unit of its numbers.
+var formats = map[string]unit{FormatUnixS: seconds, FormatUnixMS: millis, FormatUnixUS: micros, FormatUnixNS: nanos}
 
-// jsonParser reads the event time from a field of a JSON object. Numbers and
-// numeric strings are read as Unix times in unit u (by magnitude when u is 0);
-// strings as RFC 3339 (and, when u is 0, as numbers if they are not RFC 3339).
+// jsonParser reads the event time from a field of a JSON object with tf:
+// numbers and strings as the time format says.
 type jsonParser struct {
 	path []string
-	u    unit
+	tf   *timeFormat
 	pool sync.Pool // of *scratch
 }
 
@@ -51,24 +46,27 @@ type scratch struct {
 	num []byte // the text of a number field
 }
 
-// newJSON builds the json parser.
-func newJSON(cfg JSONConfig) (*jsonParser, error) {
-	field := cfg.TimeField
-	if field == "" {
-		return nil, fmt.Errorf("%w: json.time_field is required", ErrInvalidConfig)
+// newJSON builds the json parser for its time configuration (Config.jsonTime);
+// under time source kafka or none, which need no field, it is the raw
+// parser.
+func newJSON(cfg TimeConfig) (Parser, error) {
+	if cfg.Source == SourceKafka || cfg.Source == SourceNone {
+		return rawParser{}, nil
 	}
-	path := strings.Split(field, ".")
+	if cfg.Field == "" {
+		return nil, fmt.Errorf("%w: json.time_field (or time.field) is required", ErrInvalidConfig)
+	}
+	path := strings.Split(cfg.Field, ".")
 	for _, key := range path {
 		if key == "" {
-			return nil, fmt.Errorf("%w: json.time_field %q has an empty segment", ErrInvalidConfig, field)
+			return nil, fmt.Errorf("%w: time field %q has an empty segment", ErrInvalidConfig, cfg.Field)
 		}
 	}
-	u, ok := formats[cfg.TimeFormat]
-	if !ok {
-		return nil, fmt.Errorf("%w: json.time_format %q is not one of unix_s, unix_ms, unix_us, unix_ns, rfc3339, auto",
-			ErrInvalidConfig, cfg.TimeFormat)
+	tf, err := newTimeFormat(cfg.Format, cfg.Layout, cfg.Zone)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidConfig, err)
 	}
-	p := &jsonParser{path: path, u: u}
+	p := &jsonParser{path: path, tf: tf}
 	p.pool.New = func() any { return &scratch{num: make([]byte, 0, 32)} }
 	return p, nil
 }
@@ -109,23 +107,11 @@ func (p *jsonParser) read(v *fastjson.Value, sc *scratch) (time.Time, error) {
 	case fastjson.TypeNull:
 		return time.Time{}, ErrMissing
 	case fastjson.TypeNumber:
-		if p.u < 0 {
-			return time.Time{}, ErrWrongType
-		}
 		sc.num = v.MarshalTo(sc.num[:0])
-		return numberTime(sc.num, p.u)
+		return p.tf.number(sc.num)
 	case fastjson.TypeString:
 		s, _ := v.StringBytes() // v is a string: checked above
-		switch {
-		case p.u < 0:
-			return rfc3339Time(s)
-		case p.u > 0:
-			return numberTime(s, p.u)
-		case len(s) >= 20 && s[4] == '-':
-			return rfc3339Time(s)
-		default:
-			return numberTime(s, 0)
-		}
+		return p.tf.text(s)
 	default:
 		return time.Time{}, ErrWrongType
 	}

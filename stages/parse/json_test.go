@@ -116,8 +116,7 @@ func TestJSONEventTime(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p, err := newJSON(JSONConfig{TimeField: tt.field, TimeFormat: tt.format})
-			require.NoError(t, err)
+			p := testJSON(t, JSONConfig{TimeField: tt.field, TimeFormat: tt.format})
 			var value []byte
 			if tt.value != "" {
 				value = []byte(tt.value)
@@ -135,10 +134,9 @@ func TestJSONEventTime(t *testing.T) {
 }
 
 func TestJSONEventTimeHugeValue(t *testing.T) {
-	p, err := newJSON(JSONConfig{TimeField: "ts"})
-	require.NoError(t, err)
+	p := testJSON(t, JSONConfig{TimeField: "ts"})
 	deep := strings.Repeat(`{"a":`, 100_000) + "1" + strings.Repeat("}", 100_000)
-	_, err = p.eventTime([]byte(deep))
+	_, err := p.eventTime([]byte(deep))
 	require.ErrorIs(t, err, ErrMalformed, "nesting past the JSON library's depth limit")
 
 	big := `{"pad":"` + strings.Repeat("x", 4<<20) + `","ts":1763773323}`
@@ -154,7 +152,15 @@ func TestNewJSONRejectsBadConfig(t *testing.T) {
 		{TimeField: ".ts"},
 		{TimeField: "ts", TimeFormat: "unix_minutes"},
 	} {
-		_, err := newJSON(cfg)
+		_, err := newJSON(TimeConfig{Field: cfg.TimeField, Format: cfg.TimeFormat})
 		require.ErrorIs(t, err, ErrInvalidConfig, "%+v", cfg)
 	}
+}
+
+// testJSON builds the json parser of cfg.
+func testJSON(t *testing.T, cfg JSONConfig) *jsonParser {
+	t.Helper()
+	p, err := newJSON(Config{Type: TypeJSON, JSON: cfg}.jsonTime())
+	require.NoError(t, err)
+	return p.(*jsonParser)
 }

@@ -101,7 +101,7 @@ func (c *ProtobufConfig) Validate() error {
 	if c.TimeField != "" && slices.Contains(strings.Split(c.TimeField, "."), "") {
 		errs.Addf("time_field", "%q has an empty segment (write nested fields as a.b.c)", c.TimeField)
 	}
-	if u, ok := formats[c.TimeFormat]; !ok || u < 0 {
+	if _, ok := typedTimeUnits[c.TimeFormat]; !ok {
 		errs.Addf("time_format", "unknown time format %q (want unix_s, unix_ms, unix_us, unix_ns or auto)", c.TimeFormat)
 	}
 	return errs.Err()
@@ -124,7 +124,7 @@ func newProtobuf(c ProtobufConfig, set Settings) (*protobufParser, error) {
 	if err := c.Validate(); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidConfig, err)
 	}
-	p := &protobufParser{bare: c.Wire == WireBare, timeField: c.TimeField, timeUnit: formats[c.TimeFormat]}
+	p := &protobufParser{bare: c.Wire == WireBare, timeField: c.TimeField, timeUnit: typedTimeUnits[c.TimeFormat]}
 	if !c.local() {
 		if set.Registry == nil {
 			return nil, fmt.Errorf("%w: the protobuf parser needs a schema_registry section, or descriptor_set or proto_file in its options",

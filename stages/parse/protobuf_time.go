@@ -4,6 +4,11 @@ import (
 	"time"
 )
 
+// typedTimeUnits are the units of typedTime's time formats; 0 (auto) goes
+// by magnitude.
+var typedTimeUnits = map[string]unit{FormatUnixS: seconds, FormatUnixMS: millis, FormatUnixUS: micros,
+	FormatUnixNS: nanos, FormatAuto: 0}
+
 // typedTime reads an event time from a typed field value (model.Schema's
 // Go values): a time.Time as it is, an integer as a Unix time in u units
 // (by magnitude when u is 0), a string as RFC 3339. Times must lie within

@@ -27,14 +27,17 @@ var registry = plugin.NewRegistry[Parser, Settings]("parser")
 
 func init() {
 	MustRegister(NewFactory(TypeRaw, nil, func(struct{}, Settings) (Parser, error) { return rawParser{}, nil }))
-	MustRegister(NewFactory(TypeJSON, defaultJSON, func(c JSONConfig, _ Settings) (Parser, error) { return newJSON(c) }))
+	MustRegister(NewFactory(TypeJSON, nil, func(c TimeConfig, _ Settings) (Parser, error) { return newJSON(c) }))
+	MustRegister(NewFactory(TypeRegex, nil, newRegex))
+	MustRegister(NewFactory(TypeKV, DefaultKVOptions, newKV))
+	MustRegister(NewFactory(TypeLogfmt, nil, newLogfmt))
 }
 
 // Register makes a parser available by its name, the value of the parser
 // section's "type" that selects it; its options are the section's
 // "options". Call it before loading a configuration (from an init function
-// or main). It fails for a name already taken, built-ins ("raw", "json")
-// included, with an error wrapping plugin.ErrDuplicate.
+// or main). It fails for a name already taken, built-ins ("raw", "json",
+// "regex", "kv", "logfmt") included, with an error wrapping plugin.ErrDuplicate.
 func Register(f Factory) error { return registry.Register(f) }
 
 // MustRegister is Register for init functions; it panics on error.
@@ -74,7 +77,7 @@ func (c Config) options(f Factory) (any, error) {
 		return nil, &conf.FieldError{Path: "options",
 			Err: fmt.Errorf("the %s parser has no options (the json parser's are under json:)", c.Type)}
 	case c.Type == TypeJSON:
-		return c.JSON, nil
+		return c.jsonTime(), nil
 	case builtin(c.Type):
 		return nil, nil
 	}

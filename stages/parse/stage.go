@@ -3,6 +3,7 @@ package parse
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"sync/atomic"
 	"time"
@@ -143,14 +144,20 @@ func New(cfg Config, set Settings) (*Stage, error) {
 	if err != nil {
 		return nil, err
 	}
-	_, raw := p.(rawParser)
+	// Event times come from the time section (timed); decoding (d) from
+	// the parser and the topic's schema.
+	timed, err := withTimeSource(p, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("building parser %q: %w", cfg.Type, err)
+	}
+	_, raw := timed.(rawParser)
 	if raw && set.Schema == nil && !set.Infer {
 		s.typ = TypeRaw // the stage reads the timestamp itself
 		return s, nil
 	}
-	p = withSchema(p, set)
-	s.parser = p
-	s.decoder, _ = p.(Decoder)
+	d := withSchema(p, set)
+	s.decoder, _ = d.(Decoder)
+	s.parser = timed
 	return s, nil
 }
 
@@ -189,7 +196,9 @@ func (s *Stage) ParseBatch(b *model.Batch) error {
 // (malformed value, missing field, wrong type, unparsable time) it falls back
 // to rec.Timestamp, sets rec.EventTimeFallback and counts the fallback by
 // reason. It never drops a record. With the built-in parsers it never panics,
-// whatever the bytes, and allocates nothing unless the value is not JSON.
+// whatever the bytes; the json parser allocates nothing unless the value is
+// not JSON (a time field read through the time section of another parser,
+// or in an ISO 8601 or layout format, may allocate).
 func (s *Stage) Parse(rec *model.Record) {
 	if s.parser == nil {
 		rec.EventTime, rec.EventTimeFallback = rec.Timestamp.UTC(), false

@@ -50,6 +50,6 @@ func BenchmarkDirUncached(b *testing.B) {
 	buf := make([]byte, 0, 64)
 	b.ReportAllocs()
 	for b.Loop() {
-		buf = appendDir(buf[:0], s.segs, "clickstream.events", 3, t.In(s.loc))
+		buf = appendDir(buf[:0], s.segs, "clickstream.events", 3, t.In(s.loc), nil)
 	}
 }

@@ -1,6 +1,7 @@
 package partition
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -26,7 +27,14 @@ type Config struct {
 	// template.
 	Granularity string `yaml:"granularity"`
 	// Template is the directory of a record's file relative to the destination
-	// prefix. Placeholders: {topic}, {partition}, {yyyy}, {MM}, {dd}, {HH}, {mm}.
+	// prefix. Placeholders: {topic}, {partition}, {yyyy}, {MM}, {dd}, {HH}, {mm}
+	// and record fields: {field:country}, nested {field:user.country}, with a
+	// default for a missing, null, empty or non-scalar value
+	// ({field:country|unknown}; without one, __HIVE_DEFAULT_PARTITION__).
+	// Field values are written deterministically (strings as they are,
+	// numbers in decimal, times in RFC 3339 UTC, bools as true/false), cut
+	// at 128 bytes, and escaped like Hive's partition values ('/', '=',
+	// '%', ':' and the like as %XX; "." and ".." as %2E).
 	// Default by granularity: hour "{topic}/dt={yyyy}-{MM}-{dd}/hr={HH}",
 	// day "{topic}/dt={yyyy}-{MM}-{dd}", minute "{topic}/dt={yyyy}-{MM}-{dd}/hr={HH}/min={mm}".
 	Template string `yaml:"template"`
@@ -40,9 +48,6 @@ var granularityTemplates = map[string]string{
 	"day":    "{topic}/dt={yyyy}-{MM}-{dd}",
 	"minute": "{topic}/dt={yyyy}-{MM}-{dd}/hr={HH}/min={mm}",
 }
-
-// templatePlaceholders are the names a template may use between braces.
-var templatePlaceholders = []string{"topic", "partition", "yyyy", "MM", "dd", "HH", "mm"}
 
 // DefaultConfig returns the partitioner configuration used where the file
 // sets none: hourly partitions in UTC. Template stays empty, meaning "the
@@ -120,8 +125,10 @@ func checkTemplate(t string) []error {
 			continue
 		}
 		name := rest[open+1 : open+1+end]
-		if !slices.Contains(templatePlaceholders, name) {
-			errs = append(errs, fmt.Errorf("unknown placeholder {%s} (want {%s})", name, strings.Join(templatePlaceholders, "}, {")))
+		if _, err := placeholder(name); errors.Is(err, errUnknownPlaceholder) {
+			errs = append(errs, fmt.Errorf("unknown placeholder {%s} (want %s)", name, placeholderList))
+		} else if err != nil {
+			errs = append(errs, err)
 		}
 		rest = rest[open+1+end+1:]
 	}

@@ -11,6 +11,15 @@
 // function of the record and the configuration, never of the machine's zone
 // or clock.
 //
+// Templates also take fields of the record's value: {field:country},
+// nested {field:user.country}, with a default for a missing, null, empty
+// or non-scalar value ({field:country|unknown}; without one Hive's
+// __HIVE_DEFAULT_PARTITION__). Values are written deterministically and
+// escaped the way Hive escapes partition values, so a value never adds a
+// path segment. The "offset" partitioner (Secor's backup mode) puts records
+// in "<topic>/offset=<N>" directories by Kafka offset instead, N a multiple
+// of its size.
+//
 // The template is compiled once. Dir is on the per-record path: consecutive
 // records of a Kafka partition nearly always fall in the same bucket, so each
 // (topic, partition) has a slot in a small lock-free cache holding the last

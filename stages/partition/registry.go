@@ -54,13 +54,14 @@ func init() {
 	MustRegister(NewFactory(TypeTime, DefaultConfig, func(c Config, set Settings) (Partitioner, error) {
 		return newTime(c, set)
 	}))
+	MustRegister(NewFactory(TypeOffset, nil, newOffset))
 }
 
 // Register makes a partitioner available by its name, the value of the
 // partitioner section's "type" that selects it; its options are the
 // section's "options". Call it before loading a configuration (from an init
 // function or main). It fails for a name already taken ("time" is built
-// in), with an error wrapping plugin.ErrDuplicate.
+// in, and so is "offset"), with an error wrapping plugin.ErrDuplicate.
 func Register(f Factory) error { return registry.Register(f) }
 
 // MustRegister is Register for init functions; it panics on error.

@@ -36,7 +36,7 @@ func TestRegisteredPartitioner(t *testing.T) {
 		})))
 	require.ErrorIs(t, partition.Register(partition.NewFactory(partition.TypeTime, nil,
 		func(struct{}, partition.Settings) (partition.Partitioner, error) { return nil, nil })), plugin.ErrDuplicate)
-	assert.Equal(t, []string{"by-key", "time"}, partition.Names())
+	assert.Equal(t, []string{"by-key", "offset", "time"}, partition.Names())
 
 	cfg := partition.DefaultConfig()
 	require.NoError(t, yaml.Unmarshal([]byte(`{type: by-key, options: {prefix: user}}`), &cfg))
@@ -55,7 +55,7 @@ func TestRegisteredPartitioner(t *testing.T) {
 	for section, want := range map[string]string{
 		`{type: by-key, options: {prefix: ""}}`:  "options.prefix: required",
 		`{type: by-key, options: {prefx: a}}`:    "options.prefx: unknown field (known: prefix)",
-		`{type: nope}`:                           `type: unknown partitioner "nope" (want by-key, time)`,
+		`{type: nope}`:                           `type: unknown partitioner "nope" (want by-key, offset, time)`,
 		`{type: time, options: {prefix: a}}`:     "options: the time partitioner has no options (its keys are granularity, template and timezone)",
 		`{type: by-key, options: {prefix: [a]}}`: "options.prefix: cannot unmarshal !!seq into string",
 	} {

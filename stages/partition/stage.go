@@ -5,6 +5,7 @@ import (
 	"hash/maphash"
 	"log/slog"
 	"math"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -37,6 +38,7 @@ type Stage struct {
 
 	segs   []segment
 	finest field
+	fields bool // the template has record fields
 	loc    *time.Location
 	seed   maphash.Seed
 	slots  [cacheSlots]atomic.Pointer[entry]
@@ -92,7 +94,8 @@ func newTime(cfg Config, set Settings) (*Stage, error) {
 	if set.Logger != nil {
 		set.Logger.Debug("partition template compiled", slog.String("template", tmpl), slog.String("timezone", loc.String()))
 	}
-	return &Stage{segs: segs, finest: finest, loc: loc, seed: maphash.MakeSeed()}, nil
+	fields := slices.ContainsFunc(segs, func(s segment) bool { return s.f == fieldRecord })
+	return &Stage{segs: segs, finest: finest, fields: fields, loc: loc, seed: maphash.MakeSeed()}, nil
 }
 
 // loadLocation loads an IANA zone, UTC for "".
@@ -120,12 +123,33 @@ func (s *Stage) Dir(rec *model.Record) string {
 	if s.custom != nil {
 		return s.custom.Dir(rec)
 	}
+	if s.fields {
+		return s.fieldDir(rec)
+	}
 	sec := rec.EventTime.Unix()
 	slot := &s.slots[s.slot(rec.Topic, rec.Partition)]
 	if e := slot.Load(); e != nil && sec >= e.lo && sec < e.hi && e.partition == rec.Partition && e.topic == rec.Topic {
 		return e.dir
 	}
 	e := s.build(rec.Topic, rec.Partition, rec.EventTime)
+	slot.Store(e)
+	return e.dir
+}
+
+// fieldDir returns the directory of a record under a template with record
+// fields. The directory is built for every record (the fields change from
+// one to the next); the cache keeps the last one per (topic, partition), so
+// that a run of records with the same directory allocates nothing. A value
+// that is not a JSON object has no fields: every field takes its default.
+func (s *Stage) fieldDir(rec *model.Record) string {
+	fields, _ := rec.Fields()
+	var buf [256]byte
+	b := appendDir(buf[:0], s.segs, rec.Topic, rec.Partition, rec.EventTime.In(s.loc), fields)
+	slot := &s.slots[s.slot(rec.Topic, rec.Partition)]
+	if e := slot.Load(); e != nil && e.partition == rec.Partition && e.topic == rec.Topic && e.dir == string(b) {
+		return e.dir
+	}
+	e := &entry{topic: rec.Topic, partition: rec.Partition, dir: string(b)}
 	slot.Store(e)
 	return e.dir
 }
@@ -139,7 +163,7 @@ func (s *Stage) slot(topic string, partition int32) uint64 {
 // build makes the entry for topic/partition at t.
 func (s *Stage) build(topic string, partition int32, t time.Time) *entry {
 	t = t.In(s.loc)
-	dir := string(appendDir(make([]byte, 0, 64), s.segs, topic, partition, t))
+	dir := string(appendDir(make([]byte, 0, 64), s.segs, topic, partition, t, nil))
 	lo, hi := s.span(t)
 	return &entry{topic: topic, partition: partition, lo: lo, hi: hi, dir: dir}
 }

@@ -69,7 +69,7 @@ func TestDir(t *testing.T) {
 			assert.Equal(t, tt.want, s.Dir(r), "from the cache")
 			fresh, err := New(tt.cfg, Settings{})
 			require.NoError(t, err)
-			assert.Equal(t, tt.want, string(appendDir(nil, fresh.segs, "events", 7, tm.In(fresh.loc))), "uncached")
+			assert.Equal(t, tt.want, string(appendDir(nil, fresh.segs, "events", 7, tm.In(fresh.loc), nil)), "uncached")
 		})
 	}
 }

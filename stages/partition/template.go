@@ -40,6 +40,7 @@ const (
 	fieldDay
 	fieldHour
 	fieldMinute
+	fieldRecord // a field of the record's value: {field:path|default}
 )
 
 var placeholders = map[string]field{
@@ -50,7 +51,42 @@ var placeholders = map[string]field{
 // segment is a piece of a compiled template: a literal text or a field.
 type segment struct {
 	f    field
-	text string // for literal
+	text string   // for literal; the escaped default for fieldRecord
+	path []string // for fieldRecord
+}
+
+// fieldPrefix starts a placeholder of a record field: {field:user.country}
+// or, with a default for missing values, {field:user.country|unknown}.
+const fieldPrefix = "field:"
+
+// placeholderList is the placeholders for messages.
+const placeholderList = "{topic}, {partition}, {yyyy}, {MM}, {dd}, {HH}, {mm}, {field:name|default}"
+
+// errUnknownPlaceholder is the problem of a name that is no placeholder.
+var errUnknownPlaceholder = errors.New("unknown placeholder")
+
+// placeholder compiles the placeholder written {name}.
+func placeholder(name string) (segment, error) {
+	if f, ok := placeholders[name]; ok {
+		return segment{f: f}, nil
+	}
+	spec, ok := strings.CutPrefix(name, fieldPrefix)
+	if !ok {
+		return segment{}, errUnknownPlaceholder
+	}
+	path, def, hasDef := strings.Cut(spec, "|")
+	keys := strings.Split(path, ".")
+	switch {
+	case path == "":
+		return segment{}, fmt.Errorf("{%s} names no field (write {field:country} or {field:user.country|unknown})", name)
+	case slices.Contains(keys, ""):
+		return segment{}, fmt.Errorf("{%s}: field %q has an empty segment (write nested fields as a.b.c)", name, path)
+	case hasDef && def == "":
+		return segment{}, fmt.Errorf("{%s}: empty default (leave out '|' for %s)", name, DefaultFieldValue)
+	case !hasDef:
+		def = DefaultFieldValue
+	}
+	return segment{f: fieldRecord, path: keys, text: string(appendEscaped(nil, def))}, nil
 }
 
 // compile splits a template into segments, reporting every unknown
@@ -76,17 +112,23 @@ func compile(tmpl string) (segs []segment, finest field, err error) {
 			return nil, 0, fmt.Errorf("template %q: unbalanced '{' at byte %d", tmpl, len(tmpl)-len(rest)+open)
 		}
 		name := rest[open+1 : open+1+closing]
-		if f, ok := placeholders[name]; ok {
-			segs = append(segs, segment{f: f})
-			finest = max(finest, f)
-		} else if !slices.Contains(unknown, "{"+name+"}") {
+		seg, err := placeholder(name)
+		switch {
+		case err == nil:
+			segs = append(segs, seg)
+			if seg.f != fieldRecord {
+				finest = max(finest, seg.f)
+			}
+		case !errors.Is(err, errUnknownPlaceholder):
+			return nil, 0, fmt.Errorf("template %q: %w", tmpl, err)
+		case !slices.Contains(unknown, "{"+name+"}"):
 			unknown = append(unknown, "{"+name+"}")
 		}
 		rest = rest[open+2+closing:]
 	}
 	if len(unknown) > 0 {
-		return nil, 0, fmt.Errorf("template %q: unknown placeholder %s (known: {topic}, {partition}, {yyyy}, {MM}, {dd}, {HH}, {mm})",
-			tmpl, strings.Join(unknown, ", "))
+		return nil, 0, fmt.Errorf("template %q: unknown placeholder %s (known: %s)",
+			tmpl, strings.Join(unknown, ", "), placeholderList)
 	}
 	if err := checkPath(tmpl); err != nil {
 		return nil, 0, fmt.Errorf("template %q: %w", tmpl, err)
@@ -99,8 +141,8 @@ func compile(tmpl string) (segs []segment, finest field, err error) {
 
 // checkPath rejects templates whose directories would not be a clean
 // relative path. Placeholders cannot add a slash or a dot segment: Kafka
-// topic names are [a-zA-Z0-9._-] and never "." or "..", and the others are
-// digits.
+// topic names are [a-zA-Z0-9._-] and never "." or "..", record fields are
+// escaped (appendEscaped) and never empty, and the others are digits.
 func checkPath(tmpl string) error {
 	switch {
 	case tmpl == "":
@@ -123,8 +165,9 @@ func checkPath(tmpl string) error {
 	return nil
 }
 
-// appendDir appends the directory of topic/partition at local time t.
-func appendDir(b []byte, segs []segment, topic string, partition int32, t time.Time) []byte {
+// appendDir appends the directory of topic/partition at local time t, with
+// the record fields of fields (nil when there are none).
+func appendDir(b []byte, segs []segment, topic string, partition int32, t time.Time, fields map[string]any) []byte {
 	year, month, day := t.Date()
 	hour, minute, _ := t.Clock()
 	for _, s := range segs {
@@ -145,6 +188,9 @@ func appendDir(b []byte, segs []segment, topic string, partition int32, t time.T
 			b = append2(b, hour)
 		case fieldMinute:
 			b = append2(b, minute)
+		case fieldRecord:
+			v, ok := lookup(fields, s.path)
+			b = appendFieldValue(b, v, ok, s.text)
 		}
 	}
 	return b
@@ -166,4 +212,17 @@ func appendYear(b []byte, year int) []byte {
 // append2 writes n, 0 to 99, with two digits.
 func append2(b []byte, n int) []byte {
 	return append(b, byte('0'+n/10), byte('0'+n%10))
+}
+
+// lookup returns the value at path in fields, and whether it is there.
+func lookup(fields map[string]any, path []string) (any, bool) {
+	for _, k := range path[:len(path)-1] {
+		next, ok := fields[k].(map[string]any)
+		if !ok {
+			return nil, false
+		}
+		fields = next
+	}
+	v, ok := fields[path[len(path)-1]]
+	return v, ok
 }

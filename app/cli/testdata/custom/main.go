@@ -21,7 +21,7 @@ import (
 	"github.com/sluicehq/sluice/transport/objstore/objstoretest"
 )
 
-// kvOptions are the kv parser's options.
+// kvOptions are the mskv parser's options.
 type kvOptions struct {
 	// Separator is between a key and its value.
 	Separator string `yaml:"separator"`
@@ -62,7 +62,7 @@ func main() {
 	if _, err := objstoretest.FileAlias("memfile"); err != nil {
 		panic(err)
 	}
-	parse.MustRegister(parse.NewFactory("kv",
+	parse.MustRegister(parse.NewFactory("mskv",
 		func() kvOptions { return kvOptions{Separator: "=", TimeField: "ts"} }, newKV))
 	cli.Main()
 }
