@@ -281,7 +281,12 @@ func duplicateName(fields []arrow.Field) string {
 // parseAvroSchema parses Avro schema text, after the named types it refers
 // to (refs, in order), in a cache of its own: two versions of a record
 // never see each other's definitions.
-func parseAvroSchema(text string, refs ...string) (avro.Schema, error) {
+func parseAvroSchema(text string, refs ...string) (_ avro.Schema, err error) {
+	defer func() {
+		if p := recover(); p != nil { // schema text is input too: never a crash
+			err = fmt.Errorf("parsing the schema: %v", p)
+		}
+	}()
 	cache := &avro.SchemaCache{}
 	for _, r := range refs {
 		if _, err := avro.ParseWithCache(r, "", cache); err != nil {

@@ -201,3 +201,11 @@ func TestAvroOptions(t *testing.T) {
 	err = Config{Type: TypeAvro, Options: conf.OptionsOf(&AvroConfig{Wire: WireBare, SchemaFile: recursive})}.Validate()
 	assert.ErrorIs(t, err, errRecursive)
 }
+
+// mustParseAvro parses schema text.
+func mustParseAvro(t testing.TB, text string) avro.Schema {
+	t.Helper()
+	s, err := parseAvroSchema(text)
+	require.NoError(t, err)
+	return s
+}
