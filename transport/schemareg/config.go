@@ -47,7 +47,10 @@ func (u *URLs) UnmarshalYAML(n *yaml.Node) error {
 	if err := n.Decode(&l); err != nil {
 		return fmt.Errorf("want a URL or a list of URLs: %w", err)
 	}
-	*u = l
+	*u = nil // an empty list is no URL, like a missing key
+	if len(l) > 0 {
+		*u = l
+	}
 	return nil
 }
 
@@ -119,14 +122,10 @@ func (c Config) Validate() error {
 			https = https || pu.Scheme == "https"
 		}
 	}
-	if c.Timeout <= 0 {
-		errs.Addf("timeout", "must be positive, got %s", c.Timeout)
-	}
 	if !c.Configured() {
 		if c.BasicAuth != (BasicAuth{}) || c.BearerToken != "" || c.TLS.set() {
 			errs.Addf("url", "required when the section sets anything else")
 		}
-		return errs.Err()
 	}
 	switch {
 	case c.BasicAuth.Username != "" && c.BasicAuth.Password == "":
@@ -138,10 +137,13 @@ func (c Config) Validate() error {
 		errs.Addf("bearer_token", "excludes basic_auth (the registry takes one Authorization header)")
 	}
 	if c.TLS.set() {
-		if !https {
+		if !https && c.Configured() {
 			errs.Addf("tls", "set, but no url is https://")
 		}
 		errs.Nest("tls", c.TLS.kafka().Validate())
+	}
+	if c.Timeout <= 0 {
+		errs.Addf("timeout", "must be positive, got %s", c.Timeout)
 	}
 	return errs.Err()
 }

@@ -43,7 +43,7 @@ func TestValidate(t *testing.T) {
 		{"bad urls", Config{URL: URLs{"ftp://sr", "http://", "http://u:p@sr", "http://[::1"}, Timeout: time.Second},
 			[]string{"url[0]", "url[1]", "url[2]", "url[3]"}},
 		{"half basic, both auths, zero timeout", Config{URL: URLs{"http://sr"}, BasicAuth: BasicAuth{Username: "u"}, BearerToken: "t"},
-			[]string{"timeout", "basic_auth.password", "bearer_token"}},
+			[]string{"basic_auth.password", "bearer_token", "timeout"}},
 		{"tls over http, bad files", Config{URL: URLs{"http://sr"}, Timeout: time.Second,
 			TLS: TLSConfig{CAFile: notPEM, CertFile: filepath.Join(dir, "missing.pem")}},
 			[]string{"tls", "tls.ca_file", "tls.cert_file", "tls.key_file"}},
