@@ -22,7 +22,7 @@ func TestProduce(t *testing.T) {
 	t.Cleanup(reg.Close)
 	kc := kafkatest.Start(t, 1, "p", "j")
 	proto := Produce(t, Options{Registry: reg.URL(), Brokers: kc.Brokers(), Topic: "p", Subject: "p-value", Type: Protobuf,
-		Schema: "syntax = \"proto3\";\npackage demo;\nmessage A { string x = 1; }\nmessage B { int64 n = 1; string s = 2; }\n",
+		Schema:      "syntax = \"proto3\";\npackage demo;\nmessage A { string x = 1; }\nmessage B { int64 n = 1; string s = 2; }\n",
 		MessageName: "B", Records: []any{map[string]any{"n": 5, "s": "hi"}}})
 	js := Produce(t, Options{Registry: reg.URL(), Brokers: kc.Brokers(), Topic: "j", Subject: "j-value", Type: JSON,
 		Schema:  `{"type":"object","properties":{"a":{"type":"integer"}},"required":["a"]}`,
