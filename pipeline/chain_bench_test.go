@@ -125,7 +125,7 @@ func benchPipeline(b *testing.B, specs []stages.Spec) *Pipeline {
 	require.NoError(b, err)
 	require.NoError(b, p.buffer.Start())
 	b.Cleanup(func() { _ = p.buffer.Close() })
-	ts, err := p.buildTopic("events")
+	ts, err := p.buildTopic("events", nil)
 	require.NoError(b, err)
 	p.topics["events"], p.maxStages = ts, len(ts.stages)
 	p.records = telemetry.NewRecordTracer(telemetry.Noop(), "bench")

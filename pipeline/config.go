@@ -22,12 +22,17 @@ import (
 	"github.com/sluicehq/sluice/telemetry"
 	"github.com/sluicehq/sluice/transport/kafka"
 	"github.com/sluicehq/sluice/transport/objstore"
+	"github.com/sluicehq/sluice/transport/schemareg"
 )
 
 // Config is the whole of a sluice configuration file.
 type Config struct {
 	// Kafka says where to read from and which topics.
 	Kafka kafka.Config `yaml:"kafka"`
+	// SchemaRegistry is the Confluent Schema Registry the parsers of the
+	// wire format (avro, protobuf, json_schema) fetch schemas from. None
+	// by default.
+	SchemaRegistry schemareg.Config `yaml:"schema_registry"`
 	// Destination says where files go.
 	Destination Destination `yaml:"destination"`
 	// Buffer configures the local buffer rounds are built in.
@@ -167,6 +172,7 @@ const MemoryLimitHeadroom = conf.ByteSize(96 << 20)
 func DefaultConfig() Config {
 	return Config{
 		Kafka:           kafka.DefaultConfig(),
+		SchemaRegistry:  schemareg.DefaultConfig(),
 		Destination:     Destination{S3: objstore.DefaultS3Config()},
 		Buffer:          buffer.DefaultConfig(),
 		Ingest:          Ingest{Batch: kafka.DefaultBatchConfig()},
@@ -199,12 +205,16 @@ func DefaultTopic() Topic {
 func (c Config) Validate() error {
 	var errs conf.Errors
 	errs.Nest("kafka", c.Kafka.Validate())
+	errs.Nest("schema_registry", c.SchemaRegistry.Validate())
 	errs.Nest("destination", c.Destination.Validate())
 	errs.Nest("buffer", c.Buffer.Validate())
 	errs.Nest("ingest", c.Ingest.Validate())
 	errs.Nest("upload", c.Upload.Validate())
 	defaultsErr := c.Defaults.Validate()
 	errs.Nest("defaults", defaultsErr)
+	if c.Defaults.Parser.NeedsRegistry() && !c.SchemaRegistry.Configured() {
+		errs.Addf("defaults.parser.type", "%s", c.noRegistry(c.Defaults.Parser))
+	}
 	// An override inherits what it does not set from defaults; a problem
 	// there is reported once, under defaults, not again for each override.
 	inherited := make(map[string]bool)
@@ -236,6 +246,10 @@ func (c Config) Validate() error {
 				errs.Nest(path+".settings", fe)
 			}
 		}
+		if o.Settings.Parser.NeedsRegistry() && !c.SchemaRegistry.Configured() &&
+			!c.Defaults.Parser.NeedsRegistry() {
+			errs.Addf(path+".settings.parser.type", "%s", c.noRegistry(o.Settings.Parser))
+		}
 	}
 	if c.ShutdownTimeout <= 0 {
 		errs.Addf("shutdown_timeout", "must be positive, got %s", c.ShutdownTimeout)
@@ -248,6 +262,12 @@ func (c Config) Validate() error {
 	errs.Nest("telemetry", c.Telemetry.Validate())
 	errs.Nest("health", c.Health.Validate())
 	return errs.Err()
+}
+
+// noRegistry is the problem of a parser that needs the Schema Registry
+// when none is configured.
+func (c Config) noRegistry(p parse.Config) string {
+	return fmt.Sprintf("the %s parser fetches schemas from a Schema Registry, and schema_registry.url is not set", p.Type)
 }
 
 // archives reports whether topic is one of the archived topics as far as the
@@ -284,10 +304,12 @@ func wholeMatch(expr string) (*regexp.Regexp, error) {
 }
 
 // Redacted returns a copy of c with secrets (destination.s3.secret_access_key
-// and session_token, kafka.sasl.password) replaced by "[REDACTED]", safe to
+// and session_token, kafka.sasl.password, schema_registry.basic_auth.password
+// and bearer_token) replaced by "[REDACTED]", safe to
 // log or print.
 func (c Config) Redacted() Config {
 	c.Kafka = c.Kafka.Redacted()
+	c.SchemaRegistry = c.SchemaRegistry.Redacted()
 	c.Destination.S3 = c.Destination.S3.Redacted()
 	c.Telemetry = c.Telemetry.Redacted()
 	return c

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/twmb/franz-go/pkg/sr"
+
 	"github.com/sluicehq/sluice/schema"
 	"github.com/sluicehq/sluice/stages"
 	"github.com/sluicehq/sluice/stages/buffer"
@@ -12,6 +14,7 @@ import (
 	"github.com/sluicehq/sluice/stages/partition"
 	"github.com/sluicehq/sluice/transport/kafka"
 	"github.com/sluicehq/sluice/transport/objstore"
+	"github.com/sluicehq/sluice/transport/schemareg"
 )
 
 // connect opens the store, checks it answers, resolves the topics and
@@ -39,8 +42,12 @@ func (p *Pipeline) connect(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	registry, err := schemareg.New(p.cfg.SchemaRegistry)
+	if err != nil {
+		return err
+	}
 	for _, t := range topics {
-		ts, err := p.buildTopic(t)
+		ts, err := p.buildTopic(t, registry)
 		if err != nil {
 			return err
 		}
@@ -50,10 +57,12 @@ func (p *Pipeline) connect(ctx context.Context) error {
 	return nil
 }
 
-// buildTopic builds a topic's stages from its configuration.
-func (p *Pipeline) buildTopic(t string) (*topicStages, error) {
+// buildTopic builds a topic's stages from its configuration; registry is
+// the Schema Registry client every topic's parser shares (nil: none).
+func (p *Pipeline) buildTopic(t string, registry *sr.Client) (*topicStages, error) {
 	tc := p.cfg.TopicConfig(t)
-	pset := parse.Settings{Logger: p.log, Topic: t, Infer: tc.Schema.Mode == schema.ModeInfer}
+	pset := parse.Settings{Logger: p.log, Topic: t, Registry: registry,
+		Infer: tc.Schema.Mode == schema.ModeInfer}
 	if tc.Schema.Mode == schema.ModeDeclared {
 		d, err := schema.Compile(tc.Schema)
 		if err != nil {

@@ -172,3 +172,29 @@ func checkField(errs *conf.Errors, path, field string) {
 		errs.Addf(path, "%q has an empty segment (write nested fields as a.b.c)", field)
 	}
 }
+
+// RegistryUser is implemented by the options of a parser that may fetch
+// schemas from the Schema Registry (Settings.Registry): the configuration
+// is then invalid without a schema_registry section.
+type RegistryUser interface {
+	// NeedsRegistry reports whether the parser, with these options,
+	// fetches schemas from the registry.
+	NeedsRegistry() bool
+}
+
+// NeedsRegistry reports whether the configured parser fetches schemas from
+// the Schema Registry: its options implement RegistryUser and say so.
+// False when the type is unknown or the options do not decode (Validate
+// reports those).
+func (c Config) NeedsRegistry() bool {
+	f, err := Lookup(c.Type)
+	if err != nil {
+		return false
+	}
+	opts, err := c.options(f)
+	if err != nil {
+		return false
+	}
+	u, ok := opts.(RegistryUser)
+	return ok && u.NeedsRegistry()
+}

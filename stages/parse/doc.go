@@ -45,4 +45,58 @@
 // whole value in one pass without allocating (parsers are pooled), and the
 // field path is walked key by key, so field names need no escaping. Event
 // times are returned in UTC and must lie within the years 1 to 9999.
+//
+// # Avro
+//
+// The "avro" parser decodes Avro binary values into typed fields (a
+// Decoder). In the Confluent wire format (magic byte 0, a 4-byte big-endian
+// schema id, the value) it fetches each id's schema from the Schema
+// Registry (Settings.Registry, the "schema_registry:" section) once, with
+// its references, compiles it once and shares it: model.Schema ID
+// "avro:<id>". With options.schema_file it reads one schema from an .avsc
+// file instead, for values in the Confluent format (the id is not
+// checked) or bare ("wire: bare"): ID "avro:file:<12 hex of the file's
+// SHA-256>". Schemas are parsed with github.com/hamba/avro/v2, whose Reader
+// also reads the primitives; a tree compiled from the schema builds the
+// values in one pass. A record schema's fields are the columns; any other
+// schema is one column, "value".
+//
+//	Avro                           Arrow                      Go value
+//	null                           null                       nil
+//	boolean                        bool                       bool
+//	int                            int32                      int64
+//	long                           int64                      int64
+//	float, double                  float32, float64           float64
+//	string (uuid too)              utf8                       string
+//	bytes                          binary                     []byte
+//	fixed(n) (duration too)        fixed_size_binary[n]       []byte
+//	decimal(p, s), bytes or fixed  decimal128, p > 38: 256    *big.Rat
+//	date                           date32                     time.Time (UTC midnight)
+//	time-millis, time-micros       time32[ms], time64[us]     time.Duration
+//	timestamp-millis, -micros      timestamp[ms|us, UTC]      time.Time (UTC)
+//	local-timestamp-millis, -micros timestamp[ms|us] (no zone) time.Time (the wall clock, in UTC)
+//	enum                           utf8                       string (the symbol)
+//	array<T>                       list<item: T>              []any
+//	map<T>                         map<utf8, T>               map[string]any
+//	record                         struct                     map[string]any
+//	["null", T], [T, "null"]       T, nullable                T's value, or nil
+//	[T]                            T                          T's value
+//	any other union                struct of one nullable     map[string]any with one key,
+//	                               member per non-null branch the branch taken (nil for null)
+//
+// A union's struct members are named by the branch's type: a named type's
+// short name ("Address"), else the type's name ("string", "long", "array",
+// "map"). The struct is nullable when the union has "null". A recursive
+// schema (a record that contains itself) has no column type and is
+// refused, as are decimals wider than 76 digits.
+//
+// Records are rejected (dead-lettered, the reason starting "decoding avro:")
+// for a bad magic byte, an id the registry does not know (HTTP 404;
+// remembered for a minute), a schema that is not Avro or does not parse,
+// and bytes that do not decode or have bytes left over. A registry that
+// does not answer, or answers 5xx or 401/403, after the client's retries
+// (transport/schemareg) gives an error wrapping ErrUnavailable, which stops
+// sluice instead. A tombstone stays untyped. options.time_field takes the
+// event time from a decoded timestamp or date (or a long of Unix
+// milliseconds); without it the event time is the Kafka timestamp.
 package parse

@@ -13,15 +13,6 @@ import (
 // TypeProtobuf decodes Protobuf values into typed fields.
 const TypeProtobuf = "protobuf"
 
-// Wire formats of the protobuf parser (ProtobufConfig.Wire).
-const (
-	// WireConfluent is the Confluent wire format: a zero magic byte, the
-	// 4-byte big-endian schema id, the message-index array, the message.
-	WireConfluent = "confluent"
-	// WireBare is the message alone.
-	WireBare = "bare"
-)
-
 func init() {
 	MustRegister(NewFactory(TypeProtobuf, defaultProtobuf,
 		func(c ProtobufConfig, set Settings) (Parser, error) { return newProtobuf(c, set) }))

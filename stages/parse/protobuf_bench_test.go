@@ -22,7 +22,7 @@ func BenchmarkProtobufDecode(b *testing.B) {
 		if bc.message == "shop.v1.Refund" {
 			index = []int{1}
 		}
-		value := confluent(b, 1, index, protoMessage(b, types, bc.message, bc.js))
+		value := confluentProto(b, 1, index, protoMessage(b, types, bc.message, bc.js))
 		b.Run(bc.name, func(b *testing.B) {
 			b.ReportAllocs()
 			b.SetBytes(int64(len(value)))

@@ -19,10 +19,10 @@ import (
 func FuzzProtobufDecode(f *testing.F) {
 	types := testTypes(f)
 	for _, js := range []string{fullOrder, `{}`, `{"lines":[{}],"attrs":{}}`} {
-		f.Add(confluent(f, 1, []int{0}, protoMessage(f, types, "shop.v1.Order", js)))
+		f.Add(confluentProto(f, 1, []int{0}, protoMessage(f, types, "shop.v1.Order", js)))
 	}
-	f.Add(confluent(f, 1, []int{0, 0}, protoMessage(f, types, "shop.v1.Order.Line", `{"sku":"s"}`)))
-	f.Add(confluent(f, 1, []int{2}, protoMessage(f, types, "shop.v1.Node", `{"children":[{"parent":{}}]}`)))
+	f.Add(confluentProto(f, 1, []int{0, 0}, protoMessage(f, types, "shop.v1.Order.Line", `{"sku":"s"}`)))
+	f.Add(confluentProto(f, 1, []int{2}, protoMessage(f, types, "shop.v1.Node", `{"children":[{"parent":{}}]}`)))
 	f.Add([]byte{0, 0, 0, 0, 1, 2, 2, 0x0a, 1, 'x'})
 	f.Add([]byte{0, 0, 0, 0, 1, 0x7f})
 	f.Add([]byte{1})

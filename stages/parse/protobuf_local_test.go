@@ -63,8 +63,8 @@ func TestProtobufDescriptorSet(t *testing.T) {
 		set := writeDescriptorSet(t, wkt)
 		s := protobufStage(t, `{type: protobuf, options: {descriptor_set: `+set+`, message: shop.v1.Order, time_field: created_at}}`, Settings{})
 		b := model.Batch{Records: []model.Record{
-			{Value: confluent(t, 4242, []int{0}, full)}, // the header's id is not looked up
-			{Value: confluent(t, 1, []int{1}, protoMessage(t, types, "shop.v1.Refund", `{"orderId":"o-2"}`))},
+			{Value: confluentProto(t, 4242, []int{0}, full)}, // the header's id is not looked up
+			{Value: confluentProto(t, 1, []int{1}, protoMessage(t, types, "shop.v1.Refund", `{"orderId":"o-2"}`))},
 		}}
 		require.NoError(t, s.ParseBatch(&b))
 		require.Empty(t, b.Rejected)
@@ -79,7 +79,7 @@ func TestProtobufDescriptorSet(t *testing.T) {
 	}
 
 	s := protobufStage(t, `{type: protobuf, options: {proto_file: `+protoDir+`/order.proto, message: shop.v1.Order}}`, Settings{})
-	b := model.Batch{Records: []model.Record{{Value: confluent(t, 0, []int{0}, full)}}}
+	b := model.Batch{Records: []model.Record{{Value: confluentProto(t, 0, []int{0}, full)}}}
 	require.NoError(t, s.ParseBatch(&b))
 	require.Empty(t, b.Rejected)
 	ids = append(ids, b.Records[0].Schema.ID)

@@ -20,7 +20,7 @@ func TestProtobufRegistryUnavailable(t *testing.T) {
 	types := testTypes(t)
 	s := protobufStage(t, `{type: protobuf}`, Settings{Registry: cl})
 	s.decoder.(*protobufParser).registry.backoff = []time.Duration{time.Millisecond, time.Millisecond}
-	value := confluent(t, id, []int{0}, protoMessage(t, types, "shop.v1.Order", `{"id":"o-1"}`))
+	value := confluentProto(t, id, []int{0}, protoMessage(t, types, "shop.v1.Order", `{"id":"o-1"}`))
 
 	var calls atomic.Int32
 	reg.Intercept(func(w http.ResponseWriter, _ *http.Request) bool {
@@ -50,7 +50,7 @@ func TestProtobufRegistryUnavailable(t *testing.T) {
 	other.Close()
 	s = protobufStage(t, `{type: protobuf}`, Settings{Registry: cl2})
 	s.decoder.(*protobufParser).registry.backoff = []time.Duration{time.Millisecond}
-	b = model.Batch{Records: []model.Record{{Value: confluent(t, id2, []int{0}, &emptypb.Empty{})}}}
+	b = model.Batch{Records: []model.Record{{Value: confluentProto(t, id2, []int{0}, &emptypb.Empty{})}}}
 	err = s.ParseBatch(&b)
 	require.ErrorIs(t, err, ErrUnavailable, "a closed registry: connection refused")
 	assert.Contains(t, err.Error(), "schema id "+itoa(id2))
@@ -70,8 +70,8 @@ func TestProtobufConcurrent(t *testing.T) {
 	})
 	s := protobufStage(t, `{type: protobuf}`, Settings{Registry: cl})
 	values := [][]byte{
-		confluent(t, id, []int{0}, protoMessage(t, types, "shop.v1.Order", fullOrder)),
-		confluent(t, id, []int{1}, protoMessage(t, types, "shop.v1.Refund", `{"orderId":"r"}`)),
+		confluentProto(t, id, []int{0}, protoMessage(t, types, "shop.v1.Order", fullOrder)),
+		confluentProto(t, id, []int{1}, protoMessage(t, types, "shop.v1.Refund", `{"orderId":"r"}`)),
 	}
 	var wg sync.WaitGroup
 	for g := range 8 {

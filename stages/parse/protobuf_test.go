@@ -58,7 +58,7 @@ func protoMessage(t testing.TB, types linker.Resolver, name, js string) proto.Me
 }
 
 // confluent frames m in the Confluent wire format with franz-go's header.
-func confluent(t testing.TB, id int, index []int, m proto.Message) []byte {
+func confluentProto(t testing.TB, id int, index []int, m proto.Message) []byte {
 	t.Helper()
 	b, err := new(sr.ConfluentHeader).AppendEncode(nil, id, index)
 	require.NoError(t, err)
@@ -158,9 +158,9 @@ func TestProtobufRegistryDecodes(t *testing.T) {
 	s := protobufStage(t, `{type: protobuf, options: {time_field: created_at}}`, Settings{Registry: cl})
 
 	b := model.Batch{Records: []model.Record{
-		{Offset: 1, Timestamp: kafkaTime, Value: confluent(t, id, []int{0}, protoMessage(t, types, "shop.v1.Order", fullOrder))},
-		{Offset: 2, Timestamp: kafkaTime, Value: confluent(t, id, []int{0}, protoMessage(t, types, "shop.v1.Order", `{}`))},
-		{Offset: 3, Timestamp: kafkaTime, Value: confluent(t, id, []int{0, 0}, protoMessage(t, types, "shop.v1.Order.Line", `{"sku":"z"}`))},
+		{Offset: 1, Timestamp: kafkaTime, Value: confluentProto(t, id, []int{0}, protoMessage(t, types, "shop.v1.Order", fullOrder))},
+		{Offset: 2, Timestamp: kafkaTime, Value: confluentProto(t, id, []int{0}, protoMessage(t, types, "shop.v1.Order", `{}`))},
+		{Offset: 3, Timestamp: kafkaTime, Value: confluentProto(t, id, []int{0, 0}, protoMessage(t, types, "shop.v1.Order.Line", `{"sku":"z"}`))},
 		{Offset: 4, Timestamp: kafkaTime}, // a tombstone
 	}}
 	require.NoError(t, s.ParseBatch(&b))
@@ -220,7 +220,7 @@ func TestProtobufAnyUnknown(t *testing.T) {
 	s := protobufStage(t, `{type: protobuf}`, Settings{Registry: cl})
 	url := "type.googleapis.com/x.Y"
 	anyMsg := append(append([]byte{0x0a, byte(len(url))}, url...), 0x12, 2, 1, 2)
-	value := append(confluent(t, id, []int{0}, &emptypb.Empty{}), append([]byte{0xc2, 0x01, byte(len(anyMsg))}, anyMsg...)...)
+	value := append(confluentProto(t, id, []int{0}, &emptypb.Empty{}), append([]byte{0xc2, 0x01, byte(len(anyMsg))}, anyMsg...)...)
 	b := model.Batch{Records: []model.Record{{Value: value}}}
 	require.NoError(t, s.ParseBatch(&b))
 	require.Empty(t, b.Rejected)
@@ -233,7 +233,7 @@ func TestProtobufRecursive(t *testing.T) {
 	s := protobufStage(t, `{type: protobuf}`, Settings{Registry: cl})
 	node := protoMessage(t, types, "shop.v1.Node",
 		`{"name":"root","children":[{"name":"a","children":[{"name":"a1"}]}],"parent":{"name":"up"}}`)
-	b := model.Batch{Records: []model.Record{{Value: confluent(t, id, []int{2}, node)}}}
+	b := model.Batch{Records: []model.Record{{Value: confluentProto(t, id, []int{2}, node)}}}
 	require.NoError(t, s.ParseBatch(&b))
 	require.Empty(t, b.Rejected)
 	rec := b.Records[0]
@@ -254,7 +254,7 @@ func TestProtobufRejects(t *testing.T) {
 	require.NoError(t, err)
 	types := testTypes(t)
 	s := protobufStage(t, `{type: protobuf}`, Settings{Registry: cl})
-	header := func(id int, index ...int) []byte { return confluent(t, id, index, &emptypb.Empty{}) }
+	header := func(id int, index ...int) []byte { return confluentProto(t, id, index, &emptypb.Empty{}) }
 	badTime := protoMessage(t, types, "shop.v1.Order", `{"createdAt":"2025-11-22T01:02:03Z"}`)
 	badTime.ProtoReflect().Get(badTime.ProtoReflect().Descriptor().Fields().ByName("created_at")).Message().
 		Set(badTime.ProtoReflect().Descriptor().Fields().ByName("created_at").Message().Fields().ByNumber(2),
@@ -275,7 +275,7 @@ func TestProtobufRejects(t *testing.T) {
 			": message shop.v1.Order: proto: cannot parse invalid wire-format data"},
 		{append(header(id, 0), 0x0a, 1, 0xff), "decoding protobuf: schema id " + itoa(id) +
 			": message shop.v1.Order: proto: field shop.v1.Order.id contains invalid UTF-8"},
-		{confluent(t, id, []int{0}, badTime), "decoding protobuf: schema id " + itoa(id) +
+		{confluentProto(t, id, []int{0}, badTime), "decoding protobuf: schema id " + itoa(id) +
 			": message shop.v1.Order: field created_at: timestamp of 1763773323 s -1 ns out of range (years 1 to 9999)"},
 	}
 	b := model.Batch{}

@@ -148,7 +148,7 @@ func TestRegister(t *testing.T) {
 	require.ErrorIs(t, err, errCustom)
 	_, err = New(Config{Type: "test-nil"}, Settings{})
 	require.ErrorIs(t, err, ErrInvalidConfig)
-	_, err = New(Config{Type: "avro"}, Settings{})
+	_, err = New(Config{Type: "xml"}, Settings{})
 	require.ErrorIs(t, err, ErrUnknownType)
 	require.ErrorContains(t, err, "json")
 	_, err = New(Config{Type: TypeJSON}, Settings{})

@@ -97,3 +97,9 @@ func (tl Tool) Require(t testing.TB) string {
 	}
 	return bin
 }
+
+// Lock takes an exclusive lock on the file at path (created if missing),
+// waiting for other test processes that hold it, and returns its release:
+// for one-time set-ups shared by parallel test binaries (an npm install).
+// It does not lock on systems without flock.
+func Lock(path string) (unlock func(), err error) { return lockPath(path) }

@@ -30,7 +30,7 @@ const tokenTimeout = 45 * time.Second
 func applySecurity(sc *sarama.Config, cfg Config) error {
 	tc, err := cfg.TLS.Build()
 	if err != nil {
-		return err
+		return fmt.Errorf("kafka.tls: %w", err)
 	}
 	if tc != nil {
 		sc.Net.TLS.Enable = true
@@ -49,7 +49,7 @@ func kgoSecurity(cfg Config) ([]kgo.Opt, error) {
 	var opts []kgo.Opt
 	tc, err := cfg.TLS.Build()
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("kafka.tls: %w", err)
 	}
 	if tc != nil {
 		opts = append(opts, kgo.DialTLSConfig(tc))

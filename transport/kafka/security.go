@@ -95,7 +95,10 @@ func (c TLSConfig) Validate() error {
 }
 
 // Build returns the TLS configuration for the brokers, or nil when TLS is
-// off. It reads the CA file and the client certificate now.
+// off. It reads the CA file and the client certificate now. Its errors name
+// the fields relative to the section ("reading ca_file: ..."); the caller
+// says which section. The Schema Registry client (transport/schemareg)
+// builds its TLS with it too.
 func (c TLSConfig) Build() (*tls.Config, error) {
 	if !c.Enabled {
 		return nil, nil
@@ -111,14 +114,14 @@ func (c TLSConfig) Build() (*tls.Config, error) {
 	if c.CAFile != "" {
 		pool, err := loadCAs(c.CAFile)
 		if err != nil {
-			return nil, fmt.Errorf("reading kafka.tls.ca_file: %w", err)
+			return nil, fmt.Errorf("reading ca_file: %w", err)
 		}
 		tc.RootCAs = pool
 	}
 	if c.CertFile != "" || c.KeyFile != "" {
 		cert, err := tls.LoadX509KeyPair(c.CertFile, c.KeyFile)
 		if err != nil {
-			return nil, fmt.Errorf("loading kafka.tls.cert_file and key_file: %w", err)
+			return nil, fmt.Errorf("loading cert_file and key_file: %w", err)
 		}
 		tc.Certificates = []tls.Certificate{cert}
 	}

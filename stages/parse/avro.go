@@ -1,0 +1,205 @@
+package parse
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/sluicehq/sluice/conf"
+	"github.com/sluicehq/sluice/model"
+)
+
+// TypeAvro is the name of the avro parser.
+const TypeAvro = "avro"
+
+// The wire formats of the avro and protobuf parsers.
+const (
+	// WireConfluent: a magic byte 0, the schema id (4 bytes, big endian),
+	// (for Protobuf, the message-index array,) then the value.
+	WireConfluent = "confluent"
+	// WireBare: the value alone, of the configured schema's type.
+	WireBare = "bare"
+)
+
+func init() {
+	MustRegister(NewFactory(TypeAvro, defaultAvro, newAvro))
+}
+
+// AvroConfig configures the avro parser:
+//
+//	parser: {type: avro}                                     # Schema Registry
+//	parser: {type: avro, options: {schema_file: user.avsc, wire: bare}}
+type AvroConfig struct {
+	// SchemaFile is an Avro schema (.avsc) that every record is written
+	// with. Empty: each record's schema is fetched from the Schema
+	// Registry by the id its header carries.
+	SchemaFile string `yaml:"schema_file"`
+	// Wire is how values are framed: "confluent" (default; magic byte and
+	// schema id, which is not checked when SchemaFile is set) or "bare"
+	// (the Avro value alone; needs SchemaFile).
+	Wire string `yaml:"wire"`
+	// TimeField is the decoded field holding the event time, nested
+	// fields with dots ("meta.ts"): a timestamp or date, or an int or long
+	// read as Unix milliseconds. Empty: the Kafka timestamp.
+	TimeField string `yaml:"time_field"`
+}
+
+// defaultAvro returns the avro parser's defaults.
+func defaultAvro() AvroConfig { return AvroConfig{Wire: WireConfluent} }
+
+// Validate reports every problem of the options. It reads and parses the
+// schema file.
+func (c AvroConfig) Validate() error {
+	var errs conf.Errors
+	switch c.Wire {
+	case WireConfluent:
+	case WireBare:
+		if c.SchemaFile == "" {
+			errs.Addf("wire", "bare Avro values need schema_file (they carry no schema id)")
+		}
+	default:
+		errs.Addf("wire", "unknown wire format %q (want %s, %s)", c.Wire, WireConfluent, WireBare)
+	}
+	if c.SchemaFile != "" {
+		if _, err := loadAvroFile(c.SchemaFile); err != nil {
+			errs.Add("schema_file", err)
+		}
+	}
+	if c.TimeField != "" && slices.Contains(strings.Split(c.TimeField, "."), "") {
+		errs.Addf("time_field", "%q has an empty segment (write nested fields as a.b.c)", c.TimeField)
+	}
+	return errs.Err()
+}
+
+// NeedsRegistry reports whether schemas come from the Schema Registry:
+// when no schema file is given.
+func (c AvroConfig) NeedsRegistry() bool { return c.SchemaFile == "" }
+
+// loadAvroFile reads, parses and compiles a schema file.
+func loadAvroFile(path string) (*avroSchema, error) {
+	text, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading the schema: %w", err)
+	}
+	s, err := parseAvroSchema(string(text))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	cs, err := compileAvro(fileSchemaID(text), s)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return cs, nil
+}
+
+// avroParser decodes Avro values (a Decoder).
+type avroParser struct {
+	bare bool
+	// file is the schema file's schema, nil when schemas come from the
+	// registry.
+	file      *avroSchema
+	registry  *avroRegistry
+	timeField []string
+}
+
+// newAvro builds the avro parser.
+func newAvro(c AvroConfig, set Settings) (Parser, error) {
+	p := &avroParser{bare: c.Wire == WireBare}
+	if c.TimeField != "" {
+		p.timeField = strings.Split(c.TimeField, ".")
+	}
+	if c.SchemaFile != "" {
+		s, err := loadAvroFile(c.SchemaFile)
+		if err != nil {
+			return nil, fmt.Errorf("%w: schema_file: %w", ErrInvalidConfig, err)
+		}
+		p.file = s
+		return p, nil
+	}
+	if set.Registry == nil {
+		return nil, fmt.Errorf("%w: no schema_file, and no schema registry is configured", ErrInvalidConfig)
+	}
+	p.registry = newAvroRegistry(set.Registry)
+	return p, nil
+}
+
+// Decode decodes the record's value into typed fields (see the package
+// documentation for the types).
+func (p *avroParser) Decode(rec *model.Record) error {
+	if rec.Value == nil {
+		return nil // a tombstone stays untyped
+	}
+	data, s := rec.Value, p.file
+	if !p.bare {
+		if len(data) < 5 {
+			return fmt.Errorf("decoding avro: %d bytes, too short for the Confluent header (magic byte and schema id)", len(data))
+		}
+		if data[0] != 0 {
+			return fmt.Errorf("decoding avro: magic byte %#x, want 0 (Confluent wire format)", data[0])
+		}
+		id := binary.BigEndian.Uint32(data[1:5])
+		data = data[5:]
+		if s == nil {
+			var err error
+			if s, err = p.registry.schema(id); err != nil {
+				return fmt.Errorf("decoding avro: schema id %d: %w", id, err)
+			}
+		}
+		fields, err := s.decode(data)
+		if err != nil {
+			return fmt.Errorf("decoding avro: schema id %d: %w", id, err)
+		}
+		rec.SetTyped(s.model, fields)
+		return nil
+	}
+	fields, err := s.decode(data)
+	if err != nil {
+		return fmt.Errorf("decoding avro: %w", err)
+	}
+	rec.SetTyped(s.model, fields)
+	return nil
+}
+
+// EventTime returns the time field of the decoded value, or the Kafka
+// timestamp when no time field is configured.
+func (p *avroParser) EventTime(rec *model.Record) (time.Time, error) {
+	if p.timeField == nil {
+		return rec.Timestamp, nil
+	}
+	if rec.Schema == nil {
+		return time.Time{}, ErrMissing // a tombstone, or not decoded
+	}
+	fields, err := rec.Fields()
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%w: %v", ErrMalformed, err)
+	}
+	var v any = fields
+	for _, k := range p.timeField {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return time.Time{}, ErrWrongType
+		}
+		if v, ok = m[k]; !ok {
+			return time.Time{}, ErrMissing
+		}
+	}
+	switch t := v.(type) {
+	case nil:
+		return time.Time{}, ErrMissing
+	case time.Time:
+		return t, nil
+	case int64:
+		if t < minUnix*1000 || t > maxUnix*1000 {
+			return time.Time{}, ErrUnparsable
+		}
+		return time.UnixMilli(t), nil
+	}
+	return time.Time{}, ErrWrongType
+}
+
+// errNoAvro wraps the rejection of a schema that is not Avro.
+var errNoAvro = errors.New("not an Avro schema")
