@@ -134,4 +134,3 @@ func encodeAvroBatches(t testing.TB, cfg format.Config, recs ...arrow.RecordBatc
 	_, err = f.Encode(context.Background(), &batches{list: recs}, &buf)
 	return buf.Bytes(), err
 }
-
