@@ -14,6 +14,8 @@ import (
 	"github.com/hamba/avro/v2"
 	"github.com/klauspost/compress/flate"
 	"github.com/klauspost/compress/zstd"
+
+	"github.com/sluicehq/sluice/stages/format"
 )
 
 // Avro object container files are read here block by block: the container

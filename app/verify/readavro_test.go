@@ -127,7 +127,8 @@ func (o *oneBatch) Next() arrow.RecordBatch {
 	o.done = true
 	return o.rec
 }
-func (o *oneBatch) Err() error { return nil }
+func (o *oneBatch) Err() error            { return nil }
+func (o *oneBatch) Schema() *arrow.Schema { return o.rec.Schema() }
 
 // TestReadAvroHamba reads a file another writer made (hamba/avro's, random
 // sync marker, blocks of 100 records, a nullable union before the offset).

@@ -10,6 +10,7 @@ import (
 	"hash/crc32"
 	"io"
 	"slices"
+	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/golang/snappy"
@@ -159,44 +160,43 @@ func avroMeta(s *arrow.Schema, r resolved) (map[string][]byte, error) {
 		"avro.schema": text,
 		"avro.codec":  []byte(avroCodecNames[r.compression]),
 	}
-	for _, key := range []string{MetaValueSchema, MetaOffsetColumn} {
-		if v, ok := s.Metadata().GetValue(key); ok {
-			meta[key] = []byte(v)
+	// The layout's keys (MetaOffsetColumn, MetaAvroSchema, ...), so that
+	// readers find the envelope columns and the values' own schema.
+	md := s.Metadata()
+	for i, key := range md.Keys() {
+		if strings.HasPrefix(key, "sluice.") {
+			meta[key] = []byte(md.Values()[i])
 		}
 	}
 	return meta, nil
 }
 
 // encodeAvro writes the records of in to w as one Avro object container
-// file and returns the number of rows. The file's schema is that of the
-// first batch (the envelope schema when there is none); every batch must
-// have it.
+// file of in's schema (the envelope's when it has none) and returns the
+// number of rows.
 func encodeAvro(ctx context.Context, in Batches, w io.Writer, r resolved) (rows int64, err error) {
 	codec, err := newAvroCodec(r)
 	if err != nil {
 		return 0, fmt.Errorf("creating avro %s codec: %w", r.compression, err)
 	}
 	defer codec.close()
+	schema := in.Schema()
+	if schema == nil {
+		schema = envelope
+	}
+	meta, err := avroMeta(schema, r)
+	if err != nil {
+		return 0, err
+	}
+	header, sync := avroHeader(meta)
+	if _, err := w.Write(header); err != nil {
+		return 0, fmt.Errorf("writing avro header: %w", err)
+	}
 	var (
-		schema *arrow.Schema
-		sync   [16]byte
 		binder avroBinder
 		block  = make([]byte, 0, avroBlockBytes+avroBlockBytes/8)
 		count  int
 	)
-	start := func(s *arrow.Schema) error {
-		meta, err := avroMeta(s, r)
-		if err != nil {
-			return err
-		}
-		var header []byte
-		header, sync = avroHeader(meta)
-		schema = s
-		if _, err := w.Write(header); err != nil {
-			return fmt.Errorf("writing avro header: %w", err)
-		}
-		return nil
-	}
 	flush := func() error {
 		if count == 0 {
 			return nil
@@ -221,11 +221,7 @@ func encodeAvro(ctx context.Context, in Batches, w io.Writer, r resolved) (rows 
 		if err := ctx.Err(); err != nil {
 			return 0, err
 		}
-		if schema == nil {
-			if err := start(batch.Schema()); err != nil {
-				return 0, err
-			}
-		} else if s := batch.Schema(); s != schema && !s.Equal(schema) {
+		if s := batch.Schema(); s != schema && !s.Equal(schema) {
 			return 0, fmt.Errorf("%w: a batch of schema %s in a file of schema %s", ErrUnsupported, s, schema)
 		}
 		enc, err := binder.bindRow(batch)
@@ -248,11 +244,6 @@ func encodeAvro(ctx context.Context, in Batches, w io.Writer, r resolved) (rows 
 	}
 	if err := in.Err(); err != nil {
 		return 0, err
-	}
-	if schema == nil {
-		if err := start(envelope); err != nil {
-			return 0, err
-		}
 	}
 	if err := flush(); err != nil {
 		return 0, err

@@ -86,7 +86,7 @@ func TestAvroTypedRoundTrip(t *testing.T) {
 
 			rows, meta := readAvroGeneric(t, data)
 			require.Len(t, rows, 3)
-			assert.Equal(t, `{"type":"record","name":"Order","fields":[]}`, string(meta[format.MetaValueSchema]))
+			assert.Equal(t, `{"type":"record","name":"Order","fields":[]}`, string(meta[format.MetaAvroSchema]))
 			assert.Equal(t, "offset", string(meta[format.MetaOffsetColumn]))
 			assert.NotContains(t, meta, "other")
 			codec := map[string]string{"deflate": "deflate", "zstd": "zstandard", "snappy": "snappy", "none": "null"}

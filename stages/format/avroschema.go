@@ -10,17 +10,6 @@ import (
 	"github.com/hamba/avro/v2"
 )
 
-// Arrow schema metadata keys the avro format copies into the header
-// metadata of the files it writes, under the same keys.
-const (
-	// MetaValueSchema holds the schema the values were decoded with, as the
-	// Schema Registry served it (model.Schema.Avro).
-	MetaValueSchema = "sluice.avro.value_schema"
-	// MetaOffsetColumn names the column that holds the Kafka offset when it
-	// is not "offset" ("sluice verify" reads it).
-	MetaOffsetColumn = "sluice.offset_column"
-)
-
 // avroNamespace is the namespace of the record type of every file's rows
 // ("sluice.Row") and of the named types nested in it.
 const avroNamespace = "sluice"

@@ -65,7 +65,7 @@ var typedSchema = arrow.NewSchema([]arrow.Field{
 }, &typedMeta)
 
 var typedMeta = arrow.NewMetadata(
-	[]string{format.MetaValueSchema, format.MetaOffsetColumn, "other"},
+	[]string{format.MetaAvroSchema, format.MetaOffsetColumn, "other"},
 	[]string{`{"type":"record","name":"Order","fields":[]}`, "offset", "not copied"})
 
 // typedRows are the rows of typedBatch, as arrow-go's JSON reader takes them.
@@ -108,10 +108,19 @@ func typedBatch(t testing.TB, mem memory.Allocator) arrow.RecordBatch {
 	return rec
 }
 
-// batches are record batches in memory, as format.Batches.
+// batches are record batches in memory, as format.Batches: of schema,
+// or of the first batch's schema when nil.
 type batches struct {
-	list []arrow.RecordBatch
-	err  error
+	schema *arrow.Schema
+	list   []arrow.RecordBatch
+	err    error
+}
+
+func (b *batches) Schema() *arrow.Schema {
+	if b.schema == nil && len(b.list) > 0 {
+		b.schema = b.list[0].Schema()
+	}
+	return b.schema
 }
 
 func (b *batches) Next() arrow.RecordBatch {

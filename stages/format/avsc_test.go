@@ -59,7 +59,7 @@ func TestAvroReadByAvsc(t *testing.T) {
 			f := avsc.Read(t, path)
 			assert.Equal(t, codecs[cfg.Compression], f.Codec)
 			assert.Equal(t, map[string]string{
-				format.MetaValueSchema:  `{"type":"record","name":"Order","fields":[]}`,
+				format.MetaAvroSchema:   `{"type":"record","name":"Order","fields":[]}`,
 				format.MetaOffsetColumn: "offset",
 			}, f.Meta)
 			require.Len(t, f.Records, len(want))
