@@ -21,14 +21,14 @@ type Name struct {
 	// Seq numbers the files of one output partition of the round beyond
 	// the first (records of another schema): 0 for the first, then 1, 2.
 	Seq int
-	// Ext is the extension without its dot: "parquet", "jsonl", "jsonl.gz"
-	// or "jsonl.zst".
+	// Ext is the extension without its dot: "parquet", "jsonl", "jsonl.gz",
+	// "jsonl.zst" or "avro".
 	Ext string
 }
 
 // nameRE matches model.FileName, the buffer's file number for a later
 // schema in the same output partition, and an extension of stages/format.
-var nameRE = regexp.MustCompile(`^(.+)\+(\d+)\+(\d{20})(?:\.([1-9]\d{0,8}))?\.(parquet|jsonl|jsonl\.gz|jsonl\.zst)$`)
+var nameRE = regexp.MustCompile(`^(.+)\+(\d+)\+(\d{20})(?:\.([1-9]\d{0,8}))?\.(parquet|jsonl|jsonl\.gz|jsonl\.zst|avro)$`)
 
 // ParseName parses the base name of key. It returns an error wrapping
 // ErrBadName for any other name.

@@ -29,8 +29,9 @@ const batchSize = 8192
 // maxLine bounds one JSON line (one record) in bytes.
 const maxLine = 256 << 20
 
-// row is what the verifier reads of one record. Parquet objects yield only
-// the offset (topic and partition come from the name, hasLane is false);
+// row is what the verifier reads of one record. Parquet and Avro objects
+// yield only the offset (topic and partition come from the name, hasLane is
+// false);
 // JSON lines carry all three.
 type row struct {
 	topic     string
@@ -81,6 +82,12 @@ func readOffsets(ctx context.Context, st objstore.Store, key string, n Name, tmp
 		}
 		defer cleanup()
 		if err := readParquet(ra, fn); err != nil {
+			return fmt.Errorf("reading %q: %w", key, err)
+		}
+		return nil
+	}
+	if n.Ext == "avro" {
+		if err := readAvro(rc, fn); err != nil {
 			return fmt.Errorf("reading %q: %w", key, err)
 		}
 		return nil

@@ -13,19 +13,22 @@ import (
 //	format: {type: jsonl, compression: gzip}
 //	format: {type: csv, options: {delimiter: ";"}}   # a registered format
 type Config struct {
-	// Type is "parquet" (default), "jsonl", or a format a program
-	// registered (Register).
+	// Type is "parquet" (default), "jsonl", "avro" (Avro object container
+	// files), or a format a program registered (Register).
 	Type string `yaml:"type"`
 	// Options are the options of a registered format, decoded and
 	// validated by its Factory. The built-ins take compression and level.
 	Options conf.Options `yaml:"options,omitempty"`
 	// Compression is, for parquet, "zstd" (default), "snappy", "gzip" or
-	// "none"; for jsonl, "zstd", "gzip" or "none". Empty (the default) means
-	// the format's default, which is "zstd" for both.
+	// "none"; for jsonl, "zstd" (default), "gzip" or "none"; for avro,
+	// "deflate" (default: the one codec every Avro reader must read),
+	// "zstd", "snappy" or "none" (Avro's "null" codec). Empty (the default)
+	// means the format's default.
 	Compression string `yaml:"compression"`
-	// Level trades CPU for size with zstd and gzip: "fastest", "default",
-	// "better" or "best". Empty (the default) means "default" (zstd level 3,
-	// gzip level 5). snappy and none have no levels.
+	// Level trades CPU for size with zstd, gzip and deflate: "fastest",
+	// "default", "better" or "best". Empty (the default) means "default"
+	// (zstd level 3, gzip level 5, deflate level 6). snappy and none have no
+	// levels.
 	Level string `yaml:"level"`
 	// Columns names the envelope columns of typed files (and types the
 	// value column). Default DefaultColumns.
@@ -46,24 +49,28 @@ const (
 
 // levels maps, per codec that has levels, each level name to the codec's
 // numeric level, 0 standing for the codec's default: zstd's levels as
-// klauspost/compress implements them (1, 3, 7, 11), gzip's 1 to 9 (default 5).
+// klauspost/compress implements them (1, 3, 7, 11), gzip's and deflate's 1 to
+// 9 (defaults 5 and 6).
 var levels = map[string]map[string]int{
-	CompressionZstd: {LevelFastest: 1, LevelDefault: 0, LevelBetter: 7, LevelBest: 11},
-	CompressionGzip: {LevelFastest: 1, LevelDefault: 0, LevelBetter: 7, LevelBest: 9},
+	CompressionZstd:    {LevelFastest: 1, LevelDefault: 0, LevelBetter: 7, LevelBest: 11},
+	CompressionGzip:    {LevelFastest: 1, LevelDefault: 0, LevelBetter: 7, LevelBest: 9},
+	CompressionDeflate: {LevelFastest: 1, LevelDefault: 0, LevelBetter: 7, LevelBest: 9},
 }
 
 // levelNames lists the level names in order, for messages.
 var levelNames = []string{LevelFastest, LevelDefault, LevelBetter, LevelBest}
 
-// formatCompressions lists, per format type, the compressions it accepts.
+// formatCompressions lists, per built-in format type, the compressions it
+// accepts, its default first.
 var formatCompressions = map[string][]string{
 	TypeParquet: {CompressionZstd, CompressionSnappy, CompressionGzip, CompressionNone},
 	TypeJSONL:   {CompressionZstd, CompressionGzip, CompressionNone},
+	TypeAvro:    {CompressionDeflate, CompressionZstd, CompressionSnappy, CompressionNone},
 }
 
 // DefaultConfig returns the format used where the file sets none: Parquet
 // with the format's default compression. Compression stays empty, meaning
-// "the format's default" (zstd for both formats, see EffectiveCompression),
+// "the format's default" (see EffectiveCompression),
 // so that an override that only changes the type never inherits a codec
 // chosen for another format.
 func DefaultConfig() Config {
@@ -71,12 +78,18 @@ func DefaultConfig() Config {
 }
 
 // EffectiveCompression is the compression in force: Compression, or when it
-// is empty the format's default, zstd.
+// is empty the format's default: zstd for parquet and jsonl, deflate for
+// avro (the one codec besides null that the Avro spec requires every reader
+// to read; zstd is faster and smaller, but avsc, older Java and Athena's
+// Avro reader need more to read it).
 func (c Config) EffectiveCompression() string {
-	if c.Compression == "" {
-		return CompressionZstd
+	if c.Compression != "" {
+		return c.Compression
 	}
-	return c.Compression
+	if codecs, ok := formatCompressions[c.typ()]; ok {
+		return codecs[0]
+	}
+	return CompressionZstd
 }
 
 // Validate reports every problem of the configuration, each a
@@ -115,7 +128,7 @@ func checkLevel(compression, level string) error {
 	}
 	byName, ok := levels[compression]
 	if !ok {
-		return fmt.Errorf("compression %s has no levels (levels apply to zstd and gzip)", compression)
+		return fmt.Errorf("compression %s has no levels (levels apply to zstd, gzip and deflate)", compression)
 	}
 	if _, ok := byName[level]; !ok {
 		return fmt.Errorf("unknown level %q (want %s)", level, strings.Join(levelNames, ", "))

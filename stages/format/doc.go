@@ -2,8 +2,9 @@
 // Kafka record, see Schema), the spill files the buffer stage writes while a
 // round is open (Arrow IPC streams, see SpillWriter) or the records it holds
 // in memory instead (Held), and the encoders that turn either into the object
-// uploaded to the bucket (EncodeFrom): Parquet or JSON lines, optionally
-// compressed, or a format a program registered.
+// uploaded to the bucket (EncodeFrom): Parquet, JSON lines (optionally
+// compressed), Avro object container files (avro.go: any Arrow schema, see
+// avroschema.go for the mapping), or a format a program registered.
 //
 // Formats are registered by name like sluice's other components (Register,
 // NewFactory; parquet and jsonl are built through the same registry) and

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
 )
@@ -15,11 +16,13 @@ import (
 const (
 	TypeParquet = "parquet"
 	TypeJSONL   = "jsonl"
+	TypeAvro    = "avro"
 
-	CompressionZstd   = "zstd"
-	CompressionSnappy = "snappy"
-	CompressionGzip   = "gzip"
-	CompressionNone   = "none"
+	CompressionZstd    = "zstd"
+	CompressionSnappy  = "snappy"
+	CompressionGzip    = "gzip"
+	CompressionDeflate = "deflate"
+	CompressionNone    = "none"
 )
 
 // ErrUnsupported is returned (wrapped) for a format type or compression that
@@ -46,25 +49,16 @@ type resolved struct {
 }
 
 // resolve applies the defaults of an empty Type ("parquet") and an empty
-// Compression ("zstd") and rejects what Encode cannot write.
+// Compression (the format's, see Config.EffectiveCompression) and rejects
+// what Encode cannot write.
 func resolve(cfg Config) (resolved, error) {
-	r := resolved{typ: cfg.Type, compression: cfg.Compression}
-	if r.typ == "" {
-		r.typ = TypeParquet
-	}
-	if r.compression == "" {
-		r.compression = CompressionZstd
-	}
-	var ok bool
-	switch r.typ {
-	case TypeParquet:
-		_, ok = parquetCodecs[r.compression]
-	case TypeJSONL:
-		ok = r.compression == CompressionZstd || r.compression == CompressionGzip || r.compression == CompressionNone
-	default:
-		return r, fmt.Errorf("%w: type %q: want %q or %q", ErrUnsupported, cfg.Type, TypeParquet, TypeJSONL)
-	}
+	cfg.Type = cfg.typ()
+	r := resolved{typ: cfg.Type, compression: cfg.EffectiveCompression()}
+	codecs, ok := formatCompressions[r.typ]
 	if !ok {
+		return r, fmt.Errorf("%w: type %q: want %q, %q or %q", ErrUnsupported, cfg.Type, TypeParquet, TypeJSONL, TypeAvro)
+	}
+	if !slices.Contains(codecs, r.compression) {
 		return r, fmt.Errorf("%w: compression %q for %s", ErrUnsupported, cfg.Compression, r.typ)
 	}
 	if err := checkLevel(r.compression, cfg.Level); err != nil {
@@ -75,7 +69,7 @@ func resolve(cfg Config) (resolved, error) {
 }
 
 // Extension is the file name extension of the files cfg encodes: ".parquet",
-// ".jsonl", ".jsonl.gz", ".jsonl.zst" or a registered format's; "" when
+// ".jsonl", ".jsonl.gz", ".jsonl.zst", ".avro" or a registered format's; "" when
 // Encode would reject cfg.
 func Extension(cfg Config) string {
 	f, err := New(cfg, Settings{})

@@ -142,8 +142,11 @@ func encodeFile(t testing.TB, path string, cfg format.Config, mem memory.Allocat
 // readBack decodes an encoded file into records.
 func readBack(t testing.TB, data []byte, cfg format.Config) []model.Record {
 	t.Helper()
-	if cfg.Type == format.TypeJSONL {
+	switch cfg.Type {
+	case format.TypeJSONL:
 		return readJSONL(t, data, cfg.Compression)
+	case format.TypeAvro:
+		return readAvro(t, data)
 	}
 	return readParquet(t, data)
 }
@@ -332,6 +335,10 @@ var allConfigs = []format.Config{
 	{Type: format.TypeJSONL, Compression: format.CompressionZstd},
 	{Type: format.TypeJSONL, Compression: format.CompressionGzip},
 	{Type: format.TypeJSONL, Compression: format.CompressionNone},
+	{Type: format.TypeAvro, Compression: format.CompressionDeflate},
+	{Type: format.TypeAvro, Compression: format.CompressionZstd},
+	{Type: format.TypeAvro, Compression: format.CompressionSnappy},
+	{Type: format.TypeAvro, Compression: format.CompressionNone},
 }
 
 func cfgName(c format.Config) string { return c.Type + "/" + c.Compression }

@@ -16,7 +16,7 @@ import (
 )
 
 // Format writes the output files of a topic: one file per round, holding
-// the round's records. Built-in formats are "parquet" and "jsonl"; a
+// the round's records. Built-in formats are "parquet", "jsonl" and "avro"; a
 // program adds its own with Register and chooses it with
 // "format: {type: <name>, options: {...}}".
 //
@@ -85,7 +85,7 @@ func NewFactory[O any](name string, defaults func() O, build func(opts O, set Se
 var registry = plugin.NewRegistry[Format, Settings]("format")
 
 func init() {
-	for _, typ := range []string{TypeParquet, TypeJSONL} {
+	for _, typ := range builtins {
 		MustRegister(NewFactory(typ, func() Config { return Config{Type: typ} }, newBuiltin))
 	}
 }
@@ -93,7 +93,7 @@ func init() {
 // Register makes a format available by its name, the value of the format
 // section's "type" that selects it; its options are the section's
 // "options". Call it before loading a configuration (from an init function
-// or main). It fails for a name already taken ("parquet" and "jsonl" are
+// or main). It fails for a name already taken ("parquet", "jsonl" and "avro" are
 // built in), with an error wrapping plugin.ErrDuplicate.
 func Register(f Factory) error { return registry.Register(f) }
 
@@ -104,10 +104,10 @@ func MustRegister(f Factory) { registry.MustRegister(f) }
 // wrapping plugin.ErrUnknown that lists the names there are.
 func Lookup(name string) (Factory, error) { return registry.Lookup(name) }
 
-// Names returns the names of every format: the built-ins (parquet, jsonl),
+// Names returns the names of every format: the built-ins (parquet, jsonl, avro),
 // then those registered, sorted.
 func Names() []string {
-	names := []string{TypeParquet, TypeJSONL}
+	names := slices.Clone(builtins)
 	for _, n := range registry.Names() {
 		if !builtin(n) {
 			names = append(names, n)
@@ -116,9 +116,12 @@ func Names() []string {
 	return names
 }
 
+// builtins are the formats sluice has, in the order Names lists them.
+var builtins = []string{TypeParquet, TypeJSONL, TypeAvro}
+
 // builtin reports whether typ takes its settings in the format section
 // itself (compression, level), not under "options".
-func builtin(typ string) bool { return typ == TypeParquet || typ == TypeJSONL }
+func builtin(typ string) bool { return slices.Contains(builtins, typ) }
 
 // typ is the format's name; empty means parquet.
 func (c Config) typ() string {
@@ -192,7 +195,7 @@ func New(cfg Config, set Settings) (Format, error) {
 	return fm, nil
 }
 
-// builtinFormat is parquet or jsonl, resolved.
+// builtinFormat is parquet, jsonl or avro, resolved.
 type builtinFormat struct {
 	r     resolved
 	alloc memory.Allocator
@@ -209,8 +212,11 @@ func newBuiltin(c Config, set Settings) (Format, error) {
 
 // Extension implements Format.
 func (b *builtinFormat) Extension() string {
-	if b.r.typ == TypeParquet {
+	switch b.r.typ {
+	case TypeParquet:
 		return ".parquet"
+	case TypeAvro:
+		return ".avro" // the codec is named in the file's header
 	}
 	switch b.r.compression {
 	case CompressionGzip:
@@ -223,8 +229,11 @@ func (b *builtinFormat) Extension() string {
 
 // Encode implements Format.
 func (b *builtinFormat) Encode(ctx context.Context, in Batches, w io.Writer) (int64, error) {
-	if b.r.typ == TypeParquet {
+	switch b.r.typ {
+	case TypeParquet:
 		return encodeParquet(ctx, in, w, b.r, b.alloc)
+	case TypeAvro:
+		return encodeAvro(ctx, in, w, b.r)
 	}
 	return encodeJSONL(ctx, in, w, b.r)
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet/file"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+	"github.com/hamba/avro/v2/ocf"
 	"github.com/klauspost/compress/zstd"
 	"github.com/stretchr/testify/require"
 
@@ -37,7 +38,7 @@ type Row struct {
 }
 
 // nameRE is the file name every data object must have.
-var nameRE = regexp.MustCompile(`^([A-Za-z0-9._-]+)\+(\d+)\+(\d{20})\.(parquet|jsonl|jsonl\.gz|jsonl\.zst)$`)
+var nameRE = regexp.MustCompile(`^([A-Za-z0-9._-]+)\+(\d+)\+(\d{20})\.(parquet|jsonl|jsonl\.gz|jsonl\.zst|avro)$`)
 
 // ReadAll reads every data object (keys not under "_sluice/") and checks
 // each object's name: "<topic>+<partition>+<round start, 20 digits>.<ext>",
@@ -84,9 +85,12 @@ func readAll(t testing.TB, st objstore.Store, exact bool) []Row {
 		rc.Close()
 		require.NoError(t, err)
 		var got []Row
-		if m[4] == "parquet" {
+		switch m[4] {
+		case "parquet":
 			got = readParquet(t, k, data)
-		} else {
+		case "avro":
+			got = readAvro(t, k, data)
+		default:
 			got = readJSONL(t, k, m[4], data)
 		}
 		require.NotEmpty(t, got, "object %q holds no rows", k)
@@ -161,6 +165,35 @@ func readParquet(t testing.TB, key string, data []byte) []Row {
 			rows = append(rows, r)
 		}
 	}
+	return rows
+}
+
+// readAvro reads an Avro object container file of the envelope schema
+// with hamba/avro.
+func readAvro(t testing.TB, key string, data []byte) []Row {
+	dec, err := ocf.NewDecoder(bytes.NewReader(data))
+	require.NoError(t, err, key)
+	defer dec.Close()
+	var rows []Row
+	for dec.HasNext() {
+		var rec struct {
+			Topic     string  `avro:"topic"`
+			Partition int32   `avro:"partition"`
+			Offset    int64   `avro:"offset"`
+			Key       *[]byte `avro:"key"`
+			Value     *[]byte `avro:"value"`
+		}
+		require.NoError(t, dec.Decode(&rec), key)
+		row := Row{Key: key, Topic: rec.Topic, Partition: rec.Partition, Offset: rec.Offset}
+		if rec.Value != nil {
+			row.Value = *rec.Value
+		}
+		if rec.Key != nil {
+			row.RecordKey = *rec.Key
+		}
+		rows = append(rows, row)
+	}
+	require.NoError(t, dec.Error(), key)
 	return rows
 }
 
