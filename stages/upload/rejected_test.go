@@ -70,7 +70,9 @@ func minioStore(t *testing.T) objstore.Store {
 func deadLetterStage(t *testing.T, st objstore.Store, owner string, cfg deadletter.Config, pub deadletter.Publisher) *Stage {
 	t.Helper()
 	s, err := New(DefaultConfig(), Settings{Store: st, Ledger: commit.NewLedger(st, owner),
-		Format:     func(string) format.Config { return format.Config{Type: format.TypeJSONL, Compression: format.CompressionNone} },
+		Format: func(string) format.Config {
+			return format.Config{Type: format.TypeJSONL, Compression: format.CompressionNone}
+		},
 		DeadLetter: func(string) deadletter.Config { return cfg },
 		Publisher:  pub})
 	require.NoError(t, err)
