@@ -1,5 +1,10 @@
 package model
 
+import (
+	"cmp"
+	"slices"
+)
+
 // Batch is a run of records of one Kafka partition, in offset order, as it
 // travels the ingest stages (parse → partition → the topic's stages →
 // buffer). Stages change it in place.
@@ -46,6 +51,8 @@ type Rejection struct {
 // for records that cannot be archived as asked, never for records a stage
 // means to drop (Keep).
 func (b *Batch) Reject(reject func(r *Record) error) {
+	before := len(b.Rejected)
+	defer b.sortRejected(before)
 	out := b.Records[:0]
 	for i := range b.Records {
 		r := &b.Records[i]
@@ -62,6 +69,15 @@ func (b *Batch) Reject(reject func(r *Record) error) {
 	}
 	clear(b.Records[len(out):])
 	b.Records = out
+}
+
+// sortRejected keeps Rejected in offset order when a later Reject (a
+// stage after the parser) rejected records before ones rejected earlier.
+func (b *Batch) sortRejected(from int) {
+	if from == 0 || from == len(b.Rejected) || b.Rejected[from-1].Record.Offset < b.Rejected[from].Record.Offset {
+		return
+	}
+	slices.SortStableFunc(b.Rejected, func(x, y Rejection) int { return cmp.Compare(x.Record.Offset, y.Record.Offset) })
 }
 
 // detached returns the record as read from Kafka, with copies of its

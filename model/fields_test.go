@@ -2,6 +2,8 @@ package model
 
 import (
 	"encoding/json"
+	"errors"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -77,4 +79,32 @@ func TestRecordSetDecoded(t *testing.T) {
 	assert.NoError(t, r.SetField("msg", "<redacted>"))
 	assert.NoError(t, r.Sync())
 	assert.Equal(t, `{"level":"info","msg":"<redacted>"}`, string(r.Value), "changed fields are re-encoded")
+}
+
+// A stage after the parser rejecting a record before one the parser
+// rejected keeps Rejected in offset order.
+func TestRejectKeepsOffsetOrder(t *testing.T) {
+	b := &Batch{}
+	for o := range int64(6) {
+		b.Records = append(b.Records, Record{Offset: o})
+	}
+	b.Reject(func(r *Record) error {
+		if r.Offset == 4 {
+			return errors.New("parser")
+		}
+		return nil
+	})
+	b.Reject(func(r *Record) error {
+		if r.Offset == 1 || r.Offset == 5 {
+			return errors.New("later stage")
+		}
+		return nil
+	})
+	var got []int64
+	for _, r := range b.Rejected {
+		got = append(got, r.Record.Offset)
+	}
+	if want := []int64{1, 4, 5}; !slices.Equal(got, want) {
+		t.Fatalf("rejected %v, want %v", got, want)
+	}
 }

@@ -46,6 +46,13 @@ type Round struct {
 	// the records the files hold.
 	Filtered       int64         `json:"filtered,omitempty"`
 	FilteredRanges []OffsetRange `json:"filtered_ranges,omitempty"`
+	// Rejected counts the round's records that could not be archived as
+	// the topic asks (Batch.Reject); RejectedRanges are their offsets and
+	// DeadLetter holds the records themselves, for the topic's dead-letter
+	// destination. Records counts none of them.
+	Rejected       int64         `json:"rejected,omitempty"`
+	RejectedRanges []OffsetRange `json:"rejected_ranges,omitempty"`
+	DeadLetter     *DeadLetter   `json:"dead_letter,omitempty"`
 	// KeepStored is set on a round that completes a pending round of which
 	// Kafka no longer has every record (retention or compaction ran since
 	// the round's earlier owner read it). A file of the round already in the
@@ -115,6 +122,9 @@ func (r *Round) SpillDir() string {
 			return filepath.Dir(f.Spill)
 		}
 	}
+	if r.DeadLetter != nil && r.DeadLetter.Spill != "" {
+		return filepath.Dir(r.DeadLetter.Spill)
+	}
 	return ""
 }
 
@@ -129,6 +139,9 @@ func (r *Round) Free() {
 		if f.Held != nil {
 			f.Held.Release()
 		}
+	}
+	if r.DeadLetter != nil && r.DeadLetter.Held != nil {
+		r.DeadLetter.Held.Release()
 	}
 }
 

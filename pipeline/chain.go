@@ -184,6 +184,12 @@ func (p *Pipeline) bufferBatch(msg *message.Message) (err error) {
 		}
 	}()
 	fitBatch(b, p.topics[b.Topic].buffer.Layouts)
+	if err = p.checkRejected(b); err != nil {
+		// Too many rejected records: the partition halts before the
+		// batch, what came before it is stored, and sluice stops.
+		p.fail(b, err)
+		return nil
+	}
 	ctx := msg.Context()
 	if spans != nil {
 		ctx = buffer.WithTraceHook(ctx, func(rec *model.Record, key string, roundStart int64) {

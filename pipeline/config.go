@@ -15,6 +15,7 @@ import (
 	"github.com/sluicehq/sluice/pipeline/health"
 	"github.com/sluicehq/sluice/stages"
 	"github.com/sluicehq/sluice/stages/buffer"
+	"github.com/sluicehq/sluice/stages/deadletter"
 	"github.com/sluicehq/sluice/stages/format"
 	"github.com/sluicehq/sluice/stages/parse"
 	"github.com/sluicehq/sluice/stages/partition"
@@ -137,6 +138,10 @@ type Topic struct {
 	// program registered (stages.Register). Each is a one-key mapping, the
 	// stage's name and its options.
 	Stages []stages.Spec `yaml:"stages,omitempty"`
+	// DeadLetter says where records that cannot be archived as the topic
+	// asks go (the bucket's _rejected/ prefix, or a Kafka topic) and when
+	// too many of them stop sluice.
+	DeadLetter deadletter.Config `yaml:"dead_letter"`
 }
 
 // Override is a Topic configuration for the topics it matches.
@@ -187,14 +192,15 @@ func DefaultConfig() Config {
 }
 
 // DefaultTopic returns the per-topic configuration used where the file sets
-// none: raw parser, hourly UTC partitions, Parquet with zstd, and the default
-// sealing policy.
+// none: raw parser, hourly UTC partitions, Parquet with zstd, the default
+// sealing policy, and rejected records to the bucket.
 func DefaultTopic() Topic {
 	return Topic{
 		Parser:      parse.DefaultConfig(),
 		Partitioner: partition.DefaultConfig(),
 		Format:      format.DefaultConfig(),
 		Policy:      buffer.DefaultPolicy(),
+		DeadLetter:  deadletter.DefaultConfig(),
 	}
 }
 
@@ -338,6 +344,7 @@ func (t Topic) Validate() error {
 	errs.Nest("partitioner", t.Partitioner.Validate())
 	errs.Nest("format", t.Format.Validate())
 	errs.Nest("policy", t.Policy.Validate())
+	errs.Nest("dead_letter", t.DeadLetter.Validate())
 	for i, spec := range t.Stages {
 		// A copy: decoding sets the copy's options, not the caller's.
 		errs.Nest("", spec.Decode(conf.Index("stages", i)))

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/sluicehq/sluice/stages/deadletter"
 	"github.com/sluicehq/sluice/stages/format"
 	"github.com/sluicehq/sluice/stages/parse"
 )
@@ -98,6 +99,8 @@ func TestFull(t *testing.T) {
 	logs := DefaultTopic()
 	logs.Parser.Type, logs.Parser.JSON = "json", parse.JSONConfig{TimeField: "meta.ts", TimeFormat: "unix_ms"}
 	logs.Format = format.Config{Type: "jsonl", Compression: "gzip", Columns: format.DefaultColumns()}
+	logs.DeadLetter = deadletter.Config{Destination: "kafka", Topic: "logs-dlq", Compression: "none",
+		MaxCount: 100, MaxRatio: 0.5, Window: 1000}
 	audit := DefaultTopic()
 	audit.Partitioner.Granularity = "day"
 	audit.Policy.MaxEventSpan = 24 * time.Hour

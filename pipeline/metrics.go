@@ -22,6 +22,7 @@ import (
 // anyway, at collection time, so recording costs nothing per record.
 type instruments struct {
 	consumed, consumedBytes, parsed, rejected, skipped, committed     metric.Int64Observable
+	deadLettered, deadLetteredBytes                                   metric.Int64Observable
 	bufBytes, openFiles, spillBytes, diskLimit, bufRecords, sealed    metric.Int64Observable
 	files, uploadBytes, s3Errors, s3Retries, commits, conflicts       metric.Int64Observable
 	rebalances, assigned, revoked, durable, highWatermark, lagRecords metric.Int64Observable
@@ -48,6 +49,7 @@ func (p *Pipeline) registerMetrics() error {
 	}{
 		{telemetry.MetricRecordsConsumed, &in.consumed}, {telemetry.MetricBytesConsumed, &in.consumedBytes},
 		{telemetry.MetricRecordsParsed, &in.parsed}, {telemetry.MetricRecordsRejected, &in.rejected},
+		{telemetry.MetricRecordsDeadLettered, &in.deadLettered}, {telemetry.MetricBytesDeadLettered, &in.deadLetteredBytes},
 		{telemetry.MetricRecordsSkipped, &in.skipped}, {telemetry.MetricRecordsCommitted, &in.committed},
 		{telemetry.MetricBufferBytes, &in.bufBytes}, {telemetry.MetricBufferOpenFiles, &in.openFiles},
 		{telemetry.MetricBufferSpillBytes, &in.spillBytes}, {telemetry.MetricBufferDiskLimit, &in.diskLimit},
@@ -95,8 +97,9 @@ var rejectReasons = [...]string{"malformed", "missing", "wrong_type", "unparsabl
 func (p *Pipeline) observe(_ context.Context, o metric.Observer) error {
 	in := &p.inst
 	type topicCounts struct {
-		skipped, discarded int64
-		sealed             [len(buffer.Triggers)]int64
+		skipped, discarded              int64
+		deadLettered, deadLetteredBytes int64
+		sealed                          [len(buffer.Triggers)]int64
 	}
 	topics := make(map[string]*topicCounts, len(p.topics))
 	for t, ts := range p.topics {
@@ -121,6 +124,8 @@ func (p *Pipeline) observe(_ context.Context, o metric.Observer) error {
 		}
 		tc.skipped += l.Skipped.Load()
 		tc.discarded += l.Discarded.Load()
+		tc.deadLettered += l.Rejected.Load()
+		tc.deadLetteredBytes += l.RejectedBytes.Load()
 		for i := range l.Rounds {
 			tc.sealed[i] += l.Rounds[i].Load()
 		}
@@ -143,6 +148,8 @@ func (p *Pipeline) observe(_ context.Context, o metric.Observer) error {
 			o.ObserveInt64(in.sealed, n, topicSet(t, telemetry.AttrTrigger.String(buffer.Triggers[i])))
 		}
 		o.ObserveInt64(in.spillBytes, spill[t], topicSet(t))
+		o.ObserveInt64(in.deadLettered, tc.deadLettered, topicSet(t))
+		o.ObserveInt64(in.deadLetteredBytes, tc.deadLetteredBytes, topicSet(t))
 		o.ObserveInt64(in.files, uploaded[t][0], topicSet(t))
 		o.ObserveInt64(in.uploadBytes, uploaded[t][1], topicSet(t))
 		o.ObserveInt64(in.commits, commits[t], topicSet(t))

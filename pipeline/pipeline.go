@@ -17,6 +17,7 @@ import (
 	"github.com/sluicehq/sluice/model"
 	"github.com/sluicehq/sluice/stages/buffer"
 	"github.com/sluicehq/sluice/stages/commit"
+	"github.com/sluicehq/sluice/stages/deadletter"
 	"github.com/sluicehq/sluice/stages/format"
 	"github.com/sluicehq/sluice/stages/parse"
 	"github.com/sluicehq/sluice/stages/partition"
@@ -56,6 +57,9 @@ type Pipeline struct {
 	// ingest chain has a handler per position.
 	maxStages int
 	ledger    *commit.Ledger
+	// dlq publishes rejected records of topics whose dead-letter
+	// destination is kafka (nil when none is).
+	dlq *kafka.RecordPublisher
 	// ingestLink carries batches between the ingest handlers, link rounds
 	// between the deliver handlers.
 	ingestLink *link.Link
@@ -101,6 +105,10 @@ type topicStages struct {
 	format    format.Config
 	// buffer is what the buffer asks for on every record: resolved once.
 	buffer buffer.TopicSettings
+	// deadLetter is where rejected records go; guard stops a partition
+	// with too many of them.
+	deadLetter deadletter.Config
+	guard      *deadletter.Guard
 }
 
 // New checks cfg and builds the stages. It does not connect to anything.
@@ -149,6 +157,9 @@ func (p *Pipeline) Run(ctx context.Context) error {
 	p.batcher = kafka.NewBatcher(p.cfg.Ingest.Batch, p.emitBatch, p.log)
 	if err := p.buildStages(); err != nil {
 		return err
+	}
+	if p.dlq != nil {
+		defer p.dlq.Close() // after the shutdown uploaded what was buffered
 	}
 	if err := p.registerMetrics(); err != nil {
 		return fmt.Errorf("registering metrics: %w", err)
@@ -270,11 +281,19 @@ func (p *Pipeline) buildStages() error {
 	p.coord = kafka.NewCoordinator(assigner{p}, p.log)
 	p.records = telemetry.NewRecordTracer(p.set.Telemetry, p.cfg.Kafka.Group)
 	p.rounds = telemetry.NewRoundTracer(p.set.Telemetry, p.cfg.Destination.URL)
-	p.upload, err = upload.New(p.cfg.Upload, upload.Settings{
+	set := upload.Settings{
 		Logger: p.log, Store: p.store, Ledger: p.ledger,
-		Format:  func(t string) format.Config { return p.topics[t].format },
-		OnStale: p.stale, Tracer: p.rounds,
-	})
+		Format:     func(t string) format.Config { return p.topics[t].format },
+		DeadLetter: func(t string) deadletter.Config { return p.topics[t].deadLetter },
+		OnStale:    p.stale, Tracer: p.rounds,
+	}
+	if p.deadLetterToKafka() {
+		if p.dlq, err = kafka.NewRecordPublisher(p.cfg.Kafka, p.log); err != nil {
+			return err
+		}
+		set.Publisher = p.dlq
+	}
+	p.upload, err = upload.New(p.cfg.Upload, set)
 	if err != nil {
 		return err
 	}

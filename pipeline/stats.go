@@ -12,6 +12,10 @@ type Stats struct {
 	// RecordsFiltered counts records the topics' stages removed on purpose
 	// (accounted for in their rounds).
 	RecordsFiltered int64
+	// RecordsRejected counts records that could not be archived as their
+	// topic asks (accounted for in their rounds and sent to the topic's
+	// dead-letter destination).
+	RecordsRejected int64
 	// PartitionsAssigned and PartitionsRevoked count the partitions the
 	// consumer group gave this process and took back (or stopped: an eager
 	// rebalance stops every partition, a cooperative one only those that
@@ -52,7 +56,7 @@ func (p *Pipeline) Stats() Stats {
 	}
 	b := p.buffer.Stats()
 	s.RecordsIn, s.BytesIn, s.RecordsSkipped = b.Records.Load(), b.Bytes.Load(), b.Skipped.Load()
-	s.RecordsFiltered = b.Filtered.Load()
+	s.RecordsFiltered, s.RecordsRejected = b.Filtered.Load(), b.Rejected.Load()
 	s.PartitionsAssigned, s.PartitionsRevoked = p.assigned.Load(), p.revoked.Load()
 	s.Buffered, s.OpenFiles = p.buffer.InMemory(), p.buffer.OpenFiles()
 	s.RoundsSealed = b.Rounds.Load()

@@ -9,6 +9,7 @@ import (
 	"github.com/sluicehq/sluice/schema"
 	"github.com/sluicehq/sluice/stages"
 	"github.com/sluicehq/sluice/stages/buffer"
+	"github.com/sluicehq/sluice/stages/deadletter"
 	"github.com/sluicehq/sluice/stages/format"
 	"github.com/sluicehq/sluice/stages/parse"
 	"github.com/sluicehq/sluice/stages/partition"
@@ -81,7 +82,8 @@ func (p *Pipeline) buildTopic(t string, registry *sr.Client) (*topicStages, erro
 	}
 	ts := &topicStages{parse: ps, partition: pt, format: tc.Format,
 		buffer: buffer.TopicSettings{Policy: tc.Policy, Extension: format.Extension(tc.Format),
-			Layouts: format.NewLayouts(tc.Format.Columns)}}
+			Layouts: format.NewLayouts(tc.Format.Columns)},
+		deadLetter: tc.DeadLetter, guard: deadletter.NewGuard(t, tc.DeadLetter)}
 	for i, spec := range tc.Stages {
 		st, err := spec.New(stages.Settings{Logger: p.log.With("stage", spec.Name, "topic", t), Topic: t})
 		if err != nil {

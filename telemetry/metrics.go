@@ -67,6 +67,13 @@ var (
 		Attributes: []attribute.Key{AttrDestinationName, AttrReason},
 		Description: "Records whose value the parser rejected (malformed, missing, wrong_type, unparsable); " +
 			"they are archived all the same, partitioned by their Kafka timestamp."}
+	MetricRecordsDeadLettered = Metric{Name: "sluice.records.dead_lettered", Unit: "{record}", Kind: KindCounter,
+		Attributes: topicAttrs,
+		Description: "Records that could not be archived as their topic asks (a value that does not decode or " +
+			"does not match its schema), kept in their round for the topic's dead_letter destination."}
+	MetricBytesDeadLettered = Metric{Name: "sluice.bytes.dead_lettered", Unit: "By", Kind: KindCounter,
+		Attributes:  topicAttrs,
+		Description: "Payload bytes (key, value, headers) of the dead-lettered records."}
 	MetricRecordsSkipped = Metric{Name: "sluice.records.skipped", Unit: "{record}", Kind: KindCounter,
 		Attributes: []attribute.Key{AttrDestinationName, AttrReason},
 		Description: "Records consumed but not buffered: already_stored (the bucket had them) or " +
@@ -148,7 +155,7 @@ var (
 func Instruments() []Metric {
 	return []Metric{
 		MetricRecordsConsumed, MetricBytesConsumed, MetricRecordsParsed, MetricRecordsRejected,
-		MetricRecordsSkipped, MetricRecordsCommitted,
+		MetricRecordsDeadLettered, MetricBytesDeadLettered, MetricRecordsSkipped, MetricRecordsCommitted,
 		MetricBufferBytes, MetricBufferOpenFiles, MetricBufferSpillBytes, MetricBufferDiskLimit, MetricBufferRecords, MetricRoundsSealed,
 		MetricFilesUploaded, MetricUploadBytes, MetricUploadDuration, MetricS3Errors, MetricS3Retries,
 		MetricCommits, MetricCommitConflicts,

@@ -47,7 +47,7 @@ func TestValidate(t *testing.T) {
 			invalid + `:2: kafka.brokers[0]: "localhost" is not host:port`,
 			invalid + `:4: kafka.group: required`,
 			invalid + `:6: destination.url: unsupported scheme in "ftp://example.com/x" (want file://, s3://)`,
-			invalid + `:9: defaults.format.type: unknown format "parket" (want parquet, jsonl)`,
+			invalid + `:9: defaults.format.type: unknown format "parket" (want parquet, jsonl, avro)`,
 			invalid + `:11: log.level: unknown level "verbose" (want debug, info, warn, error)`,
 		}},
 		{name: "unknown key with its line", args: []string{"validate", "-c", unknownKey}, code: 2, stderrOnly: true,

@@ -12,7 +12,7 @@ import (
 // check runs the checks that need the whole lane and returns its verdict.
 func (ln *lane) check() Partition {
 	p := Partition{Topic: ln.key.topic, Partition: ln.key.partition, Objects: len(ln.objects),
-		Records: ln.runs.Count(), Filtered: ln.filtered.Count(), Duplicates: ln.dups}
+		Records: ln.runs.Count(), Filtered: ln.filtered.Count(), DeadLettered: ln.rejected.Count(), Duplicates: ln.dups}
 	if !ln.covered.Empty() {
 		lo, hi := ln.covered.Min(), ln.covered.Max()
 		p.Min, p.Max = &lo, &hi
@@ -125,9 +125,9 @@ func (ln *lane) checkProgress(pending *Range) {
 	key := []string{commit.ProgressKey(ln.key.topic, ln.key.partition)}
 	if pr == nil {
 		switch {
-		case len(ln.filteredObjs) > 0:
-			ln.violation(KindProgressMissing, nil, key, "%d objects and %d records of filtered offsets but no progress record",
-				len(ln.objects), len(ln.filteredObjs))
+		case len(ln.filteredObjs)+len(ln.rejectedObjs) > 0:
+			ln.violation(KindProgressMissing, nil, key, "%d objects and %d records of filtered or rejected offsets but no progress record",
+				len(ln.objects), len(ln.filteredObjs)+len(ln.rejectedObjs))
 		case !ln.covered.Empty():
 			ln.violation(KindProgressMissing, nil, key, "%d objects but no progress record", len(ln.objects))
 		}
@@ -146,7 +146,7 @@ func (ln *lane) checkProgress(pending *Range) {
 		r := Range{top + 1, pr.Next - 1}
 		ln.violation(KindProgressNext, &r, key, "next_offset is %d but the largest offset stored or filtered below it is %d: "+
 			"offsets %s are neither stored nor recorded as filtered", pr.Next, top, r)
-	case !ok && pr.Last != nil && pr.Last.Records+pr.Last.Filtered > 0:
+	case !ok && pr.Last != nil && pr.Last.Records+pr.Last.Filtered+pr.Last.Rejected > 0:
 		r := Range{pr.Last.Start, pr.Last.End}
 		ln.violation(KindProgressNext, &r, key, "next_offset is %d and the last round %s holds %d records (%d filtered), "+
 			"but no offset below next_offset is stored or filtered", pr.Next, r, pr.Last.Records+pr.Last.Filtered, pr.Last.Filtered)

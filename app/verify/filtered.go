@@ -100,6 +100,7 @@ func (ln *lane) settle() {
 		ln.violation(KindFilteredStored, &span, slices.Compact(keys),
 			"%d offsets are recorded as filtered and stored in an object too (%s%s)", n, joinRanges(shown), more)
 	}
+	ln.settleRejected()
 	ln.gaps = ln.covered.Gaps()
 	if ln.covered.Empty() {
 		return
@@ -125,14 +126,14 @@ func (ln *lane) checkFilteredRound(rd *round) {
 	case rd.min < rd.start:
 		ln.violation(KindRoundStart, &Range{rd.min, rd.max}, rd.keys,
 			"round named %d starts at offset %d: files must be named by the round's first offset", rd.start, rd.min)
-	case rd.min > rd.start && !ln.filtered.Covers(rd.start, rd.min-1):
+	case rd.min > rd.start && !ln.droppedCover(rd.start, rd.min-1):
 		ln.violation(KindRoundStart, &Range{rd.min, rd.max}, rd.keys,
-			"round named %d starts at offset %d, and offsets %s are not recorded as filtered: "+
+			"round named %d starts at offset %d, and offsets %s are not recorded as filtered or dead-lettered: "+
 				"files must be named by the round's first offset", rd.start, rd.min, Range{rd.start, rd.min - 1})
 	}
 	if rd.hasEnd && rd.max > rd.end {
 		r := Range{rd.end + 1, rd.max}
-		ln.violation(KindFilteredBad, &r, rd.keys, "round %d..%d (as its record of filtered offsets says) has files holding offsets %s",
+		ln.violation(KindFilteredBad, &r, rd.keys, "round %d..%d (as its record of filtered or rejected offsets says) has files holding offsets %s",
 			rd.start, rd.end, r)
 	}
 }

@@ -190,7 +190,7 @@ func TestVerifyFiltered(t *testing.T) {
 
 			var text strings.Builder
 			require.NoError(t, rep.WriteText(&text))
-			assert.Contains(t, text.String(), fmt.Sprintf("records and %d filtered in 2 partitions, 0 violations", filtered))
+			assert.Contains(t, text.String(), fmt.Sprintf("records, %d filtered and 0 dead-lettered in 2 partitions, 0 violations", filtered))
 			var js strings.Builder
 			require.NoError(t, rep.WriteJSON(&js))
 			var back map[string]any

@@ -62,6 +62,10 @@ type lane struct {
 	// offsets) are made by settle.
 	filtered     Runs
 	filteredObjs []objRange
+	// rejected are the offsets recorded as dead-lettered, rejectedObjs
+	// the records.
+	rejected     Runs
+	rejectedObjs []objRange
 	covered      Runs
 	gaps         []Range
 	progress     *commit.Progress

@@ -35,6 +35,8 @@ const (
 	KindPendingIncomplete = "pending_incomplete" // the pending round's files are stored in part
 	KindFilteredBad       = "filtered_bad"       // a record of filtered offsets cannot be read, or disagrees with itself or its round
 	KindFilteredStored    = "filtered_stored"    // offsets recorded as filtered are stored in an object too
+	KindRejectedBad       = "rejected_bad"       // a record of rejected offsets or its dead-letter file cannot be read, or disagrees with itself or its round
+	KindRejectedStored    = "rejected_stored"    // offsets recorded as dead-lettered are stored (or filtered) too
 )
 
 // Status values of a partition.
@@ -71,8 +73,12 @@ type Partition struct {
 	// offsets hold: records a stage dropped on purpose, accounted for and
 	// never counted as gaps or lost.
 	Filtered int64 `json:"filtered"`
-	// Min and Max are the smallest and largest offset accounted for, stored
-	// or filtered (nil without either).
+	// DeadLettered counts the distinct offsets the rounds' records of
+	// rejected offsets hold: records sent to the topic's dead-letter
+	// destination, accounted for and never counted as gaps or lost.
+	DeadLettered int64 `json:"dead_lettered"`
+	// Min and Max are the smallest and largest offset accounted for, stored,
+	// filtered or dead-lettered (nil without any).
 	Min *int64 `json:"min,omitempty"`
 	Max *int64 `json:"max,omitempty"`
 	// NextOffset is the progress record's next_offset (nil without a record).
@@ -137,6 +143,8 @@ type Report struct {
 	// Filtered those recorded as filtered by stages.
 	Records  int64 `json:"records"`
 	Filtered int64 `json:"filtered"`
+	// DeadLettered counts the offsets recorded as dead-lettered.
+	DeadLettered int64 `json:"dead_lettered"`
 	// Gap offsets over all partitions, by class (see Partition).
 	KafkaGapOffsets   int64       `json:"kafka_gap_offsets"`
 	LostOffsets       int64       `json:"lost_offsets"`
@@ -153,6 +161,7 @@ type Report struct {
 // finish computes statuses and totals.
 func (r *Report) finish() {
 	r.Violations = 0
+	r.DeadLettered = 0
 	r.Records, r.Filtered, r.KafkaGapOffsets, r.LostOffsets, r.RetentionOffsets, r.UnverifiedOffsets = 0, 0, 0, 0, 0, 0
 	for _, f := range r.Findings {
 		if f.Severity == SeverityViolation {
@@ -173,6 +182,7 @@ func (r *Report) finish() {
 		}
 		r.Records += p.Records
 		r.Filtered += p.Filtered
+		r.DeadLettered += p.DeadLettered
 		r.KafkaGapOffsets += p.KafkaGapOffsets
 		r.LostOffsets += p.LostOffsets
 		r.RetentionOffsets += p.RetentionOffsets

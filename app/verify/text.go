@@ -22,15 +22,15 @@ func (r *Report) WriteJSON(w io.Writer) error {
 // findings one a line, then a verdict line ("OK: ..." or "FAILED: ...").
 func (r *Report) WriteText(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "TOPIC\tPARTITION\tOBJECTS\tRECORDS\tFILTERED\tMIN\tMAX\tNEXT_OFFSET\tDUPLICATES\tGAPS\tKAFKA_GAPS\tLOST\tHIGH_WATERMARK\tLAG\tSTATUS\t")
+	fmt.Fprintln(tw, "TOPIC\tPARTITION\tOBJECTS\tRECORDS\tFILTERED\tDEAD_LETTERED\tMIN\tMAX\tNEXT_OFFSET\tDUPLICATES\tGAPS\tKAFKA_GAPS\tLOST\tHIGH_WATERMARK\tLAG\tSTATUS\t")
 	for _, p := range r.Partitions {
 		kafkaGaps, lost, hwm, lag := "-", "-", "-", "-"
 		if b := p.Broker; b != nil {
 			kafkaGaps, lost = strconv.FormatInt(p.KafkaGapOffsets, 10), strconv.FormatInt(p.LostOffsets, 10)
 			hwm, lag = strconv.FormatInt(b.HighWatermark, 10), strconv.FormatInt(b.Lag, 10)
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%s\t%s\t%s\t%d\t%d\t%s\t%s\t%s\t%s\t%s\t\n", p.Topic, p.Partition, p.Objects, p.Records,
-			p.Filtered, opt(p.Min), opt(p.Max), opt(p.NextOffset), p.Duplicates, len(p.Gaps), kafkaGaps, lost, hwm, lag, p.Status)
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%s\t%s\t%s\t%d\t%d\t%s\t%s\t%s\t%s\t%s\t\n", p.Topic, p.Partition, p.Objects, p.Records,
+			p.Filtered, p.DeadLettered, opt(p.Min), opt(p.Max), opt(p.NextOffset), p.Duplicates, len(p.Gaps), kafkaGaps, lost, hwm, lag, p.Status)
 	}
 	if err := tw.Flush(); err != nil {
 		return fmt.Errorf("writing report: %w", err)
@@ -54,8 +54,8 @@ func (r *Report) WriteText(w io.Writer) error {
 	if !r.OK {
 		verdict = "FAILED"
 	}
-	_, err := fmt.Fprintf(w, "\n%s: %d objects (%d bytes), %d records and %d filtered in %d partitions, %d violations; %s\n",
-		verdict, r.Objects, r.Bytes, r.Records, r.Filtered, len(r.Partitions), r.Violations, broker)
+	_, err := fmt.Fprintf(w, "\n%s: %d objects (%d bytes), %d records, %d filtered and %d dead-lettered in %d partitions, %d violations; %s\n",
+		verdict, r.Objects, r.Bytes, r.Records, r.Filtered, r.DeadLettered, len(r.Partitions), r.Violations, broker)
 	if err != nil {
 		return fmt.Errorf("writing report: %w", err)
 	}

@@ -19,7 +19,7 @@ func TestReportOutput(t *testing.T) {
 		status   string
 		text     []string
 	}{
-		{name: "clean", ok: true, status: StatusOK, text: []string{"OK: 2 objects (10 bytes), 100 records and 0 filtered in 1 partitions, 0 violations"}},
+		{name: "clean", ok: true, status: StatusOK, text: []string{"OK: 2 objects (10 bytes), 100 records, 0 filtered and 0 dead-lettered in 1 partitions, 0 violations"}},
 		{name: "warning only", ok: true, status: StatusWarning,
 			findings: []Finding{{Severity: SeverityWarning, Kind: KindPendingIncomplete, Message: "m1", Topic: "t", Partition: &part}},
 			text:     []string{"warning t/3: pending_incomplete: m1", "OK: "}},

@@ -12,11 +12,13 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/sluicehq/sluice/stages/commit"
+	"github.com/sluicehq/sluice/stages/deadletter"
 	"github.com/sluicehq/sluice/transport/objstore"
 )
 
 // internalPrefix holds sluice's own objects (progress records, records of
-// filtered offsets), not data.
+// filtered and rejected offsets), not data; deadletter.Prefix holds the
+// bucket's dead-letter files.
 const internalPrefix = "_sluice/"
 
 // ErrNoStore means Settings.Store is nil.
@@ -73,6 +75,7 @@ type object struct {
 	size     int64
 	name     Name
 	filtered bool
+	rejected bool // a round's record of rejected offsets
 }
 
 // Run verifies the store and returns the report. An error means the
@@ -110,7 +113,22 @@ func Run(ctx context.Context, cfg Config, set Settings) (*Report, error) {
 			}
 			return nil
 		}
-		if strings.HasPrefix(o.Key, internalPrefix) {
+		if strings.HasPrefix(o.Key, commit.RejectedPrefix) {
+			topic, p, start, ok := commit.ParseRejectedKey(o.Key)
+			switch {
+			case !ok:
+				rep.Findings = append(rep.Findings, Finding{Severity: SeverityViolation, Kind: KindRejectedBad,
+					Message: fmt.Sprintf("%q is not named %s<topic>/<partition>/<20-digit offset>.json", o.Key, commit.RejectedPrefix),
+					Keys:    []string{o.Key}})
+			case want(topic):
+				objs = append(objs, object{key: o.Key, size: o.Size, name: Name{Topic: topic, Partition: p, Start: start}, rejected: true})
+				total += o.Size
+			}
+			return nil
+		}
+		if strings.HasPrefix(o.Key, internalPrefix) || strings.HasPrefix(o.Key, deadletter.Prefix) {
+			// Dead-letter files are read through the records of rejected
+			// offsets that name them.
 			return nil
 		}
 		n, err := ParseName(o.Key)
@@ -138,6 +156,19 @@ func Run(ctx context.Context, cfg Config, set Settings) (*Report, error) {
 	g.SetLimit(cfg.Concurrency)
 	for _, o := range objs {
 		g.Go(func() error {
+			if o.rejected {
+				rr := readRejected(gctx, set.Store, o)
+				if err := gctx.Err(); err != nil {
+					return err
+				}
+				mu.Lock()
+				defer mu.Unlock()
+				lanes.addRejected(o, rr)
+				if set.Progress != nil {
+					set.Progress.Advance(o.size)
+				}
+				return nil
+			}
 			if o.filtered {
 				f, err := readFiltered(gctx, set.Store, o)
 				if err := gctx.Err(); err != nil {

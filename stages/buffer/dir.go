@@ -34,8 +34,9 @@ const earlierLock = ".lock"
 const spillSuffix = ".spill"
 
 // spillFile matches the files the buffer and the upload stage write in a
-// round's spill directory: "<n>.arrow" and its encoded copy "<n>.arrow.out".
-var spillFile = regexp.MustCompile(`^[0-9]+\.arrow(\.out)?$`)
+// round's spill directory: "<n>.arrow" and its encoded copy "<n>.arrow.out",
+// and the round's dead-letter lines (deadLetterFile).
+var spillFile = regexp.MustCompile(`^([0-9]+\.arrow(\.out)?|rejected\.jsonl)$`)
 
 const markerText = `This directory is a sluice buffer (buffer.dir). sluice created it and keeps
 spill files of rounds not yet archived here, in "*.spill" directories, which

@@ -17,8 +17,11 @@ type LaneStats struct {
 	// (Record.Size bytes), buffered or not.
 	Consumed, ConsumedBytes atomic.Int64
 	// Skipped counts records the bucket already held; Discarded records of a
-	// broken chain; Filtered records stages removed (in their rounds).
+	// broken chain; Filtered records stages removed (in their rounds);
+	// Rejected records that could not be archived as the topic asks (in
+	// their rounds' dead-letter lines), RejectedBytes their Record.Size.
 	Skipped, Discarded, Filtered atomic.Int64
+	Rejected, RejectedBytes      atomic.Int64
 	// Buffered counts records accepted into rounds; Sealed those of rounds
 	// handed over and Dropped those of rounds dropped, so
 	// Buffered-Sealed-Dropped records are in the open round.

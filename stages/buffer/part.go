@@ -83,6 +83,10 @@ type round struct {
 	dropped int
 	// filtered holds the offsets stages removed from the round.
 	filtered model.Offsets
+	// rejected holds the offsets of the round's rejected records, dead
+	// their dead-letter lines (nil without any; see rejected.go).
+	rejected model.Offsets
+	dead     *deadLetter
 }
 
 type openFile struct {
@@ -240,9 +244,9 @@ func (p *part) due(s *Stage, pol Policy) string {
 		return ""
 	}
 	switch {
-	case pol.MaxBytes > 0 && r.bytes >= int64(pol.MaxBytes):
+	case pol.MaxBytes > 0 && r.bytes+r.dead.size() >= int64(pol.MaxBytes):
 		return TriggerSize
-	case pol.MaxRecords > 0 && r.records+r.filtered.Len() >= pol.MaxRecords:
+	case pol.MaxRecords > 0 && r.records+r.filtered.Len()+r.rejected.Len() >= pol.MaxRecords:
 		return TriggerCount
 	case pol.MaxEventSpan > 0 && r.span.Sub(r.firstEvent) >= pol.MaxEventSpan:
 		return TriggerSpan
@@ -391,6 +395,9 @@ func (p *part) seal(ctx context.Context, s *Stage, trigger string) error {
 		s.openFiles.Add(-1)
 		out.Files = append(out.Files, model.RoundFile{Key: f.key, Spill: f.spill.Path(), Records: f.spill.Rows()})
 	}
+	if err := p.sealDeadLetter(s, r, out); err != nil && closeErr == nil {
+		closeErr = err
+	}
 	slices.SortFunc(out.Files, func(a, b model.RoundFile) int { return strings.Compare(a.Key, b.Key) })
 	// From now on the round's files are measured until upload or commit
 	// removes them (or handOver does, when the round cannot be handed over).
@@ -466,5 +473,6 @@ func (p *part) drop(s *Stage) {
 		s.openFiles.Add(-1)
 		f.spill.Abort()
 	}
+	s.dropDeadLetter(r)
 	os.RemoveAll(r.dir)
 }

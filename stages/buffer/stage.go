@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"iter"
 	"log/slog"
 	"os"
 	"sync"
@@ -72,6 +71,7 @@ type Stage struct {
 	held     atomic.Int64 // bytes held in memory by sealed rounds
 	holdsMu  sync.Mutex
 	holds    map[*format.Held]struct{} // held records not yet freed
+	lines    map[*heldLines]struct{}   // held dead-letter lines not yet released
 	// spillAtSeal makes every seal spill (tests of the disk bound).
 	spillAtSeal bool
 	rounds      atomic.Uint64 // rounds opened, numbering their spill dirs
@@ -169,6 +169,7 @@ func (s *Stage) Close() error {
 		p.mu.Unlock()
 	}
 	s.releaseHolds()
+	s.releaseLines()
 	if s.lock != nil {
 		err := unlockDir(s.lock)
 		s.lock = nil
@@ -269,7 +270,8 @@ func (s *Stage) Halt(topic string, partition int32) {
 // Append adds a batch of one Kafka partition's records, each to the file of
 // its output partition (Record.Path), to the partition's open round, and
 // seals rounds when the topic's policy says so; the offsets the batch's
-// stages filtered extend the round and are counted in it. It blocks while a
+// stages filtered extend the round and are counted in it, and so do its
+// rejected records, which the round keeps as dead-letter lines. It blocks while a
 // sealed round is published. A batch read under an earlier assignment of
 // the partition (Generation differs from the partition's; 0 is never
 // compared) is dropped: the partition was revoked while the batch was on its
@@ -280,33 +282,24 @@ func (s *Stage) Append(ctx context.Context, b *model.Batch) error {
 	}
 	p := s.current(b.Topic, b.Partition, b.Generation)
 	if p == nil {
-		s.stats.Stale.Add(int64(b.Len()) + b.Filtered.Len())
+		s.stats.Stale.Add(int64(b.Len()) + b.Filtered.Len() + int64(len(b.Rejected)))
 		return nil
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	ts := s.set.Topic(b.Topic)
-	filtered := b.Filtered.All()
-	nextFiltered, stopFiltered := iter.Pull(filtered)
-	defer stopFiltered()
-	f, more := nextFiltered()
+	extras := newBatchExtras(b)
+	defer extras.stop()
 	for i := range b.Records {
 		rec := &b.Records[i]
-		for ; more && f < rec.Offset; f, more = nextFiltered() {
-			if err := s.skip(ctx, p, ts, f); err != nil {
-				return err
-			}
+		if err := s.passExtras(ctx, p, ts, extras, rec.Offset); err != nil {
+			return err
 		}
 		if err := s.appendRecord(ctx, p, ts, rec); err != nil {
 			return err
 		}
 	}
-	for ; more; f, more = nextFiltered() {
-		if err := s.skip(ctx, p, ts, f); err != nil {
-			return err
-		}
-	}
-	return nil
+	return s.passAllExtras(ctx, p, ts, extras)
 }
 
 // current returns the partition's state when gen is its assignment (any
@@ -430,9 +423,10 @@ func (s *Stage) OpenFiles() int64 { return s.openFiles.Load() }
 type Stats struct {
 	Records, Bytes, Discarded atomic.Int64
 	// Filtered counts records stages removed on purpose (accounted for in
-	// their rounds); Stale records of batches read under an assignment that
+	// their rounds); Rejected records that could not be archived as the
+	// topic asks (kept in their rounds' dead-letter lines); Stale records of batches read under an assignment that
 	// had ended by the time they arrived (dropped: they are read again).
-	Filtered, Stale atomic.Int64
+	Filtered, Rejected, Stale atomic.Int64
 	// Skipped counts records read again that the bucket already holds.
 	Skipped atomic.Int64
 	Rounds  atomic.Int64

@@ -52,7 +52,12 @@ func FilteredKey(topic string, partition int32, start int64) string {
 // ParseFilteredKey returns the partition and round start FilteredKey made
 // key of; ok is false for any other key.
 func ParseFilteredKey(key string) (topic string, partition int32, start int64, ok bool) {
-	rest, found := strings.CutPrefix(key, FilteredPrefix)
+	return parseRecordKey(FilteredPrefix, key)
+}
+
+// parseRecordKey parses "<prefix><topic>/<partition>/<start, 20 digits>.json".
+func parseRecordKey(prefix, key string) (topic string, partition int32, start int64, ok bool) {
+	rest, found := strings.CutPrefix(key, prefix)
 	parts := strings.Split(rest, "/")
 	if !found || len(parts) != 3 || parts[0] == "" {
 		return "", 0, 0, false
@@ -117,20 +122,27 @@ func (f Filtered) check(topic string, partition int32, start int64) error {
 			f.Start, model.LaneOf(f.Topic, f.Partition), start, model.LaneOf(topic, partition))
 	case f.End < f.Start:
 		return fmt.Errorf("round ends at %d before its start %d", f.End, f.Start)
-	case len(f.Ranges) == 0:
+	}
+	return checkRanges(f.Start, f.End, f.Count, f.Ranges)
+}
+
+// checkRanges says how the ranges of a round's record of offsets disagree
+// with the round start..end or with their count.
+func checkRanges(start, end, count int64, ranges []model.OffsetRange) error {
+	if len(ranges) == 0 {
 		return errors.New("no ranges")
 	}
 	var n int64
-	prev := f.Start - 2 // a range may start at Start, but not touch the one before
-	for _, r := range f.Ranges {
-		if r.First <= prev+1 || r.Last < r.First || r.Last > f.End {
-			return fmt.Errorf("range %d..%d is out of order, empty or outside the round %d..%d", r.First, r.Last, f.Start, f.End)
+	prev := start - 2 // a range may start at start, but not touch the one before
+	for _, r := range ranges {
+		if r.First <= prev+1 || r.Last < r.First || r.Last > end {
+			return fmt.Errorf("range %d..%d is out of order, empty or outside the round %d..%d", r.First, r.Last, start, end)
 		}
 		n += r.Last - r.First + 1
 		prev = r.Last
 	}
-	if n != f.Count {
-		return fmt.Errorf("count is %d, its ranges hold %d offsets", f.Count, n)
+	if n != count {
+		return fmt.Errorf("count is %d, its ranges hold %d offsets", count, n)
 	}
 	return nil
 }

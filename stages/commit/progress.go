@@ -37,7 +37,10 @@ type RoundRef struct {
 	// Filtered counts the round's records stages removed on purpose; their
 	// offsets are in the object at FilteredKey (absent from records written
 	// before sluice could filter: read as 0).
-	Filtered int64    `json:"filtered,omitempty"`
+	Filtered int64 `json:"filtered,omitempty"`
+	// Rejected counts the round's records sent to the dead-letter
+	// destination; their offsets are in the object at RejectedKey.
+	Rejected int64    `json:"rejected,omitempty"`
 	Keys     []string `json:"keys"`
 }
 
@@ -47,7 +50,7 @@ func Ref(r *model.Round) *RoundRef {
 	for i, f := range r.Files {
 		keys[i] = f.Key
 	}
-	return &RoundRef{Start: r.Start, End: r.End, Records: r.Records, Filtered: r.Filtered, Keys: keys}
+	return &RoundRef{Start: r.Start, End: r.End, Records: r.Records, Filtered: r.Filtered, Rejected: r.Rejected, Keys: keys}
 }
 
 // ProgressKey is where a partition's progress record lives, relative to the

@@ -61,15 +61,7 @@ func (c jsonCols) appendRow(b []byte, i int) []byte {
 
 // appendText appends `"name":"text"`, `"name_base64":"..."` or `"name":null`.
 func appendText(b []byte, name string, arr *array.Binary, i int) []byte {
-	if arr.IsNull(i) {
-		return append(append(append(b, '"'), name...), `":null`...)
-	}
-	v := arr.Value(i)
-	if utf8.Valid(v) {
-		b = append(append(append(b, '"'), name...), `":`...)
-		return appendString(b, v)
-	}
-	return appendBase64(b, name, v)
+	return appendTextBytes(b, name, arr.Value(i), arr.IsNull(i))
 }
 
 func appendBase64(b []byte, name string, v []byte) []byte {
@@ -80,17 +72,7 @@ func appendBase64(b []byte, name string, v []byte) []byte {
 
 // appendValue appends the record value (see appendRow).
 func appendValue(b []byte, arr *array.Binary, i int) []byte {
-	if arr.IsNull(i) {
-		return append(b, `"value":null`...)
-	}
-	v := arr.Value(i)
-	switch {
-	case embeddableJSON(v):
-		return append(append(b, `"value":`...), v...)
-	case utf8.Valid(v):
-		return appendString(append(b, `"value_text":`...), v)
-	}
-	return appendBase64(b, "value", v)
+	return appendValueBytes(b, arr.Value(i), arr.IsNull(i))
 }
 
 // embeddableJSON reports whether v can be embedded in a JSON line byte for

@@ -14,6 +14,7 @@ import (
 
 	"github.com/sluicehq/sluice/model"
 	"github.com/sluicehq/sluice/stages/commit"
+	"github.com/sluicehq/sluice/stages/deadletter"
 	"github.com/sluicehq/sluice/stages/format"
 	"github.com/sluicehq/sluice/telemetry"
 	"github.com/sluicehq/sluice/transport/objstore"
@@ -40,6 +41,12 @@ type Settings struct {
 	// group in memory: more encoders than cores only cost memory, while the
 	// uploads themselves (network-bound) still run Concurrency at once.
 	Encoders int
+	// DeadLetter returns a topic's dead_letter settings (default: the
+	// bucket, deadletter.DefaultConfig).
+	DeadLetter func(topic string) deadletter.Config
+	// Publisher publishes rejected records of topics whose dead-letter
+	// destination is kafka; required for them.
+	Publisher deadletter.Publisher
 }
 
 // Stage is the upload stage. Handle is safe for concurrent use.
@@ -59,6 +66,10 @@ type Stats struct {
 	// Kept counts files of completed pending rounds left as their earlier
 	// owner stored them (see model.Round.KeepStored).
 	Kept atomic.Int64
+	// DeadLettered counts rejected records sent to their dead-letter
+	// destination (again when a round is tried again); DeadLetterBytes
+	// the bytes of their dead-letter lines.
+	DeadLettered, DeadLetterBytes atomic.Int64
 }
 
 // New returns an upload stage.
@@ -87,8 +98,10 @@ func New(cfg Config, set Settings) (*Stage, error) {
 // Stats returns the stage's counters.
 func (s *Stage) Stats() *Stats { return &s.stats }
 
-// Upload claims a sealed round in the ledger and stores the record of its
-// filtered offsets, if any, and its files; it
+// Upload claims a sealed round in the ledger, stores the record of its
+// filtered offsets, sends its rejected records to their dead-letter
+// destination and stores the record of their offsets, if any, and stores
+// its files; it
 // reports stored when the round must go on to the commit stage. An error
 // means "try the round again"; a round that must not be stored (already
 // stored, or the partition is stale) is dropped without error (stored is
@@ -101,6 +114,9 @@ func (s *Stage) Upload(ctx context.Context, r *model.Round) (stored bool, err er
 		return false, fmt.Errorf("claiming round [%d..%d] of %s: %w", r.Start, r.End, r.Lane(), err)
 	}
 	if err := s.putFiltered(ctx, r); err != nil {
+		return false, err
+	}
+	if err := s.putRejected(ctx, r); err != nil {
 		return false, err
 	}
 	for _, f := range r.Files {

@@ -22,8 +22,10 @@ import (
 	"github.com/klauspost/compress/zstd"
 	"github.com/stretchr/testify/require"
 
+	"github.com/sluicehq/sluice/model"
 	"github.com/sluicehq/sluice/stages/commit"
 	"github.com/sluicehq/sluice/stages/format"
+	"github.com/sluicehq/sluice/stages/deadletter"
 	"github.com/sluicehq/sluice/transport/objstore"
 )
 
@@ -40,7 +42,8 @@ type Row struct {
 // nameRE is the file name every data object must have.
 var nameRE = regexp.MustCompile(`^([A-Za-z0-9._-]+)\+(\d+)\+(\d{20})\.(parquet|jsonl|jsonl\.gz|jsonl\.zst|avro)$`)
 
-// ReadAll reads every data object (keys not under "_sluice/") and checks
+// ReadAll reads every data object (keys not under "_sluice/" or
+// "_rejected/") and checks
 // each object's name: "<topic>+<partition>+<round start, 20 digits>.<ext>",
 // where topic and partition match its rows and the round start is the
 // smallest offset over all objects of the round (the files of one round
@@ -50,10 +53,12 @@ func ReadAll(t testing.TB, st objstore.Store) []Row {
 	return readAll(t, st, true)
 }
 
-// ReadFiltered is ReadAll for an archive whose stages filter records: a
-// round may start on a filtered offset, so its files' name is at most, not
-// exactly, their smallest offset, and then the round's record of filtered
-// offsets (commit.FilteredKey) must start at the name's offset.
+// ReadFiltered is ReadAll for an archive whose stages filter or reject
+// records: a round may start on a filtered or rejected offset, so its
+// files' name is at most, not exactly, their smallest offset, and then the
+// round's records of filtered and rejected offsets (commit.FilteredKey,
+// commit.RejectedKey) must hold every offset from the name's to the files'
+// first.
 func ReadFiltered(t testing.TB, st objstore.Store) []Row {
 	t.Helper()
 	return readAll(t, st, false)
@@ -64,7 +69,7 @@ func readAll(t testing.TB, st objstore.Store, exact bool) []Row {
 	ctx := context.Background()
 	var keys []string
 	require.NoError(t, st.List(ctx, "", func(o objstore.Object) error {
-		if !strings.HasPrefix(o.Key, "_sluice/") {
+		if !strings.HasPrefix(o.Key, "_sluice/") && !strings.HasPrefix(o.Key, deadletter.Prefix) {
 			keys = append(keys, o.Key)
 		}
 		return nil
@@ -114,13 +119,24 @@ func readAll(t testing.TB, st objstore.Store, exact bool) []Row {
 			require.Equal(t, round.start, lo, "files of round %s must be named by the round's first offset", name)
 			continue
 		}
-		key := commit.FilteredKey(round.topic, round.partition, round.start)
-		data, _, err := st.Get(ctx, key)
-		require.NoError(t, err, "files of round %s start at offset %d: the offsets before must be recorded as filtered", name, lo)
-		f, err := commit.DecodeFiltered(key, data)
-		require.NoError(t, err)
-		require.Equal(t, round.start, f.Ranges[0].First, "%s: the round's first offset is filtered", key)
-		require.Less(t, f.Ranges[0].Last, lo, "%s: the round's files start after its first filtered offsets", key)
+		// The offsets before the files' first one were filtered or
+		// dead-lettered: the round's records of them must say so.
+		var dropped model.Offsets
+		if data, _, err := st.Get(ctx, commit.FilteredKey(round.topic, round.partition, round.start)); err == nil {
+			f, err := commit.DecodeFiltered(commit.FilteredKey(round.topic, round.partition, round.start), data)
+			require.NoError(t, err)
+			dropped = model.OffsetsOf(f.Ranges...)
+		}
+		if data, _, err := st.Get(ctx, commit.RejectedKey(round.topic, round.partition, round.start)); err == nil {
+			rj, err := commit.DecodeRejected(commit.RejectedKey(round.topic, round.partition, round.start), data)
+			require.NoError(t, err)
+			for _, r := range rj.Ranges {
+				dropped.AddRange(r)
+			}
+		}
+		require.NotZero(t, dropped.Len(), "files of round %s start at offset %d: the offsets before must be recorded as filtered or rejected", name, lo)
+		require.Equal(t, round.start, dropped.Ranges()[0].First, "round %s: the round's first offset is filtered or rejected", name)
+		require.Less(t, dropped.Ranges()[0].Last, lo, "round %s: the round's files start after its first filtered or rejected offsets", name)
 	}
 	return rows
 }

@@ -1,0 +1,183 @@
+package verify
+
+import (
+	"bufio"
+	"compress/gzip"
+	"context"
+	"fmt"
+	"io"
+	"slices"
+
+	"github.com/klauspost/compress/zstd"
+
+	"github.com/sluicehq/sluice/stages/commit"
+	"github.com/sluicehq/sluice/stages/deadletter"
+	"github.com/sluicehq/sluice/stages/format"
+	"github.com/sluicehq/sluice/transport/objstore"
+)
+
+// rejectedRead is what reading a round's record of rejected offsets found:
+// the record, and for the bucket destination a problem with its
+// dead-letter file (missing, unreadable, or not holding exactly the
+// record's offsets).
+type rejectedRead struct {
+	rec     commit.Rejected
+	err     error
+	fileErr error
+}
+
+// readRejected reads the record of rejected offsets o and, when its records
+// went to the bucket, the dead-letter file it names.
+func readRejected(ctx context.Context, st objstore.Store, o object) rejectedRead {
+	rc, err := st.Open(ctx, o.key)
+	if err != nil {
+		return rejectedRead{err: fmt.Errorf("opening %q: %w", o.key, err)}
+	}
+	data, err := io.ReadAll(io.LimitReader(rc, maxFilteredObject+1))
+	rc.Close()
+	switch {
+	case err != nil:
+		return rejectedRead{err: fmt.Errorf("reading %q: %w", o.key, err)}
+	case len(data) > maxFilteredObject:
+		return rejectedRead{err: fmt.Errorf("reading %q: %w: larger than %d bytes", o.key, commit.ErrBadRejected, maxFilteredObject)}
+	}
+	rj, err := commit.DecodeRejected(o.key, data)
+	if err != nil {
+		return rejectedRead{err: err}
+	}
+	out := rejectedRead{rec: rj}
+	if rj.Destination == deadletter.DestinationBucket {
+		out.fileErr = checkDeadLetterFile(ctx, st, rj)
+	}
+	return out
+}
+
+// checkDeadLetterFile says how the bucket's dead-letter file of rj differs
+// from it: it must be where rj says, named for rj's round, and hold one
+// line per offset rj lists, each the record of that offset, in order.
+func checkDeadLetterFile(ctx context.Context, st objstore.Store, rj commit.Rejected) error {
+	topic, p, start, compression, ok := deadletter.ParseKey(rj.Key)
+	if !ok || topic != rj.Topic || p != rj.Partition || start != rj.Start {
+		return fmt.Errorf("names %q, not the dead-letter file of its round", rj.Key)
+	}
+	rc, err := st.Open(ctx, rj.Key)
+	if err != nil {
+		return fmt.Errorf("opening the dead-letter file %q: %w", rj.Key, err)
+	}
+	defer rc.Close()
+	var r io.Reader = rc
+	switch compression {
+	case format.CompressionGzip:
+		gz, err := gzip.NewReader(r)
+		if err != nil {
+			return fmt.Errorf("reading the dead-letter file %q: %w", rj.Key, err)
+		}
+		r = gz
+	case format.CompressionZstd:
+		zr, err := zstd.NewReader(r)
+		if err != nil {
+			return fmt.Errorf("reading the dead-letter file %q: %w", rj.Key, err)
+		}
+		defer zr.Close()
+		r = zr
+	}
+	sc := bufio.NewScanner(r)
+	sc.Buffer(nil, 1<<30)
+	var want []int64
+	for _, x := range rj.Ranges {
+		for o := x.First; o <= x.Last && len(want) <= int(rj.Count); o++ {
+			want = append(want, o)
+		}
+	}
+	var got []int64
+	for sc.Scan() {
+		rej, err := format.ParseRejection(sc.Bytes())
+		if err != nil {
+			return fmt.Errorf("reading the dead-letter file %q: line %d: %w", rj.Key, len(got)+1, err)
+		}
+		if rej.Record.Topic != rj.Topic || rej.Record.Partition != rj.Partition {
+			return fmt.Errorf("the dead-letter file %q holds a record of %s/%d", rj.Key, rej.Record.Topic, rej.Record.Partition)
+		}
+		got = append(got, rej.Record.Offset)
+	}
+	if err := sc.Err(); err != nil {
+		return fmt.Errorf("reading the dead-letter file %q: %w", rj.Key, err)
+	}
+	if !slices.Equal(got, want) {
+		return fmt.Errorf("the dead-letter file %q holds %d records, not exactly the %d rejected offsets its record lists",
+			rj.Key, len(got), rj.Count)
+	}
+	return nil
+}
+
+// addRejected merges one round's record of rejected offsets into its lane.
+func (s *laneSet) addRejected(o object, rr rejectedRead) {
+	ln := s.lane(laneKey{o.name.Topic, o.name.Partition})
+	if rr.err != nil {
+		ln.violation(KindRejectedBad, nil, []string{o.key}, "%v", rr.err)
+		return
+	}
+	rj := rr.rec
+	lo, hi := rj.Ranges[0].First, rj.Ranges[len(rj.Ranges)-1].Last
+	if rr.fileErr != nil {
+		r := Range{lo, hi}
+		ln.violation(KindRejectedBad, &r, []string{o.key, rj.Key}, "%v", rr.fileErr)
+	}
+	for _, x := range rj.Ranges {
+		for _, twice := range ln.rejected.Add(x.First, x.Last) {
+			ln.violation(KindRejectedBad, &twice, append([]string{o.key}, keysOver(ln.rejectedObjs, twice)...),
+				"offsets %s are recorded as dead-lettered twice", twice)
+		}
+	}
+	ln.rejectedObjs = append(ln.rejectedObjs, objRange{o.key, lo, hi})
+	rd := ln.round(rj.Start)
+	if rd.hasEnd && rd.end != rj.End {
+		r := Range{rj.Start, max(rd.end, rj.End)}
+		ln.violation(KindRejectedBad, &r, []string{o.key}, "round %d ends at %d as its record of rejected offsets says, at %d as its record of filtered offsets says",
+			rj.Start, rj.End, rd.end)
+	}
+	rd.end, rd.hasEnd = rj.End, true
+	rd.keys = append(rd.keys, o.key)
+}
+
+// settleRejected adds the lane's dead-lettered offsets to the offsets
+// accounted for (ln.covered, stored or filtered so far), reporting those
+// also stored or filtered.
+func (ln *lane) settleRejected() {
+	var both []Range
+	var n int64
+	for _, r := range ln.rejected.Ranges() {
+		for _, o := range ln.covered.Add(r.Start, r.End) {
+			both = append(both, o)
+			n += o.Len()
+		}
+	}
+	if n == 0 {
+		return
+	}
+	span := Range{both[0].Start, both[len(both)-1].End}
+	var keys []string
+	for _, r := range both {
+		keys = append(keys, keysOver(ln.rejectedObjs, r)...)
+		keys = append(keys, keysOver(ln.objects, r)...)
+		keys = append(keys, keysOver(ln.filteredObjs, r)...)
+	}
+	slices.Sort(keys)
+	shown, more := both[:min(len(both), maxLostRuns)], ""
+	if len(both) > len(shown) {
+		more = ", ..."
+	}
+	ln.violation(KindRejectedStored, &span, slices.Compact(keys),
+		"%d offsets are recorded as dead-lettered and stored (or filtered) too (%s%s)", n, joinRanges(shown), more)
+}
+
+// droppedCover reports whether every offset lo..hi is recorded as filtered
+// or dead-lettered.
+func (ln *lane) droppedCover(lo, hi int64) bool {
+	if ln.filtered.Covers(lo, hi) || ln.rejected.Covers(lo, hi) {
+		return true
+	}
+	both := ln.filtered.clone()
+	both.AddRuns(&ln.rejected)
+	return both.Covers(lo, hi)
+}
