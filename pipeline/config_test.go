@@ -402,8 +402,8 @@ func TestValidate(t *testing.T) {
 			[]string{"buffer.max_open_files: must be at least 1, got 0"}},
 		{"upload nested", func(c *Config) { c.Upload.Concurrency = 0 },
 			[]string{"upload.concurrency: must be at least 1, got 0"}},
-		{"defaults nested", func(c *Config) { c.Defaults.Policy.Idle = 0; c.Defaults.Format.Type = "avro" },
-			[]string{`defaults.format.type: unknown format "avro" (want parquet, jsonl)`, "defaults.policy.idle: must be positive, got 0s"}},
+		{"defaults nested", func(c *Config) { c.Defaults.Policy.Idle = 0; c.Defaults.Format.Type = "orc" },
+			[]string{`defaults.format.type: unknown format "orc" (want parquet, jsonl, avro)`, "defaults.policy.idle: must be positive, got 0s"}},
 		{"override without topic", func(c *Config) { c.Overrides = []Override{{Settings: DefaultTopic()}} },
 			[]string{"overrides[0]: one of topic and topic_regex is required"}},
 		{"override with both", func(c *Config) {

@@ -38,8 +38,13 @@ type field struct {
 	values   *field   // map
 }
 
-// Compile compiles a declared schema; cfg must be valid (Validate).
-func Compile(cfg Config) (*Declared, error) {
+// Compile compiles a declared schema; cfg must be valid (Validate). Its
+// ID is "declared:" and a hash of the declaration.
+func Compile(cfg Config) (*Declared, error) { return CompileID(cfg, "") }
+
+// CompileID is Compile with the schema ID id (e.g. "json_schema:7" for a
+// Schema Registry id); "" means Compile's hash.
+func CompileID(cfg Config, id string) (*Declared, error) {
 	if cfg.Mode != ModeDeclared {
 		return nil, fmt.Errorf("compiling schema: mode %q declares no fields", cfg.Mode)
 	}
@@ -64,7 +69,10 @@ func Compile(cfg Config) (*Declared, error) {
 		return nil, fmt.Errorf("compiling schema: %w", err)
 	}
 	sum := sha256.Sum256(text)
-	d.schema = &model.Schema{ID: "declared:" + hex.EncodeToString(sum[:6]), Fields: arrowFields}
+	if id == "" {
+		id = "declared:" + hex.EncodeToString(sum[:6])
+	}
+	d.schema = &model.Schema{ID: id, Fields: arrowFields}
 	return d, nil
 }
 

@@ -72,7 +72,7 @@ shutdown_timeout: 30s
 	r := sluice(t, 60*time.Second, "validate", "-c", file)
 	require.Equal(t, 2, r.code, "stderr:\n%s", r.stderr)
 	assert.Contains(t, r.stderr, `destination.url: unsupported scheme in "memfile://`)
-	assert.Contains(t, r.stderr, `defaults.parser.type: unknown parser "mskv" (want avro, json, kv, logfmt, protobuf, raw, regex)`)
+	assert.Contains(t, r.stderr, `defaults.parser.type: unknown parser "mskv" (want avro, json, json_schema, kv, logfmt, protobuf, raw, regex)`)
 
 	run := func(code int, args ...string) result {
 		t.Helper()

@@ -99,7 +99,7 @@ overrides:
 		fmt.Sprintf(`%d defaults.parser.options.separator: want one character, got "=="`, base+2),
 		fmt.Sprintf(`%d defaults.partitioner.options.seperator: unknown field (known: separator)`, base+5),
 		fmt.Sprintf(`%d defaults.format.compression: applies to the built-in formats; the sepfmt format takes its settings under options`, base+6),
-		fmt.Sprintf(`%d overrides[0].settings.parser.type: unknown parser "kvtset" (want json, kvtest, raw)`, base+10),
+		fmt.Sprintf(`%d overrides[0].settings.parser.type: unknown parser "kvtset" (want avro, json, json_schema, kv, kvtest, logfmt, protobuf, raw, regex)`, base+10),
 	}, got)
 }
 

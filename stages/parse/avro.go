@@ -1,7 +1,6 @@
 package parse
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"os"
@@ -135,14 +134,10 @@ func (p *avroParser) Decode(rec *model.Record) error {
 	}
 	data, s := rec.Value, p.file
 	if !p.bare {
-		if len(data) < 5 {
-			return fmt.Errorf("decoding avro: %d bytes, too short for the Confluent header (magic byte and schema id)", len(data))
+		id, data, err := confluentID(data)
+		if err != nil {
+			return fmt.Errorf("decoding avro: %w", err)
 		}
-		if data[0] != 0 {
-			return fmt.Errorf("decoding avro: magic byte %#x, want 0 (Confluent wire format)", data[0])
-		}
-		id := binary.BigEndian.Uint32(data[1:5])
-		data = data[5:]
 		if s == nil {
 			var err error
 			if s, err = p.registry.schema(id); err != nil {

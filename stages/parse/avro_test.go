@@ -155,7 +155,7 @@ func TestAvroRejects(t *testing.T) {
 	good := encodeAll(t, in)
 	st := avroStage(t, AvroConfig{SchemaFile: allSchemaFile, Wire: WireConfluent}, Settings{})
 	cases := map[string][]byte{
-		"too short for the Confluent header": {0, 0, 0},
+		"is shorter than the Confluent header": {0, 0, 0},
 		"magic byte 0x7b":                    []byte(`{"json": true}`),
 		"bytes left over":                    confluent(1, append(append([]byte{}, good...), 0)),
 		"EOF":                                confluent(1, good[:len(good)-3]),

@@ -6,7 +6,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -19,7 +18,6 @@ func TestProtobufRegistryUnavailable(t *testing.T) {
 	reg, cl, id := testRegistry(t)
 	types := testTypes(t)
 	s := protobufStage(t, `{type: protobuf}`, Settings{Registry: cl})
-	s.decoder.(*protobufParser).registry.backoff = []time.Duration{time.Millisecond, time.Millisecond}
 	value := confluentProto(t, id, []int{0}, protoMessage(t, types, "shop.v1.Order", `{"id":"o-1"}`))
 
 	var calls atomic.Int32
@@ -31,8 +29,8 @@ func TestProtobufRegistryUnavailable(t *testing.T) {
 	b := model.Batch{Records: []model.Record{{Value: value}}}
 	err := s.ParseBatch(&b)
 	require.ErrorIs(t, err, ErrUnavailable)
-	assert.Contains(t, err.Error(), "after 3 attempts")
-	assert.Equal(t, int32(3), calls.Load(), "bounded retries")
+	assert.Contains(t, err.Error(), "schema id "+itoa(id))
+	assert.Equal(t, int32(4), calls.Load(), "bounded retries (transport/schemareg's client tries 4 times)")
 	assert.Empty(t, b.Rejected, "a registry that is down rejects nothing")
 
 	reg.ClearInterceptors() // back: the id is asked again, not remembered as failed
@@ -49,7 +47,6 @@ func TestProtobufRegistryUnavailable(t *testing.T) {
 	other, cl2, id2 := testRegistry(t)
 	other.Close()
 	s = protobufStage(t, `{type: protobuf}`, Settings{Registry: cl2})
-	s.decoder.(*protobufParser).registry.backoff = []time.Duration{time.Millisecond}
 	b = model.Batch{Records: []model.Record{{Value: confluentProto(t, id2, []int{0}, &emptypb.Empty{})}}}
 	err = s.ParseBatch(&b)
 	require.ErrorIs(t, err, ErrUnavailable, "a closed registry: connection refused")

@@ -22,6 +22,7 @@ import (
 	"google.golang.org/protobuf/types/known/emptypb"
 
 	"github.com/sluicehq/sluice/model"
+	"github.com/sluicehq/sluice/transport/schemareg"
 )
 
 // protoDir holds the test schemas: order.proto imports common.proto and
@@ -79,7 +80,7 @@ func testRegistry(t testing.TB) (*srfake.Registry, *sr.Client, int) {
 	id, _, err := reg.RegisterSchema("orders-value", sr.Schema{Schema: protoText(t, "order.proto"), Type: sr.TypeProtobuf,
 		References: []sr.SchemaReference{{Name: "common.proto", Subject: "shop-common", Version: 1}}})
 	require.NoError(t, err)
-	cl, err := sr.NewClient(sr.URLs(reg.URL()))
+	cl, err := schemareg.New(schemareg.Config{URL: schemareg.URLs{reg.URL()}, Timeout: 5 * time.Second})
 	require.NoError(t, err)
 	return reg, cl, id
 }

@@ -24,18 +24,6 @@ const maxIndexes = 32
 // remembers (one array can be written in several ways).
 const maxIndexKeys = 256
 
-// confluentID reads the Confluent header's schema id and returns the bytes
-// after it.
-func confluentID(v []byte) (uint32, []byte, error) {
-	if len(v) < 5 {
-		return 0, nil, fmt.Errorf("value of %d bytes is shorter than the Confluent header (5 bytes)", len(v))
-	}
-	if v[0] != 0 {
-		return 0, nil, fmt.Errorf("magic byte %#x is not 0: not the Confluent wire format", v[0])
-	}
-	return binary.BigEndian.Uint32(v[1:5]), v[5:], nil
-}
-
 // readIndexes reads the message-index array at the start of b, appending
 // the indexes to dst: a zig-zag varint count, then that many zig-zag varint
 // indexes; a count of 0 means [0]. It returns the indexes and their length

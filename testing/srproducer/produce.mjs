@@ -120,7 +120,13 @@ const registry = new SchemaRegistry(
     host: args.registry,
     auth: args.auth ? { username: args.auth.split(':')[0], password: args.auth.split(':').slice(1).join(':') } : undefined,
   },
-  args['message-name'] ? { [SchemaType.PROTOBUF]: { messageName: args['message-name'] } } : undefined,
+  {
+    // Ajv (the library's JSON Schema validator) in strict mode refuses
+    // formats it does not know ("date-time" without ajv-formats); the
+    // values are still checked against every type.
+    [SchemaType.JSON]: { strict: false },
+    ...(args['message-name'] ? { [SchemaType.PROTOBUF]: { messageName: args['message-name'] } } : {}),
+  },
 );
 
 const { id } = await registry.register({ type, schema: schemaText, references }, { subject: args.subject });
