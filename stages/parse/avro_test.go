@@ -156,10 +156,10 @@ func TestAvroRejects(t *testing.T) {
 	st := avroStage(t, AvroConfig{SchemaFile: allSchemaFile, Wire: WireConfluent}, Settings{})
 	cases := map[string][]byte{
 		"is shorter than the Confluent header": {0, 0, 0},
-		"magic byte 0x7b":                    []byte(`{"json": true}`),
-		"bytes left over":                    confluent(1, append(append([]byte{}, good...), 0)),
-		"EOF":                                confluent(1, good[:len(good)-3]),
-		"invalid bool":                       confluent(1, append([]byte{7}, good[1:]...)),
+		"magic byte 0x7b":                      []byte(`{"json": true}`),
+		"bytes left over":                      confluent(1, append(append([]byte{}, good...), 0)),
+		"EOF":                                  confluent(1, good[:len(good)-3]),
+		"invalid bool":                         confluent(1, append([]byte{7}, good[1:]...)),
 	}
 	b := &model.Batch{Records: []model.Record{{Offset: 0, Value: confluent(1, good)}}}
 	var reasons []string

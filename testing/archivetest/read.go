@@ -24,8 +24,8 @@ import (
 
 	"github.com/sluicehq/sluice/model"
 	"github.com/sluicehq/sluice/stages/commit"
-	"github.com/sluicehq/sluice/stages/format"
 	"github.com/sluicehq/sluice/stages/deadletter"
+	"github.com/sluicehq/sluice/stages/format"
 	"github.com/sluicehq/sluice/transport/objstore"
 )
 
