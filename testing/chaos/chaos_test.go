@@ -147,6 +147,8 @@ type result struct {
 	duplicates, losses int64
 	// filtered counts the offsets the -chaos.filter stage dropped.
 	filtered int64
+	// rejected counts the offsets dead-lettered (-chaos.typed).
+	rejected int64
 	// faults counts the S3 requests and Kafka connections a fault hit.
 	faults int64
 	// assignments counts partition assignments logged by the processes,
@@ -205,7 +207,7 @@ func (h *harness) report(r *result) {
 		{"broker_restarts", n.kinds[kindBrokerRestart]}, {"disk_fills", n.kinds[kindDiskFull]},
 		{"scale_outs", n.kinds[kindScaleOut]}, {"scale_ins", n.kinds[kindScaleIn]},
 		{"rebalances", r.rebalances}, {"fault_events", h.faultEvents()}, {"faults", r.faults},
-		{"produced", r.produced}, {"filtered", r.filtered}, {"duplicates", r.duplicates}, {"losses", r.losses}, {"missing_kinds", missing},
+		{"produced", r.produced}, {"filtered", r.filtered}, {"rejected", r.rejected}, {"duplicates", r.duplicates}, {"losses", r.losses}, {"missing_kinds", missing},
 	}
 	line := "CHAOS RESULT: " + verdict
 	for _, f := range fields {

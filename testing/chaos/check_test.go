@@ -63,10 +63,13 @@ func (h *harness) check(st objstore.Store, acked map[int32][]int64, end map[int3
 	// the offsets of dropped events must not be stored (a stored one counts
 	// as a duplicate: the filter's decision was not kept) and every other
 	// offset exactly once.
-	var drop map[int32]map[int64]bool
+	// With -chaos.typed, events that do not fit the schema must be in the
+	// dead-letter files exactly once and stored nowhere.
+	var drop, reject map[int32]map[int64]bool
 	read := archivetest.ReadAll
-	if *filterFlag {
-		drop, read = h.expectFiltered(end), archivetest.ReadFiltered
+	if *filterFlag || *typedFlag {
+		drop, reject = h.expectDropped(end)
+		read = archivetest.ReadFiltered
 	}
 	rows := read(t, st)
 	seen := map[int32]map[int64]int{}
@@ -76,26 +79,49 @@ func (h *harness) check(st objstore.Store, acked map[int32][]int64, end map[int3
 		}
 		seen[row.Partition][row.Offset]++
 	}
-	var dropped int64
-	for part, e := range end {
-		for o := range e {
-			switch n := seen[part][o]; {
-			case drop[part][o]:
-				dropped++
-				r.duplicates += int64(n)
-			case n == 0:
-				r.losses++
-			case n > 1:
-				r.duplicates += int64(n - 1)
+	dead := map[int32]map[int64]int{}
+	if *typedFlag {
+		for _, rjs := range archivetest.ReadRejected(t, st) {
+			for _, rj := range rjs {
+				if dead[rj.Record.Partition] == nil {
+					dead[rj.Record.Partition] = map[int64]int{}
+				}
+				dead[rj.Record.Partition][rj.Record.Offset]++
 			}
 		}
 	}
-	r.filtered = dropped
+	var dropped, deadLettered int64
+	for part, e := range end {
+		for o := range e {
+			n, d := seen[part][o], dead[part][o]
+			switch {
+			case reject[part][o]:
+				deadLettered += min(int64(d), 1)
+				r.duplicates += int64(n) + max(int64(d)-1, 0)
+				if d == 0 {
+					r.losses++
+				}
+			case drop[part][o]:
+				dropped++
+				r.duplicates += int64(n + d)
+			case n == 0:
+				r.losses++
+			default:
+				r.duplicates += int64(n - 1 + d)
+			}
+		}
+	}
+	r.filtered, r.rejected = dropped, deadLettered
 	if drop == nil {
 		archivetest.RequireExactlyOnce(t, rows, topic, end)
 	} else {
-		assert.Positive(t, dropped, "the filter dropped events")
-		assert.Zero(t, r.losses+r.duplicates, "filtered run: losses or duplicates")
+		if *filterFlag {
+			assert.Positive(t, dropped, "the filter dropped events")
+		}
+		if *typedFlag {
+			assert.Positive(t, deadLettered, "events were dead-lettered")
+		}
+		assert.Zero(t, r.losses+r.duplicates, "filtered or typed run: losses or duplicates")
 	}
 
 	// sluice verify, asking the broker about any gap, finds nothing.

@@ -19,11 +19,16 @@ const filterStage = `  stages:
 `
 
 // filtered reports whether the filter stage drops the event with this id.
-func filtered(id int64) bool { return id%10 == 3 }
+func filtered(id int64) bool { return *filterFlag && id%10 == 3 }
 
-// expectFiltered reads the topic back from the broker, up to end, and
-// returns the offsets the filter stage must have dropped per partition.
-func (h *harness) expectFiltered(end map[int32]int64) map[int32]map[int64]bool {
+// rejected reports whether the event with this id does not fit the typed
+// topic's schema (-chaos.typed): one in 25, never one the filter drops.
+func rejected(id int64) bool { return *typedFlag && id%25 == 7 }
+
+// expectDropped reads the topic back from the broker, up to end, and
+// returns the offsets the filter stage must have dropped and those the
+// parse stage must have dead-lettered, per partition.
+func (h *harness) expectDropped(end map[int32]int64) (drop, reject map[int32]map[int64]bool) {
 	t := h.t
 	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
 	defer cancel()
@@ -35,7 +40,13 @@ func (h *harness) expectFiltered(end map[int32]int64) map[int32]map[int64]bool {
 		kgo.FetchIsolationLevel(kgo.ReadCommitted())}, h.clientOpts()...)...)
 	require.NoError(t, err)
 	defer cl.Close()
-	out := map[int32]map[int64]bool{}
+	drop, reject = map[int32]map[int64]bool{}, map[int32]map[int64]bool{}
+	mark := func(m map[int32]map[int64]bool, r *kgo.Record) {
+		if m[r.Partition] == nil {
+			m[r.Partition] = map[int64]bool{}
+		}
+		m[r.Partition][r.Offset] = true
+	}
 	next := map[int32]int64{}
 	done := func() bool {
 		for part, e := range end {
@@ -52,13 +63,13 @@ func (h *harness) expectFiltered(end map[int32]int64) map[int32]map[int64]bool {
 			next[r.Partition] = r.Offset + 1
 			var ev event
 			require.NoError(t, json.Unmarshal(r.Value, &ev), "offset %d/%d", r.Partition, r.Offset)
-			if filtered(ev.ID) {
-				if out[r.Partition] == nil {
-					out[r.Partition] = map[int64]bool{}
-				}
-				out[r.Partition][r.Offset] = true
+			switch {
+			case rejected(ev.ID):
+				mark(reject, r)
+			case filtered(ev.ID):
+				mark(drop, r)
 			}
 		})
 	}
-	return out
+	return drop, reject
 }

@@ -136,6 +136,7 @@ func typedConfig() string {
       - {name: id, type: int64, nullable: false}
       - {name: ts, type: timestamp, unit: ms, format: unix_ms}
       - {name: pad, type: string}
+      - {name: "n", type: int64}
   format:
     columns: {value: _value}
 `

@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -35,6 +36,10 @@ type event struct {
 	ID  int64  `json:"id"`
 	TS  int64  `json:"ts"`
 	Pad string `json:"pad"`
+	// N is the event's number, a string in the events -chaos.typed makes
+	// not fit the topic's schema (its n is an int64): those are
+	// dead-lettered.
+	N any `json:"n,omitempty"`
 }
 
 // padding is what events are padded with, cut to 200 to 1799 bytes.
@@ -77,7 +82,11 @@ func (p *producer) run(rate int) {
 			}
 			for range perTick {
 				id++
-				v, _ := json.Marshal(event{ID: id, TS: time.Now().UnixMilli(), Pad: padding[:200+id%1600]})
+				ev := event{ID: id, TS: time.Now().UnixMilli(), Pad: padding[:200+id%1600], N: id}
+				if rejected(id) {
+					ev.N = "n" + strconv.FormatInt(id, 10)
+				}
+				v, _ := json.Marshal(ev)
 				// TryProduce never blocks: while the broker is down and the
 				// buffer full, records are dropped before being sent.
 				p.client.TryProduce(context.Background(), &kgo.Record{Value: v}, p.ack)
