@@ -4,8 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/sluicehq/sluice/conf"
@@ -41,10 +39,6 @@ type AvroConfig struct {
 	// schema id, which is not checked when SchemaFile is set) or "bare"
 	// (the Avro value alone; needs SchemaFile).
 	Wire string `yaml:"wire"`
-	// TimeField is the decoded field holding the event time, nested
-	// fields with dots ("meta.ts"): a timestamp or date, or an int or long
-	// read as Unix milliseconds. Empty: the Kafka timestamp.
-	TimeField string `yaml:"time_field"`
 }
 
 // defaultAvro returns the avro parser's defaults.
@@ -67,9 +61,6 @@ func (c AvroConfig) Validate() error {
 		if _, err := loadAvroFile(c.SchemaFile); err != nil {
 			errs.Add("schema_file", err)
 		}
-	}
-	if c.TimeField != "" && slices.Contains(strings.Split(c.TimeField, "."), "") {
-		errs.Addf("time_field", "%q has an empty segment (write nested fields as a.b.c)", c.TimeField)
 	}
 	return errs.Err()
 }
@@ -100,17 +91,13 @@ type avroParser struct {
 	bare bool
 	// file is the schema file's schema, nil when schemas come from the
 	// registry.
-	file      *avroSchema
-	registry  *avroRegistry
-	timeField []string
+	file     *avroSchema
+	registry *avroRegistry
 }
 
 // newAvro builds the avro parser.
 func newAvro(c AvroConfig, set Settings) (Parser, error) {
 	p := &avroParser{bare: c.Wire == WireBare}
-	if c.TimeField != "" {
-		p.timeField = strings.Split(c.TimeField, ".")
-	}
 	if c.SchemaFile != "" {
 		s, err := loadAvroFile(c.SchemaFile)
 		if err != nil {
@@ -159,42 +146,9 @@ func (p *avroParser) Decode(rec *model.Record) error {
 	return nil
 }
 
-// EventTime returns the time field of the decoded value, or the Kafka
-// timestamp when no time field is configured.
-func (p *avroParser) EventTime(rec *model.Record) (time.Time, error) {
-	if p.timeField == nil {
-		return rec.Timestamp, nil
-	}
-	if rec.Schema == nil {
-		return time.Time{}, ErrMissing // a tombstone, or not decoded
-	}
-	fields, err := rec.Fields()
-	if err != nil {
-		return time.Time{}, fmt.Errorf("%w: %v", ErrMalformed, err)
-	}
-	var v any = fields
-	for _, k := range p.timeField {
-		m, ok := v.(map[string]any)
-		if !ok {
-			return time.Time{}, ErrWrongType
-		}
-		if v, ok = m[k]; !ok {
-			return time.Time{}, ErrMissing
-		}
-	}
-	switch t := v.(type) {
-	case nil:
-		return time.Time{}, ErrMissing
-	case time.Time:
-		return t, nil
-	case int64:
-		if t < minUnix*1000 || t > maxUnix*1000 {
-			return time.Time{}, ErrUnparsable
-		}
-		return time.UnixMilli(t), nil
-	}
-	return time.Time{}, ErrWrongType
-}
+// EventTime is the Kafka timestamp: the parser section's time.field reads
+// a decoded field instead.
+func (p *avroParser) EventTime(rec *model.Record) (time.Time, error) { return rec.Timestamp, nil }
 
 // errNoAvro wraps the rejection of a schema that is not Avro.
 var errNoAvro = errors.New("not an Avro schema")

@@ -92,9 +92,13 @@ func consume(t *testing.T, brokers []string, topic string, n int) []model.Record
 }
 
 // stage builds an avro parser stage.
-func stage(t *testing.T, opts parse.AvroConfig, set parse.Settings) *parse.Stage {
+func stage(t *testing.T, opts parse.AvroConfig, set parse.Settings, timeField ...string) *parse.Stage {
 	t.Helper()
-	st, err := parse.New(parse.Config{Type: parse.TypeAvro, Options: conf.OptionsOf(&opts)}, set)
+	cfg := parse.Config{Type: parse.TypeAvro, Options: conf.OptionsOf(&opts)}
+	if len(timeField) > 0 {
+		cfg.Time = parse.TimeConfig{Source: parse.SourceField, Field: timeField[0]}
+	}
+	st, err := parse.New(cfg, set)
 	require.NoError(t, err)
 	return st
 }
@@ -121,7 +125,7 @@ func TestAvroRealParts(t *testing.T) {
 
 	cl, err := schemareg.New(schemareg.Config{URL: schemareg.URLs{reg.URL()}, Timeout: 2 * time.Second})
 	require.NoError(t, err)
-	st := stage(t, parse.AvroConfig{Wire: parse.WireConfluent, TimeField: "placed"}, parse.Settings{Registry: cl})
+	st := stage(t, parse.AvroConfig{Wire: parse.WireConfluent}, parse.Settings{Registry: cl}, "placed")
 	garbage := model.Record{Offset: 100, Value: []byte("not avro at all")}
 	unknown := model.Record{Offset: 101, Value: append([]byte{0, 0, 0, 0x7f, 0}, recs[0].Value[5:]...)}
 	b := &model.Batch{Records: append(append([]model.Record{}, recs...), garbage, unknown)}

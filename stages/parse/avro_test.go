@@ -20,9 +20,13 @@ import (
 const allSchemaFile = "testdata/avro/all.avsc"
 
 // avroStage builds the stage of an avro parser with opts.
-func avroStage(t testing.TB, opts AvroConfig, set Settings) *Stage {
+func avroStage(t testing.TB, opts AvroConfig, set Settings, timeField ...string) *Stage {
 	t.Helper()
-	s, err := New(Config{Type: TypeAvro, Options: conf.OptionsOf(&opts)}, set)
+	cfg := Config{Type: TypeAvro, Options: conf.OptionsOf(&opts)}
+	if len(timeField) > 0 {
+		cfg.Time = TimeConfig{Source: SourceField, Field: timeField[0]}
+	}
+	s, err := New(cfg, set)
 	require.NoError(t, err)
 	return s
 }
@@ -112,7 +116,7 @@ func TestAvroDecode(t *testing.T) {
 		value []byte
 	}{{WireBare, value}, {WireConfluent, confluent(42, value)}} {
 		t.Run(tc.wire, func(t *testing.T) {
-			st := avroStage(t, AvroConfig{SchemaFile: allSchemaFile, Wire: tc.wire, TimeField: "ts"}, Settings{})
+			st := avroStage(t, AvroConfig{SchemaFile: allSchemaFile, Wire: tc.wire}, Settings{}, "ts")
 			b := &model.Batch{Records: []model.Record{{Value: tc.value, Timestamp: time.Unix(1, 0)}, {Value: nil}}}
 			require.NoError(t, st.ParseBatch(b))
 			require.Empty(t, b.Rejected)
@@ -181,11 +185,11 @@ func TestAvroRejects(t *testing.T) {
 // TestAvroOptions: the options' problems, all at once, with their paths.
 func TestAvroOptions(t *testing.T) {
 	var paths []string
-	for _, fe := range conf.List(Config{Type: TypeAvro, JSON: defaultJSON(), Options: conf.OptionsOf(&AvroConfig{Wire: "json", TimeField: "a..b",
-		SchemaFile: "testdata/avro/missing.avsc"})}.Validate()) {
+	for _, fe := range conf.List(Config{Type: TypeAvro, JSON: defaultJSON(), Options: conf.OptionsOf(&AvroConfig{Wire: "json",
+		SchemaFile: "testdata/avro/missing.avsc"}), Time: TimeConfig{Field: "a..b"}}.Validate()) {
 		paths = append(paths, fe.Path)
 	}
-	assert.Equal(t, []string{"options.wire", "options.schema_file", "options.time_field"}, paths)
+	assert.Equal(t, []string{"options.wire", "options.schema_file", "time.field"}, paths)
 	err := Config{Type: TypeAvro, JSON: defaultJSON(), Options: conf.OptionsOf(&AvroConfig{Wire: WireBare})}.Validate()
 	assert.ErrorContains(t, err, "options.wire: bare Avro values need schema_file")
 

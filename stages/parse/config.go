@@ -117,10 +117,10 @@ func (c Config) Validate() error {
 		c.Time.Source != SourceKafka && c.Time.Source != SourceNone {
 		errs.Addf("json.time_field", "required for the json parser (or time.field, or time.source kafka or none)")
 	}
-	if c.JSON.TimeField != "" && c.Time.Field != "" {
+	if c.Type == TypeJSON && c.JSON.TimeField != "" && c.Time.Field != "" {
 		errs.Addf("json.time_field", "set either json.time_field or time.field, not both")
 	}
-	if c.JSON.TimeField != "" && (c.Time.Source == SourceKafka || c.Time.Source == SourceNone) {
+	if c.Type == TypeJSON && c.JSON.TimeField != "" && (c.Time.Source == SourceKafka || c.Time.Source == SourceNone) {
 		errs.Addf("json.time_field", "not read with time.source %s", c.Time.Source)
 	}
 	checkField(&errs, "json.time_field", c.JSON.TimeField)

@@ -2,8 +2,6 @@ package parse
 
 import (
 	"fmt"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/sluicehq/sluice/conf"
@@ -49,19 +47,11 @@ type ProtobufConfig struct {
 	// ImportPaths are the directories imports are looked up in, like
 	// protoc's -I; default the directory of ProtoFile.
 	ImportPaths []string `yaml:"import_paths"`
-	// TimeField is the decoded field holding the event time, nested fields
-	// written with dots ("meta.created_at"); empty takes the Kafka
-	// timestamp. A google.protobuf.Timestamp field is read as it is, an
-	// integer as a Unix time in TimeFormat, a string as RFC 3339.
-	TimeField string `yaml:"time_field"`
-	// TimeFormat is the unit of an integer TimeField: "unix_s", "unix_ms",
-	// "unix_us", "unix_ns" or "auto" (by magnitude). Default "auto".
-	TimeFormat string `yaml:"time_format"`
 }
 
 // defaultProtobuf returns the protobuf parser's defaults.
 func defaultProtobuf() ProtobufConfig {
-	return ProtobufConfig{Wire: WireConfluent, TimeFormat: FormatAuto}
+	return ProtobufConfig{Wire: WireConfluent}
 }
 
 // local reports whether the schema comes from a file, not the registry.
@@ -89,24 +79,16 @@ func (c *ProtobufConfig) Validate() error {
 	if c.Wire == WireBare && !c.local() {
 		errs.Addf("wire", "bare values carry no schema id: give descriptor_set or proto_file, and message")
 	}
-	if c.TimeField != "" && slices.Contains(strings.Split(c.TimeField, "."), "") {
-		errs.Addf("time_field", "%q has an empty segment (write nested fields as a.b.c)", c.TimeField)
-	}
-	if _, ok := typedTimeUnits[c.TimeFormat]; !ok {
-		errs.Addf("time_format", "unknown time format %q (want unix_s, unix_ms, unix_us, unix_ns or auto)", c.TimeFormat)
-	}
 	return errs.Err()
 }
 
 // protobufParser decodes Protobuf values (see ProtobufConfig) into typed
 // fields and reads the event time from one of them.
 type protobufParser struct {
-	bare      bool
-	registry  *pbRegistry // schemas by id; nil with a local schema
-	local     *pbFile     // the file declaring the configured message
-	message   *pbMessage  // the configured message (bare wire format)
-	timeField string
-	timeUnit  unit
+	bare     bool
+	registry *pbRegistry // schemas by id; nil with a local schema
+	local    *pbFile     // the file declaring the configured message
+	message  *pbMessage  // the configured message (bare wire format)
 }
 
 // newProtobuf builds the protobuf parser: a local schema is read and
@@ -115,7 +97,7 @@ func newProtobuf(c ProtobufConfig, set Settings) (*protobufParser, error) {
 	if err := c.Validate(); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidConfig, err)
 	}
-	p := &protobufParser{bare: c.Wire == WireBare, timeField: c.TimeField, timeUnit: typedTimeUnits[c.TimeFormat]}
+	p := &protobufParser{bare: c.Wire == WireBare}
 	if !c.local() {
 		if set.Registry == nil {
 			return nil, fmt.Errorf("%w: the protobuf parser needs a schema_registry section, or descriptor_set or proto_file in its options",
@@ -176,18 +158,6 @@ func (p *protobufParser) find(v []byte) (*pbMessage, []byte, error) {
 	return f.messageAt(rest)
 }
 
-// EventTime reads the event time from the decoded field TimeField, or
-// returns the Kafka timestamp when there is none configured.
-func (p *protobufParser) EventTime(rec *model.Record) (time.Time, error) {
-	if p.timeField == "" {
-		return rec.Timestamp, nil
-	}
-	if rec.Schema == nil {
-		return time.Time{}, ErrMissing // a tombstone
-	}
-	v, ok := rec.Field(p.timeField)
-	if !ok || v == nil {
-		return time.Time{}, ErrMissing
-	}
-	return typedTime(v, p.timeUnit)
-}
+// EventTime is the Kafka timestamp: the parser section's time.field reads
+// a decoded field instead (a Timestamp as it is).
+func (p *protobufParser) EventTime(rec *model.Record) (time.Time, error) { return rec.Timestamp, nil }

@@ -28,7 +28,7 @@ func FuzzProtobufDecode(f *testing.F) {
 	f.Add([]byte{1})
 
 	set := writeDescriptorSet(f, true)
-	wire := protobufStage(f, `{type: protobuf, options: {descriptor_set: `+set+`, message: shop.v1.Order, time_field: created_at}}`, Settings{})
+	wire := protobufStage(f, `{type: protobuf, options: {descriptor_set: `+set+`, message: shop.v1.Order}, time: {field: created_at}}`, Settings{})
 	bare := protobufStage(f, `{type: protobuf, options: {wire: bare, descriptor_set: `+set+`, message: shop.v1.Order}}`, Settings{})
 	f.Fuzz(func(t *testing.T, value []byte) {
 		for _, s := range []*Stage{wire, bare} {

@@ -61,7 +61,7 @@ func TestProtobufDescriptorSet(t *testing.T) {
 	var ids []string
 	for _, wkt := range []bool{true, false} {
 		set := writeDescriptorSet(t, wkt)
-		s := protobufStage(t, `{type: protobuf, options: {descriptor_set: `+set+`, message: shop.v1.Order, time_field: created_at}}`, Settings{})
+		s := protobufStage(t, `{type: protobuf, options: {descriptor_set: `+set+`, message: shop.v1.Order}, time: {field: created_at}}`, Settings{})
 		b := model.Batch{Records: []model.Record{
 			{Value: confluentProto(t, 4242, []int{0}, full)}, // the header's id is not looked up
 			{Value: confluentProto(t, 1, []int{1}, protoMessage(t, types, "shop.v1.Refund", `{"orderId":"o-2"}`))},

@@ -156,7 +156,7 @@ const orderSchema = `schema:
 func TestProtobufRegistryDecodes(t *testing.T) {
 	_, cl, id := testRegistry(t)
 	types := testTypes(t)
-	s := protobufStage(t, `{type: protobuf, options: {time_field: created_at}}`, Settings{Registry: cl})
+	s := protobufStage(t, `{type: protobuf, time: {field: created_at}}`, Settings{Registry: cl})
 
 	b := model.Batch{Records: []model.Record{
 		{Offset: 1, Timestamp: kafkaTime, Value: confluentProto(t, id, []int{0}, protoMessage(t, types, "shop.v1.Order", fullOrder))},
@@ -301,8 +301,7 @@ func TestProtobufConfigErrors(t *testing.T) {
 		{`{type: protobuf, options: {proto_file: x.proto}}`, `options.message: required with descriptor_set or proto_file`},
 		{`{type: protobuf, options: {proto_file: x.proto, descriptor_set: x.binpb, message: a.B}}`, `give descriptor_set or proto_file, not both`},
 		{`{type: protobuf, options: {import_paths: [x], descriptor_set: x.binpb, message: a.B}}`, `options.import_paths: only with proto_file`},
-		{`{type: protobuf, options: {time_field: a..b}}`, `options.time_field: "a..b" has an empty segment`},
-		{`{type: protobuf, options: {time_format: rfc3339}}`, `options.time_format: unknown time format "rfc3339"`},
+		{`{type: protobuf, options: {time_field: x}}`, `options.time_field: unknown field`},
 		{`{type: protobuf, options: {shema: x}}`, `shema`},
 	}
 	for _, tc := range tests {

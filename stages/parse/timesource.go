@@ -95,6 +95,9 @@ func (f *fieldTime) EventTime(rec *model.Record) (time.Time, error) {
 	if f.inner != nil {
 		_, _ = f.inner.EventTime(rec) // for the fields it sets; its time is not asked for
 	}
+	if rec.Value == nil && rec.Schema == nil {
+		return time.Time{}, ErrMissing // a tombstone has no fields
+	}
 	m, err := rec.Fields()
 	if err != nil {
 		return time.Time{}, ErrMalformed

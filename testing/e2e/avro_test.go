@@ -86,7 +86,8 @@ func TestAvroRegistryTypedParquet(t *testing.T) {
 	cfg := testConfig(t, kc.Brokers(), "file://"+dir, topic)
 	cfg.SchemaRegistry = schemareg.Config{URL: schemareg.URLs{reg.URL()}, Timeout: 5 * time.Second}
 	cfg.Defaults.Parser = parse.Config{Type: parse.TypeAvro, JSON: cfg.Defaults.Parser.JSON,
-		Options: conf.OptionsOf(&parse.AvroConfig{Wire: parse.WireConfluent, TimeField: "at"})}
+		Options: conf.OptionsOf(&parse.AvroConfig{Wire: parse.WireConfluent}),
+		Time:    parse.TimeConfig{Source: parse.SourceField, Field: "at"}}
 	require.NoError(t, cfg.Validate())
 	st := openStore(t, "file://"+dir, cfg.Destination.S3)
 	r := start(t, cfg, pipelineSettings())

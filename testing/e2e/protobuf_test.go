@@ -94,7 +94,8 @@ func TestProtobufTypedParquet(t *testing.T) {
 	cfg := testConfig(t, kc.Brokers(), "file://"+dir, topic)
 	cfg.Defaults.Parser.Type = parse.TypeProtobuf
 	cfg.Defaults.Parser.Options = conf.OptionsOf(&parse.ProtobufConfig{
-		Wire: parse.WireConfluent, DescriptorSet: set, Message: "e2e.v1.Event", TimeField: "at", TimeFormat: parse.FormatAuto})
+		Wire: parse.WireConfluent, DescriptorSet: set, Message: "e2e.v1.Event"})
+	cfg.Defaults.Parser.Time = parse.TimeConfig{Source: parse.SourceField, Field: "at"}
 	require.NoError(t, cfg.Validate())
 	st := openStore(t, "file://"+dir, cfg.Destination.S3)
 
