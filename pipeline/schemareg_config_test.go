@@ -22,7 +22,7 @@ schema_registry:
   basic_auth: {username: sluice, password: "${SR_PASSWORD}"}
   timeout: 3s
 defaults:
-  parser: {type: avro, options: {time_field: created_at}}
+  parser: {type: avro, time: {field: created_at}}
 `), env(map[string]string{"SR_PASSWORD": "pa55"}))
 	require.NoError(t, err)
 	assert.Equal(t, schemareg.Config{URL: schemareg.URLs{"http://sr:8081"},

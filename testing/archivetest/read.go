@@ -14,6 +14,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet/file"
@@ -40,7 +41,7 @@ type Row struct {
 }
 
 // nameRE is the file name every data object must have.
-var nameRE = regexp.MustCompile(`^([A-Za-z0-9._-]+)\+(\d+)\+(\d{20})\.(parquet|jsonl|jsonl\.gz|jsonl\.zst|avro)$`)
+var nameRE = regexp.MustCompile(`^([A-Za-z0-9._-]+)\+(\d+)\+(\d{20})(?:\.[1-9]\d*)?\.(parquet|jsonl|jsonl\.gz|jsonl\.zst|avro)$`)
 
 // ReadAll reads every data object (keys not under "_sluice/" or
 // "_rejected/") and checks
@@ -147,6 +148,7 @@ func readParquet(t testing.TB, key string, data []byte) []Row {
 	defer rdr.Close()
 	fr, err := pqarrow.NewFileReader(rdr, pqarrow.ArrowReadProperties{}, memory.DefaultAllocator)
 	require.NoError(t, err, key)
+	kv := rdr.MetaData().KeyValueMetadata()
 	tbl, err := fr.ReadTable(context.Background())
 	require.NoError(t, err, key)
 	defer tbl.Release()
@@ -155,27 +157,43 @@ func readParquet(t testing.TB, key string, data []byte) []Row {
 	var rows []Row
 	for tr.Next() {
 		rec := tr.RecordBatch()
-		// A typed file names its envelope columns in its metadata.
-		md := rec.Schema().Metadata()
-		col := func(metaKey, name string) int {
-			if v, ok := md.GetValue(metaKey); ok {
-				name = v
+		// A typed file names its envelope columns in its metadata; those
+		// it switched off (all but the offset) are absent, and the row
+		// takes the file name's topic and partition, no key or value.
+		typed := kv.FindValue(format.MetaOffsetColumn) != nil
+		col := func(metaKey, name string) arrow.Array {
+			if v := kv.FindValue(metaKey); v != nil {
+				name = *v
+			} else if typed {
+				return nil
 			}
 			idx := rec.Schema().FieldIndices(name)
 			require.Len(t, idx, 1, "column %q in %s", name, key)
-			return idx[0]
+			return rec.Column(idx[0])
 		}
-		topics := rec.Column(col(format.MetaTopicColumn, "topic")).(*array.String)
-		parts := rec.Column(col(format.MetaPartitionColumn, "partition")).(*array.Int32)
-		offs := rec.Column(col(format.MetaOffsetColumn, "offset")).(*array.Int64)
-		vals := rec.Column(col(format.MetaValueColumn, "value")).(*array.Binary)
-		keys := rec.Column(col(format.MetaKeyColumn, "key")).(*array.Binary)
+		offs := col(format.MetaOffsetColumn, "offset").(*array.Int64)
+		topics, _ := col(format.MetaTopicColumn, "topic").(*array.String)
+		parts, _ := col(format.MetaPartitionColumn, "partition").(*array.Int32)
+		vals, _ := col(format.MetaValueColumn, "value").(*array.Binary)
+		keys, _ := col(format.MetaKeyColumn, "key").(*array.Binary)
+		lane := nameRE.FindStringSubmatch(path.Base(key))
 		for i := 0; i < int(rec.NumRows()); i++ {
-			r := Row{Key: key, Topic: topics.Value(i), Partition: parts.Value(i), Offset: offs.Value(i)}
-			if !vals.IsNull(i) {
+			r := Row{Key: key, Offset: offs.Value(i)}
+			if topics != nil {
+				r.Topic = topics.Value(i)
+			} else if lane != nil {
+				r.Topic = lane[1]
+			}
+			if parts != nil {
+				r.Partition = parts.Value(i)
+			} else if lane != nil {
+				p, _ := strconv.ParseInt(lane[2], 10, 32)
+				r.Partition = int32(p)
+			}
+			if vals != nil && !vals.IsNull(i) {
 				r.Value = bytes.Clone(vals.Value(i))
 			}
-			if !keys.IsNull(i) {
+			if keys != nil && !keys.IsNull(i) {
 				r.RecordKey = bytes.Clone(keys.Value(i))
 			}
 			rows = append(rows, r)
