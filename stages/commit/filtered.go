@@ -29,17 +29,80 @@ var ErrBadFiltered = errors.New("bad record of filtered offsets")
 // filtered records. Its bytes are a function of the round alone (no clock,
 // no owner), so whoever writes a round again writes the same object.
 type Filtered struct {
+	RoundOffsets
+}
+
+// RoundOffsets is what the records of a round's filtered and rejected
+// offsets share: the round, and the offsets as ranges. Embedded, its
+// fields are the records' own in JSON.
+type RoundOffsets struct {
 	Version   int    `json:"version"`
 	Topic     string `json:"topic"`
 	Partition int32  `json:"partition"`
 	// Start and End are the round's first and last offset (model.Round).
 	Start int64 `json:"start"`
 	End   int64 `json:"end"`
-	// Count is the number of filtered offsets, the sum of Ranges' lengths.
+	// Count is the number of offsets, the sum of Ranges' lengths.
 	Count int64 `json:"count"`
-	// Ranges are the filtered offsets: sorted, disjoint, non-adjacent and
-	// within [Start..End].
+	// Ranges are the offsets: sorted, disjoint, non-adjacent and within
+	// [Start..End].
 	Ranges []model.OffsetRange `json:"ranges"`
+}
+
+// roundOffsets returns the record of ranges, offsets of r; ok is false
+// when there are none.
+func roundOffsets(r *model.Round, ranges []model.OffsetRange, version int) (o RoundOffsets, ok bool) {
+	if len(ranges) == 0 {
+		return RoundOffsets{}, false
+	}
+	var n int64
+	for _, x := range ranges {
+		n += x.Last - x.First + 1
+	}
+	return RoundOffsets{Version: version, Topic: r.Topic, Partition: r.Partition, Start: r.Start, End: r.End,
+		Count: n, Ranges: ranges}, true
+}
+
+// check says how o disagrees with its key, its version or itself.
+func (o RoundOffsets) check(topic string, partition int32, start int64, version int) error {
+	switch {
+	case o.Version != version:
+		return fmt.Errorf("version %d, want %d", o.Version, version)
+	case o.Topic != topic || o.Partition != partition || o.Start != start:
+		return fmt.Errorf("holds the round at %d of %s, its key says the round at %d of %s",
+			o.Start, model.LaneOf(o.Topic, o.Partition), start, model.LaneOf(topic, partition))
+	case o.End < o.Start:
+		return fmt.Errorf("round ends at %d before its start %d", o.End, o.Start)
+	}
+	return checkRanges(o.Start, o.End, o.Count, o.Ranges)
+}
+
+// encodeRecord returns v as an object's bytes: compact JSON and a newline,
+// the same bytes for the same record.
+func encodeRecord(what string, o RoundOffsets, v any) ([]byte, error) {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("encoding %s offsets of %s: %w", what, model.LaneOf(o.Topic, o.Partition), err)
+	}
+	return append(data, '\n'), nil
+}
+
+// decodeRecord decodes the record stored at key (named under prefix) into
+// v and checks it with check; errors wrap errBad.
+func decodeRecord[T any](key string, data []byte, prefix string, errBad error, check func(v T, topic string, partition int32, start int64) error) (T, error) {
+	var v T
+	topic, partition, start, ok := parseRecordKey(prefix, key)
+	if !ok {
+		return v, fmt.Errorf("%w: %q is not named %s<topic>/<partition>/<20-digit offset>.json", errBad, key, prefix)
+	}
+	if err := json.Unmarshal(data, &v); err != nil {
+		return v, fmt.Errorf("%w: %q: %w", errBad, key, err)
+	}
+	if err := check(v, topic, partition, start); err != nil {
+		var zero T
+		return zero, fmt.Errorf("%w: %q: %w", errBad, key, err)
+	}
+	return v, nil
 }
 
 // FilteredKey is where the filtered offsets of the round of a partition
@@ -74,56 +137,20 @@ func parseRecordKey(prefix, key string) (topic string, partition int32, start in
 // FilteredOf returns the record of r's filtered offsets; ok is false when r
 // has none.
 func FilteredOf(r *model.Round) (f Filtered, ok bool) {
-	if len(r.FilteredRanges) == 0 {
-		return Filtered{}, false
-	}
-	var n int64
-	for _, x := range r.FilteredRanges {
-		n += x.Last - x.First + 1
-	}
-	return Filtered{Version: filteredVersion, Topic: r.Topic, Partition: r.Partition, Start: r.Start, End: r.End,
-		Count: n, Ranges: r.FilteredRanges}, true
+	o, ok := roundOffsets(r, r.FilteredRanges, filteredVersion)
+	return Filtered{o}, ok
 }
 
 // Encode returns f as the object's bytes: compact JSON and a newline, the
 // same bytes for the same record.
-func (f Filtered) Encode() ([]byte, error) {
-	data, err := json.Marshal(f)
-	if err != nil {
-		return nil, fmt.Errorf("encoding filtered offsets of %s: %w", model.LaneOf(f.Topic, f.Partition), err)
-	}
-	return append(data, '\n'), nil
-}
+func (f Filtered) Encode() ([]byte, error) { return encodeRecord("filtered", f.RoundOffsets, f) }
 
 // DecodeFiltered decodes the object stored at key and checks it against the
 // key and itself. Its errors wrap ErrBadFiltered.
 func DecodeFiltered(key string, data []byte) (Filtered, error) {
-	topic, partition, start, ok := ParseFilteredKey(key)
-	if !ok {
-		return Filtered{}, fmt.Errorf("%w: %q is not named %s<topic>/<partition>/<20-digit offset>.json", ErrBadFiltered, key, FilteredPrefix)
-	}
-	var f Filtered
-	if err := json.Unmarshal(data, &f); err != nil {
-		return Filtered{}, fmt.Errorf("%w: %q: %w", ErrBadFiltered, key, err)
-	}
-	if err := f.check(topic, partition, start); err != nil {
-		return Filtered{}, fmt.Errorf("%w: %q: %w", ErrBadFiltered, key, err)
-	}
-	return f, nil
-}
-
-// check says how f disagrees with its key or with itself.
-func (f Filtered) check(topic string, partition int32, start int64) error {
-	switch {
-	case f.Version != filteredVersion:
-		return fmt.Errorf("version %d, want %d", f.Version, filteredVersion)
-	case f.Topic != topic || f.Partition != partition || f.Start != start:
-		return fmt.Errorf("holds the round at %d of %s, its key says the round at %d of %s",
-			f.Start, model.LaneOf(f.Topic, f.Partition), start, model.LaneOf(topic, partition))
-	case f.End < f.Start:
-		return fmt.Errorf("round ends at %d before its start %d", f.End, f.Start)
-	}
-	return checkRanges(f.Start, f.End, f.Count, f.Ranges)
+	return decodeRecord(key, data, FilteredPrefix, ErrBadFiltered, func(f Filtered, topic string, partition int32, start int64) error {
+		return f.check(topic, partition, start, filteredVersion)
+	})
 }
 
 // checkRanges says how the ranges of a round's record of offsets disagree

@@ -1,7 +1,6 @@
 package commit
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -30,17 +29,7 @@ var ErrBadRejected = errors.New("bad record of rejected offsets")
 // dead_letter settings, so whoever writes a round again writes the same
 // object.
 type Rejected struct {
-	Version   int    `json:"version"`
-	Topic     string `json:"topic"`
-	Partition int32  `json:"partition"`
-	// Start and End are the round's first and last offset (model.Round).
-	Start int64 `json:"start"`
-	End   int64 `json:"end"`
-	// Count is the number of rejected offsets, the sum of Ranges' lengths.
-	Count int64 `json:"count"`
-	// Ranges are the rejected offsets: sorted, disjoint, non-adjacent and
-	// within [Start..End].
-	Ranges []model.OffsetRange `json:"ranges"`
+	RoundOffsets
 	// Destination is where the records went: "bucket" or "kafka".
 	Destination string `json:"destination"`
 	// Key is the bucket's dead-letter file holding exactly these records,
@@ -67,60 +56,32 @@ func ParseRejectedKey(key string) (topic string, partition int32, start int64, o
 // destination (the bucket's file key, or the Kafka topic, says where); ok
 // is false when r has none.
 func RejectedOf(r *model.Round, destination, key, kafkaTopic string) (rj Rejected, ok bool) {
-	if len(r.RejectedRanges) == 0 {
+	o, ok := roundOffsets(r, r.RejectedRanges, rejectedVersion)
+	if !ok {
 		return Rejected{}, false
 	}
-	var n int64
-	for _, x := range r.RejectedRanges {
-		n += x.Last - x.First + 1
-	}
-	return Rejected{Version: rejectedVersion, Topic: r.Topic, Partition: r.Partition, Start: r.Start, End: r.End,
-		Count: n, Ranges: r.RejectedRanges, Destination: destination, Key: key, KafkaTopic: kafkaTopic}, true
+	return Rejected{RoundOffsets: o, Destination: destination, Key: key, KafkaTopic: kafkaTopic}, true
 }
 
 // Encode returns rj as the object's bytes: compact JSON and a newline, the
 // same bytes for the same record.
-func (rj Rejected) Encode() ([]byte, error) {
-	data, err := json.Marshal(rj)
-	if err != nil {
-		return nil, fmt.Errorf("encoding rejected offsets of %s: %w", model.LaneOf(rj.Topic, rj.Partition), err)
-	}
-	return append(data, '\n'), nil
-}
+func (rj Rejected) Encode() ([]byte, error) { return encodeRecord("rejected", rj.RoundOffsets, rj) }
 
 // DecodeRejected decodes the object stored at key and checks it against
 // the key and itself. Its errors wrap ErrBadRejected.
 func DecodeRejected(key string, data []byte) (Rejected, error) {
-	topic, partition, start, ok := ParseRejectedKey(key)
-	if !ok {
-		return Rejected{}, fmt.Errorf("%w: %q is not named %s<topic>/<partition>/<20-digit offset>.json", ErrBadRejected, key, RejectedPrefix)
-	}
-	var rj Rejected
-	if err := json.Unmarshal(data, &rj); err != nil {
-		return Rejected{}, fmt.Errorf("%w: %q: %w", ErrBadRejected, key, err)
-	}
-	if err := rj.check(topic, partition, start); err != nil {
-		return Rejected{}, fmt.Errorf("%w: %q: %w", ErrBadRejected, key, err)
-	}
-	return rj, nil
-}
-
-// check says how rj disagrees with its key or with itself.
-func (rj Rejected) check(topic string, partition int32, start int64) error {
-	switch {
-	case rj.Version != rejectedVersion:
-		return fmt.Errorf("version %d, want %d", rj.Version, rejectedVersion)
-	case rj.Topic != topic || rj.Partition != partition || rj.Start != start:
-		return fmt.Errorf("holds the round at %d of %s, its key says the round at %d of %s",
-			rj.Start, model.LaneOf(rj.Topic, rj.Partition), start, model.LaneOf(topic, partition))
-	case rj.End < rj.Start:
-		return fmt.Errorf("round ends at %d before its start %d", rj.End, rj.Start)
-	case rj.Destination == "bucket" && rj.Key == "":
-		return errors.New("destination bucket names no key")
-	case rj.Destination == "kafka" && rj.KafkaTopic == "":
-		return errors.New("destination kafka names no topic")
-	case rj.Destination != "bucket" && rj.Destination != "kafka":
-		return fmt.Errorf("unknown destination %q", rj.Destination)
-	}
-	return checkRanges(rj.Start, rj.End, rj.Count, rj.Ranges)
+	return decodeRecord(key, data, RejectedPrefix, ErrBadRejected, func(rj Rejected, topic string, partition int32, start int64) error {
+		if err := rj.check(topic, partition, start, rejectedVersion); err != nil {
+			return err
+		}
+		switch {
+		case rj.Destination == "bucket" && rj.Key == "":
+			return errors.New("destination bucket names no key")
+		case rj.Destination == "kafka" && rj.KafkaTopic == "":
+			return errors.New("destination kafka names no topic")
+		case rj.Destination != "bucket" && rj.Destination != "kafka":
+			return fmt.Errorf("unknown destination %q", rj.Destination)
+		}
+		return nil
+	})
 }

@@ -128,8 +128,8 @@ func TestUploadStoresFilteredOffsets(t *testing.T) {
 			}
 			f, err := commit.DecodeFiltered(key, first)
 			require.NoError(t, err)
-			assert.Equal(t, commit.Filtered{Version: 1, Topic: "t", Partition: 2, Start: 100, End: 109,
-				Count: filtered.Len(), Ranges: tt.filtered}, f)
+			assert.Equal(t, commit.Filtered{RoundOffsets: commit.RoundOffsets{Version: 1, Topic: "t", Partition: 2, Start: 100, End: 109,
+				Count: filtered.Len(), Ranges: tt.filtered}}, f)
 
 			// The owner died before committing; the next owner completes
 			// the pending round from the same records.
