@@ -11,9 +11,10 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/sluicehq/sluice/testing/proc"
 )
 
 // InstallCommand is the command that installs what Read needs, run from
@@ -51,60 +52,16 @@ func dir() (string, error) {
 	return filepath.Dir(file), nil
 }
 
-// installed reports whether the packages are in node_modules.
-func installed(d string) bool {
-	for _, pkg := range []string{"avsc", "fzstd", "snappyjs"} {
-		if _, err := os.Stat(filepath.Join(d, "node_modules", pkg, "package.json")); err != nil {
-			return false
-		}
-	}
-	return true
-}
-
 // Available reports whether Read can run: nil when node is on PATH and the
-// packages are installed (it installs them once, under a lock, when npm is
+// packages are installed (installed once, under a lock, when npm is
 // there), else an error wrapping ErrUnavailable that says what is missing.
 func Available() error {
-	if _, err := exec.LookPath("node"); err != nil {
-		return fmt.Errorf("%w: node is not on PATH (install Node.js 20 or newer)", ErrUnavailable)
-	}
 	d, err := dir()
 	if err != nil {
 		return err
 	}
-	if installed(d) {
-		return nil
-	}
-	if err := install(d); err != nil {
-		return fmt.Errorf("%w: the npm packages are not installed and %q failed: %v", ErrUnavailable, InstallCommand, err)
-	}
-	return nil
-}
-
-// install runs `npm ci` in d under an exclusive lock, unless another test
-// process installed the packages meanwhile.
-func install(d string) error {
-	if _, err := exec.LookPath("npm"); err != nil {
-		return errors.New("npm is not on PATH")
-	}
-	f, err := os.OpenFile(filepath.Join(d, ".install.lock"), os.O_CREATE|os.O_RDWR, 0o644)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
-		return err
-	}
-	defer func() { _ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN) }()
-	if installed(d) {
-		return nil
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "npm", "ci", "--no-audit", "--no-fund")
-	cmd.Dir = d
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("%v: %s", err, bytes.TrimSpace(out))
+	if err := proc.NPMPackages(d, "avsc", "fzstd", "snappyjs"); err != nil {
+		return fmt.Errorf("%w: the npm packages are not installed (%s): %v", ErrUnavailable, InstallCommand, err)
 	}
 	return nil
 }

@@ -13,11 +13,13 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/sluicehq/sluice/testing/proc"
 )
 
 // InstallCommand is the command that installs what Query needs, run from the
 // repository root.
-const InstallCommand = "npm install --prefix testing/duckdb"
+const InstallCommand = "npm ci --prefix testing/duckdb"
 
 // queryTimeout bounds one query, node's start-up included.
 const queryTimeout = 2 * time.Minute
@@ -37,48 +39,16 @@ func dir() (string, error) {
 }
 
 // Available reports whether Query can run: nil when node is on PATH and
-// @duckdb/node-api is installed, else an error wrapping ErrUnavailable that
-// says what is missing.
+// @duckdb/node-api is installed (installed once, as the lock file pins it,
+// when npm is there), else an error wrapping ErrUnavailable that says what
+// is missing.
 func Available() error {
-	if _, err := exec.LookPath("node"); err != nil {
-		return fmt.Errorf("%w: node is not on PATH (install Node.js 20 or newer)", ErrUnavailable)
-	}
 	d, err := dir()
 	if err != nil {
 		return err
 	}
-	pkg := filepath.Join(d, "node_modules", "@duckdb", "node-api", "package.json")
-	if _, err := os.Stat(pkg); err == nil {
-		return nil
-	}
-	// Install it as the lock file pins it, like the MinIO harness builds
-	// MinIO: a project-local install, once, under a lock.
-	if err := install(d); err != nil {
-		return fmt.Errorf("%w: @duckdb/node-api is not installed and %q failed: %v", ErrUnavailable, InstallCommand, err)
-	}
-	return nil
-}
-
-// install runs `npm install` (pinned by package-lock.json) in dir under an exclusive lock, unless another test
-// process installed the package meanwhile.
-func install(d string) error {
-	if _, err := exec.LookPath("npm"); err != nil {
-		return errors.New("npm is not on PATH")
-	}
-	unlock, err := lockFile(filepath.Join(d, ".install.lock"))
-	if err != nil {
-		return err
-	}
-	defer unlock()
-	if _, err := os.Stat(filepath.Join(d, "node_modules", "@duckdb", "node-api", "package.json")); err == nil {
-		return nil
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "npm", "install", "--no-audit", "--no-fund")
-	cmd.Dir = d
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("%v: %s", err, bytes.TrimSpace(out))
+	if err := proc.NPMPackages(d, "@duckdb/node-api"); err != nil {
+		return fmt.Errorf("%w: @duckdb/node-api is not installed (%s): %v", ErrUnavailable, InstallCommand, err)
 	}
 	return nil
 }

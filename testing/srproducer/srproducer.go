@@ -93,39 +93,15 @@ func dir() (string, error) {
 	return filepath.Dir(file), nil
 }
 
-// installed is the file whose presence says the packages are installed.
-const installed = "node_modules/@kafkajs/confluent-schema-registry/package.json"
-
 // Available reports whether Produce can run, installing the npm packages
 // (once, under a lock) when they are missing.
 func Available() error {
-	if _, err := exec.LookPath("node"); err != nil {
-		return fmt.Errorf("%w: node is not on PATH (install Node.js 20 or newer)", ErrUnavailable)
-	}
 	d, err := dir()
 	if err != nil {
 		return err
 	}
-	if _, err := os.Stat(filepath.Join(d, installed)); err == nil {
-		return nil
-	}
-	if _, err := exec.LookPath("npm"); err != nil {
-		return fmt.Errorf("%w: npm is not on PATH", ErrUnavailable)
-	}
-	unlock, err := proc.Lock(filepath.Join(d, ".install.lock"))
-	if err != nil {
-		return fmt.Errorf("%w: %v", ErrUnavailable, err)
-	}
-	defer unlock()
-	if _, err := os.Stat(filepath.Join(d, installed)); err == nil {
-		return nil
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "npm", "ci", "--no-audit", "--no-fund")
-	cmd.Dir = d
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("%w: %q failed: %v: %s", ErrUnavailable, InstallCommand, err, bytes.TrimSpace(out))
+	if err := proc.NPMPackages(d, "kafkajs", "@kafkajs/confluent-schema-registry", "protobufjs"); err != nil {
+		return fmt.Errorf("%w: %q: %v", ErrUnavailable, InstallCommand, err)
 	}
 	return nil
 }
