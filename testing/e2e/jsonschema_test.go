@@ -61,11 +61,7 @@ func TestJSONSchemaRegistryTypedParquet(t *testing.T) {
 	verifyOK(t, st, topic, n)
 
 	glob := filepath.Join(dir, topic, "**", "*.parquet")
-	types := duckdb.Query(t, fmt.Sprintf(`SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM read_parquet('%s', hive_partitioning=false))`, glob))
-	got := map[string]string{}
-	for _, row := range types {
-		got[row["column_name"].(string)] = row["column_type"].(string)
-	}
+	got := columnTypes(t, glob)
 	assert.Equal(t, "BIGINT", got["id"])
 	assert.Equal(t, "TIMESTAMP WITH TIME ZONE", got["at"])
 	assert.Equal(t, "DOUBLE", got["total"])

@@ -116,11 +116,7 @@ func TestProtobufTypedParquet(t *testing.T) {
 	require.NoError(t, r.stop(t))
 
 	glob := filepath.Join(dir, topic, "**", "*.parquet")
-	types := duckdb.Query(t, fmt.Sprintf(`SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM read_parquet('%s'))`, glob))
-	got := map[string]string{}
-	for _, row := range types {
-		got[row["column_name"].(string)] = row["column_type"].(string)
-	}
+	got := columnTypes(t, glob)
 	want := map[string]string{
 		"id": "BIGINT", "action": "VARCHAR", "kind": "VARCHAR", "at": "TIMESTAMP WITH TIME ZONE",
 		"user": "STRUCT(id INTEGER, country VARCHAR)", "tags": "VARCHAR[]", "attrs": "MAP(VARCHAR, INTEGER)",

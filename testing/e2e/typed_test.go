@@ -77,11 +77,7 @@ func TestDeclaredSchemaTypedParquet(t *testing.T) {
 	require.NoError(t, r.stop(t))
 
 	glob := filepath.Join(dir, topic, "**", "*.parquet")
-	types := duckdb.Query(t, fmt.Sprintf(`SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM read_parquet('%s'))`, glob))
-	got := map[string]string{}
-	for _, row := range types {
-		got[row["column_name"].(string)] = row["column_type"].(string)
-	}
+	got := columnTypes(t, glob)
 	want := map[string]string{
 		"id": "BIGINT", "action": "VARCHAR", "amount": "DECIMAL(12,2)", "at": "TIMESTAMP WITH TIME ZONE",
 		"day": "DATE", "ratio": "DOUBLE", "ok": "BOOLEAN", "user": "STRUCT(id BIGINT, country VARCHAR)",
@@ -259,4 +255,15 @@ func TestInferredSchema(t *testing.T) {
 	assert.Equal(t, "mine", rows[0]["_offset_value"])
 	assert.Equal(t, "0", fmt.Sprint(rows[1]["ntags"]))
 	assert.Equal(t, "2", fmt.Sprint(rows[2]["_offset"]))
+}
+
+// columnTypes returns the column types DuckDB reads from the Parquet files
+// glob matches (with the Hive partition columns), by column name.
+func columnTypes(t *testing.T, glob string) map[string]string {
+	t.Helper()
+	got := map[string]string{}
+	for _, row := range duckdb.Query(t, fmt.Sprintf(`SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM read_parquet('%s'))`, glob)) {
+		got[row["column_name"].(string)] = row["column_type"].(string)
+	}
+	return got
 }
