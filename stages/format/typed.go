@@ -42,53 +42,21 @@ func appendNonNull(b array.Builder, v any) bool {
 		}
 		return ok
 	case *array.Int64Builder:
-		x, ok := v.(int64)
-		if ok {
-			b.Append(x)
-		}
-		return ok
+		return appendInt(b, v, math.MinInt64, math.MaxInt64)
 	case *array.Int32Builder:
-		x, ok := v.(int64)
-		if ok = ok && x >= math.MinInt32 && x <= math.MaxInt32; ok {
-			b.Append(int32(x))
-		}
-		return ok
+		return appendInt(b, v, math.MinInt32, math.MaxInt32)
 	case *array.Int16Builder:
-		x, ok := v.(int64)
-		if ok = ok && x >= math.MinInt16 && x <= math.MaxInt16; ok {
-			b.Append(int16(x))
-		}
-		return ok
+		return appendInt(b, v, math.MinInt16, math.MaxInt16)
 	case *array.Int8Builder:
-		x, ok := v.(int64)
-		if ok = ok && x >= math.MinInt8 && x <= math.MaxInt8; ok {
-			b.Append(int8(x))
-		}
-		return ok
+		return appendInt(b, v, math.MinInt8, math.MaxInt8)
 	case *array.Uint64Builder:
-		x, ok := v.(uint64)
-		if ok {
-			b.Append(x)
-		}
-		return ok
+		return appendUint(b, v, math.MaxUint64)
 	case *array.Uint32Builder:
-		x, ok := v.(uint64)
-		if ok = ok && x <= math.MaxUint32; ok {
-			b.Append(uint32(x))
-		}
-		return ok
+		return appendUint(b, v, math.MaxUint32)
 	case *array.Uint16Builder:
-		x, ok := v.(uint64)
-		if ok = ok && x <= math.MaxUint16; ok {
-			b.Append(uint16(x))
-		}
-		return ok
+		return appendUint(b, v, math.MaxUint16)
 	case *array.Uint8Builder:
-		x, ok := v.(uint64)
-		if ok = ok && x <= math.MaxUint8; ok {
-			b.Append(uint8(x))
-		}
-		return ok
+		return appendUint(b, v, math.MaxUint8)
 	case *array.Float64Builder:
 		x, ok := v.(float64)
 		if ok {
@@ -121,6 +89,24 @@ func appendNonNull(b array.Builder, v any) bool {
 		return ok
 	}
 	return appendTemporal(b, v)
+}
+
+// appendInt appends v, an int64 within [lo, hi], to an integer builder.
+func appendInt[T int8 | int16 | int32 | int64](b interface{ Append(T) }, v any, lo, hi int64) bool {
+	x, ok := v.(int64)
+	if ok = ok && x >= lo && x <= hi; ok {
+		b.Append(T(x))
+	}
+	return ok
+}
+
+// appendUint appends v, a uint64 at most hi, to an unsigned builder.
+func appendUint[T uint8 | uint16 | uint32 | uint64](b interface{ Append(T) }, v any, hi uint64) bool {
+	x, ok := v.(uint64)
+	if ok = ok && x <= hi; ok {
+		b.Append(T(x))
+	}
+	return ok
 }
 
 // appendTemporal appends times, dates, times of day and decimals, then
