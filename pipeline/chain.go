@@ -217,7 +217,8 @@ func (p *Pipeline) bufferBatch(msg *message.Message) (err error) {
 	return nil
 }
 
-// fitBatch re-encodes the values stages changed and dead-letters the
+// fitBatch re-encodes the values stages changed (converting those of typed
+// records to their schema's types) and dead-letters the
 // records the topic's files cannot take as they are: typed fields that do
 // not fit their schema (a stage set a wrong type, a decoder broke its
 // contract), a schema whose fields are named like envelope columns, a value
@@ -234,8 +235,12 @@ func fitBatch(b *model.Batch, layouts *format.Layouts) {
 		}
 		if r.Schema != nil {
 			m, _ := r.Fields()
-			if err := schema.Check(r.Schema, m); err != nil {
-				return fmt.Errorf("checking the fields against schema %s: %w", r.Schema.ID, err)
+			if schema.Check(r.Schema, m) != nil {
+				// A stage's values come in JSON's shapes (a transform's
+				// numbers, RFC 3339 times): convert them to the schema's.
+				if err := schema.Conform(r.Schema, m); err != nil {
+					return fmt.Errorf("checking the fields against schema %s: %w", r.Schema.ID, err)
+				}
 			}
 		}
 		if lay.StringValue() && r.Value != nil && !utf8.Valid(r.Value) {

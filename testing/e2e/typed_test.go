@@ -14,7 +14,11 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/sluicehq/sluice/app/verify"
+	"github.com/sluicehq/sluice/conf"
+	"github.com/sluicehq/sluice/stages"
+	"github.com/sluicehq/sluice/stages/filter"
 	"github.com/sluicehq/sluice/stages/parse"
+	"github.com/sluicehq/sluice/stages/transform"
 	"github.com/sluicehq/sluice/testing/archivetest"
 	"github.com/sluicehq/sluice/testing/duckdb"
 	"github.com/sluicehq/sluice/testing/kafkatest"
@@ -266,4 +270,70 @@ func columnTypes(t *testing.T, glob string) map[string]string {
 		got[row["column_name"].(string)] = row["column_type"].(string)
 	}
 	return got
+}
+
+// TestTypedRecordsThroughStages: the filter and transform stages read a
+// typed record's values (int64, decimals, timestamps) and set fields that
+// are converted to the schema's types, so the typed columns keep their
+// types; a value the schema cannot take sends the record to the dead-letter
+// path, never into a file.
+func TestTypedRecordsThroughStages(t *testing.T) {
+	const topic, n = "orders", 40
+	kc := kafkatest.Start(t, 1, topic)
+	dir := t.TempDir()
+	cfg := testConfig(t, kc.Brokers(), "file://"+dir, topic)
+	require.NoError(t, yaml.Unmarshal([]byte(`
+fields:
+  - {name: id, type: int64, nullable: false}
+  - {name: price, type: decimal, precision: 10, scale: 2}
+  - {name: doubled, type: decimal, precision: 10, scale: 2}
+  - {name: at, type: timestamp, unit: ms}
+  - {name: day, type: string}
+`), &cfg.Defaults.Schema))
+	cfg.Defaults.Stages = []stages.Spec{
+		{Name: "filter", Options: conf.OptionsOf(&filter.Options{KeepIf: "id % 4 != 1", OnError: "fail"})},
+		{Name: "transform", Options: conf.OptionsOf(&transform.Options{OnError: "fail", Set: map[string]string{
+			"doubled": `id == 38 ? dyn("not a number") : dyn(price * 2.0)`, "day": "at.getDate()"}})},
+	}
+	require.NoError(t, cfg.Validate())
+	st := openStore(t, "file://"+dir, cfg.Destination.S3)
+	base := time.Date(2026, 11, 22, 1, 0, 0, 0, time.UTC)
+	recs := make([]kafkatest.Record, n)
+	for i := range recs {
+		recs[i] = kafkatest.Record{Value: fmt.Appendf(nil, `{"id":%d,"price":"%d.25","at":%d}`, i, i, base.UnixMilli()), Timestamp: base}
+	}
+	kc.Produce(t, topic, recs...)
+	r := start(t, cfg, pipelineSettings())
+	select {
+	case err := <-r.done:
+		r.done <- err // for Cleanup
+		t.Fatalf("sluice stopped: %v", err)
+	case <-time.After(5 * time.Second):
+	}
+	archivetest.WaitDurable(t, st, topic, kc.EndOffsets(t, topic), 60*time.Second)
+	require.NoError(t, r.stop(t))
+
+	dead := archivetest.ReadRejected(t, st)
+	for _, rj := range dead[topic+"/0"] {
+		if rj.Record.Offset != 38 {
+			t.Errorf("offset %d dead-lettered: %s", rj.Record.Offset, rj.Reason)
+		}
+	}
+	glob := filepath.Join(dir, topic, "**", "*.parquet")
+	got := columnTypes(t, glob)
+	assert.Equal(t, "DECIMAL(10,2)", got["doubled"])
+	assert.Equal(t, "VARCHAR", got["day"])
+	rows := duckdb.Query(t, fmt.Sprintf(`SELECT id, CAST(doubled AS VARCHAR) AS doubled, day FROM read_parquet('%s') ORDER BY id`, glob))
+	require.Len(t, rows, n-n/4-1, "a quarter filtered, id 38 dead-lettered")
+	for _, row := range rows {
+		var id int
+		_, err := fmt.Sscan(fmt.Sprint(row["id"]), &id)
+		require.NoError(t, err)
+		assert.NotEqual(t, 1, id%4)
+		assert.Equal(t, fmt.Sprintf("%d.50", 2*id), row["doubled"])
+		assert.Equal(t, "22", row["day"], "the day of the month, in UTC")
+	}
+	require.Len(t, dead[topic+"/0"], 1)
+	assert.Equal(t, int64(38), dead[topic+"/0"][0].Record.Offset)
+	assert.Contains(t, dead[topic+"/0"][0].Reason, "doubled")
 }

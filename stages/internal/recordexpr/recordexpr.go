@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/big"
 	"slices"
 	"strconv"
 	"strings"
@@ -28,14 +29,21 @@ import (
 const Meta = "kafka"
 
 // adapter turns json.Number, the numbers of a decoded value, into CEL's int
-// or double when an expression reads them; everything else is CEL's usual
-// conversion. The record's fields themselves are never changed.
+// or double when an expression reads them, and a typed record's decimals
+// (*big.Rat) into doubles; everything else (a typed record's int64, uint64,
+// float64, time.Time, time.Duration, []byte) is CEL's usual conversion. The record's fields themselves are never changed.
 type adapter struct{ types.Adapter }
 
 func (a adapter) NativeToValue(v any) ref.Val {
 	switch x := v.(type) {
 	case json.Number:
 		return number(x)
+	case *big.Rat: // a typed record's decimal, read as a double
+		if x == nil {
+			return types.NullValue
+		}
+		f, _ := x.Float64()
+		return types.Double(f)
 	case map[string]any: // so that its elements come through a too
 		return types.NewStringInterfaceMap(a, x)
 	case []any:
