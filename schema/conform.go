@@ -116,4 +116,3 @@ func asRat(v any) (*big.Rat, bool) {
 	}
 	return nil, false
 }
-
