@@ -1,6 +1,7 @@
 package schema_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"math/big"
 	"strings"
@@ -264,4 +265,28 @@ func TestFromJSONSchema(t *testing.T) {
 	require.NoError(t, cfg.Validate())
 	assert.Equal(t, "struct", cfg.Fields[0].Type)
 	assert.Equal(t, "json", cfg.Fields[0].Fields[0].Type)
+}
+
+// TestConform: values a stage set in JSON's shapes take the schema's Go
+// types; what cannot convert stays and Check names it.
+func TestConform(t *testing.T) {
+	s := &model.Schema{ID: "t", Fields: []arrow.Field{
+		{Name: "i", Type: arrow.PrimitiveTypes.Int32, Nullable: true},
+		{Name: "f", Type: arrow.PrimitiveTypes.Float64, Nullable: true},
+		{Name: "d", Type: &arrow.Decimal128Type{Precision: 6, Scale: 2}, Nullable: true},
+		{Name: "s", Type: arrow.BinaryTypes.String, Nullable: true},
+		{Name: "ts", Type: &arrow.TimestampType{Unit: arrow.Millisecond, TimeZone: "UTC"}, Nullable: true},
+		{Name: "st", Type: arrow.StructOf(arrow.Field{Name: "n", Type: arrow.PrimitiveTypes.Uint64, Nullable: true}), Nullable: true},
+		{Name: "l", Type: arrow.ListOf(arrow.PrimitiveTypes.Int64), Nullable: true},
+	}}
+	m := map[string]any{"i": json.Number("42"), "f": 3, "d": json.Number("12.5"), "s": json.Number("7"),
+		"ts": "2026-11-22T01:02:03Z", "st": map[string]any{"n": json.Number("9")}, "l": []any{json.Number("1"), 2.0}}
+	require.NoError(t, schema.Conform(s, m))
+	assert.Equal(t, map[string]any{"i": int64(42), "f": 3.0, "d": big.NewRat(25, 2), "s": "7",
+		"ts": time.Date(2026, 11, 22, 1, 2, 3, 0, time.UTC), "st": map[string]any{"n": uint64(9)}, "l": []any{int64(1), int64(2)}}, m)
+	for name, v := range map[string]any{"i": json.Number("1.5"), "d": json.Number("1.234"), "ts": "yesterday", "l": []any{"x"}} {
+		err := schema.Conform(s, map[string]any{name: v})
+		require.Error(t, err, name)
+		assert.Contains(t, err.Error(), "field "+name)
+	}
 }
