@@ -2,6 +2,7 @@ package format_test
 
 import (
 	"bytes"
+	"fmt"
 	"math/big"
 	"path/filepath"
 	"strings"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/parquet/file"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -103,4 +105,43 @@ func TestTypedValuesEveryType(t *testing.T) {
 	_, err = format.Encode(t.Context(), path, &out, format.Config{Type: format.TypeParquet}, mem)
 	require.NoError(t, err)
 	assert.NotZero(t, out.Len())
+}
+
+// TestTypedDictionaries: a typed file gives a dictionary to the string
+// columns whose values repeat in its first chunk, and writes the others
+// (unique strings, numbers) plain.
+func TestTypedDictionaries(t *testing.T) {
+	s := &model.Schema{ID: "test:dict", Fields: []arrow.Field{
+		{Name: "event", Type: arrow.BinaryTypes.String, Nullable: true},
+		{Name: "id", Type: arrow.BinaryTypes.String, Nullable: true},
+		{Name: "n", Type: arrow.PrimitiveTypes.Int64, Nullable: true},
+	}}
+	layout, err := format.NewLayout(format.DefaultColumns(), s)
+	require.NoError(t, err)
+	path := filepath.Join(t.TempDir(), "dict.arrow")
+	w, err := format.NewLayoutSpillWriter(path, layout, memory.DefaultAllocator)
+	require.NoError(t, err)
+	for i := range 5000 {
+		r := model.Record{Topic: "t", Offset: int64(i), Value: []byte("{}")}
+		r.SetTyped(s, map[string]any{"event": []string{"view", "buy", "search"}[i%3], "id": fmt.Sprintf("id-%d", i), "n": int64(i % 7)})
+		w.Append(&r)
+	}
+	require.NoError(t, w.Close())
+	var out bytes.Buffer
+	_, err = format.Encode(t.Context(), path, &out, format.Config{Type: format.TypeParquet}, memory.DefaultAllocator)
+	require.NoError(t, err)
+	rdr, err := file.NewParquetReader(bytes.NewReader(out.Bytes()))
+	require.NoError(t, err)
+	defer rdr.Close()
+	dict := map[string]bool{}
+	rg := rdr.MetaData().RowGroup(0)
+	for i := range rg.NumColumns() {
+		cc, err := rg.ColumnChunk(i)
+		require.NoError(t, err)
+		dict[cc.PathInSchema().String()] = cc.HasDictionaryPage()
+	}
+	assert.True(t, dict["event"], "three values repeat")
+	assert.False(t, dict["id"], "unique values")
+	assert.False(t, dict["n"], "numbers are written plain")
+	assert.True(t, dict["_topic"], "the envelope's topic repeats too")
 }
