@@ -28,15 +28,19 @@ func BenchmarkIngestChain(b *testing.B) {
 	for _, bc := range []struct {
 		name   string
 		stages []stages.Spec
+		schema string
 	}{
-		{"plain", nil},
+		{"plain", nil, ""},
 		{"filter+transform", []stages.Spec{
 			{Name: "filter", Options: yamlOptions(b, `{drop_if: 'event == "search"'}`)},
 			{Name: "transform", Options: yamlOptions(b, `{rename: {user: user_id}, redact: {name: {method: hash, key: k}}}`)},
-		}},
+		}, ""},
+		{"typed", nil, `{fields: [{name: id, type: string}, {name: ts, type: timestamp, unit: ms}, {name: event, type: string},
+			{name: user, type: int64}, {name: name, type: string}, {name: country, type: string},
+			{name: price, type: decimal, precision: 10, scale: 2}, {name: pad, type: string}]}`},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
-			p := benchPipeline(b, bc.stages)
+			p := benchPipeline(b, bc.stages, bc.schema)
 			ctx := b.Context()
 			const parts, batchSize = 4, 1000
 			gens := make([]uint64, parts)
@@ -110,13 +114,16 @@ func yamlOptions(b *testing.B, y string) conf.Options {
 // benchPipeline builds the ingest side of a pipeline: topic "events" with
 // the JSON parser, hourly partitions and the given stages, its buffer
 // dropping sealed rounds, and the ingest router running.
-func benchPipeline(b *testing.B, specs []stages.Spec) *Pipeline {
+func benchPipeline(b *testing.B, specs []stages.Spec, typed string) *Pipeline {
 	cfg := DefaultConfig()
 	cfg.Kafka.Brokers, cfg.Kafka.Topics = []string{"127.0.0.1:9"}, []string{"events"}
 	cfg.Destination.URL = "file:///unused"
 	cfg.Buffer.Dir = b.TempDir()
 	cfg.Defaults.Parser = parse.Config{Type: parse.TypeJSON, JSON: parse.JSONConfig{TimeField: "ts", TimeFormat: "unix_ms"}}
 	cfg.Defaults.Stages = specs
+	if typed != "" {
+		require.NoError(b, yaml.Unmarshal([]byte(typed), &cfg.Defaults.Schema))
+	}
 	cfg.decodeStages()
 	p, err := New(cfg, Settings{})
 	require.NoError(b, err)

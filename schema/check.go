@@ -97,7 +97,11 @@ func checkScalar(t arrow.DataType, v any) (want string, ok bool) {
 func checkDecimal(v any, precision, scale int32) (string, bool) {
 	r, b := v.(*big.Rat)
 	if b && r != nil {
-		if _, fits := ScaleDecimal(r, precision, scale); fits {
+		if _, fits, fast := ScaleDecimal64(r, precision, scale); fast {
+			if fits {
+				return "", true
+			}
+		} else if _, fits := ScaleDecimal(r, precision, scale); fits {
 			return "", true
 		}
 	}

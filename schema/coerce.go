@@ -278,6 +278,11 @@ func convString(v *fastjson.Value) (any, error) {
 
 func (f *field) convDecimal(v *fastjson.Value) (any, error) {
 	text, ok := scalarText(v)
+	if ok {
+		if n, frac, fits := plainDecimal(text, f.prec, f.scale); fits {
+			return big.NewRat(n, pow10i64[frac]), nil // the common case, without parsing into big numbers
+		}
+	}
 	r, parsed := new(big.Rat).SetString(text)
 	if !ok || !parsed {
 		return nil, fmt.Errorf("want a decimal number, have %s", describe(v))
@@ -286,6 +291,78 @@ func (f *field) convDecimal(v *fastjson.Value) (any, error) {
 		return nil, fmt.Errorf("%s does not fit decimal(%d,%d)", text, f.prec, f.scale)
 	}
 	return r, nil
+}
+
+// plainDecimal reads text written as [-]digits[.digits] (no exponent) as
+// n / 10^frac, when it fits decimal(precision, scale) and an int64: ok is
+// false for anything else, which the caller reads the slow way.
+func plainDecimal(text string, precision, scale int32) (n int64, frac int, ok bool) {
+	i, neg := 0, false
+	if i < len(text) && (text[i] == '-' || text[i] == '+') {
+		neg = text[i] == '-'
+		i++
+	}
+	intDigits, dot := 0, false
+	start := i
+	for ; i < len(text); i++ {
+		c := text[i]
+		switch {
+		case c >= '0' && c <= '9':
+			if n > (math.MaxInt64-9)/10 {
+				return 0, 0, false
+			}
+			n = n*10 + int64(c-'0')
+			if dot {
+				frac++
+			} else if n > 0 {
+				intDigits++
+			}
+		case c == '.' && !dot:
+			dot = true
+		default:
+			return 0, 0, false
+		}
+	}
+	if i == start || (dot && frac == 0) || frac > int(scale) || intDigits+int(scale) > int(precision) || frac >= len(pow10i64) {
+		return 0, 0, false
+	}
+	if neg {
+		n = -n
+	}
+	return n, frac, true
+}
+
+// pow10i64 holds 10^0 to 10^18, the powers that fit an int64.
+var pow10i64 = func() []int64 {
+	p := make([]int64, 19)
+	p[0] = 1
+	for i := 1; i < len(p); i++ {
+		p[i] = p[i-1] * 10
+	}
+	return p
+}()
+
+// ScaleDecimal64 is ScaleDecimal without allocating, for the decimals
+// whose numerator, denominator and result fit an int64 (fast is false for
+// the others: call ScaleDecimal).
+func ScaleDecimal64(r *big.Rat, precision, scale int32) (n int64, ok, fast bool) {
+	num, den := r.Num(), r.Denom()
+	if !num.IsInt64() || !den.IsInt64() || scale < 0 || int(scale) >= len(pow10i64) || precision > 18 {
+		return 0, false, false
+	}
+	d, p := den.Int64(), pow10i64[scale]
+	if p%d != 0 {
+		return 0, false, true // more digits after the point than scale
+	}
+	q, x := p/d, num.Int64()
+	if x > math.MaxInt64/q || x < -math.MaxInt64/q {
+		return 0, false, false
+	}
+	n = x * q
+	if n >= pow10i64[precision] || n <= -pow10i64[precision] {
+		return 0, false, true
+	}
+	return n, true, true
 }
 
 // ScaleDecimal returns r times 10^scale as an integer, and whether r has

@@ -290,3 +290,29 @@ func TestConform(t *testing.T) {
 		assert.Contains(t, err.Error(), "field "+name)
 	}
 }
+
+// TestDecimalFastPaths: decimals read and scaled without big numbers give
+// what the general path gives, and refuse what it refuses.
+func TestDecimalFastPaths(t *testing.T) {
+	d := compile(t, `{fields: [{name: d, type: decimal, precision: 6, scale: 2}]}`)
+	for text, want := range map[string]string{
+		`"-0.5"`: "-1/2", `"+1"`: "1", `"1."`: "1", `".5"`: "1/2", `"007.10"`: "71/10", `1e2`: "100", `"1234.5"`: "2469/2", `0.00`: "0", `-9999.99`: "-999999/100",
+	} {
+		m, err := d.FromJSON([]byte(`{"d":` + text + `}`))
+		require.NoError(t, err, text)
+		assert.Equal(t, want, m["d"].(*big.Rat).String(), text)
+	}
+	for _, text := range []string{`"1.234"`, `"12345.6"`, `"1-2"`, `""`, `"--1"`, `99999999999999999999`} {
+		_, err := d.FromJSON([]byte(`{"d":` + text + `}`))
+		assert.Error(t, err, text)
+	}
+	for _, r := range []*big.Rat{big.NewRat(1, 3), big.NewRat(-12345, 100), big.NewRat(7, 8), big.NewRat(999999, 100), big.NewRat(1000000, 100)} {
+		n, ok, fast := schema.ScaleDecimal64(r, 6, 2)
+		require.True(t, fast, r.String())
+		want, wantOK := schema.ScaleDecimal(r, 6, 2)
+		require.Equal(t, wantOK, ok, r.String())
+		if ok {
+			assert.Equal(t, want.Int64(), n, r.String())
+		}
+	}
+}

@@ -150,6 +150,14 @@ func appendTemporal(b array.Builder, v any) bool {
 		return ok
 	case *array.Decimal128Builder:
 		t := b.Type().(*arrow.Decimal128Type)
+		if r, isRat := v.(*big.Rat); isRat && r != nil {
+			if n, fits, fast := schema.ScaleDecimal64(r, t.Precision, t.Scale); fast {
+				if fits {
+					b.Append(decimal128.FromI64(n))
+				}
+				return fits
+			}
+		}
 		n, ok := scaled(v, t.Precision, t.Scale)
 		if ok {
 			b.Append(decimal128.FromBigInt(n))
