@@ -236,6 +236,11 @@ func convBool(v *fastjson.Value) (any, error) {
 }
 
 func (f *field) convInt(v *fastjson.Value) (any, error) {
+	if v.Type() == fastjson.TypeNumber {
+		if n, err := v.Int64(); err == nil && (f.kind == "int64" || (n >= math.MinInt32 && n <= math.MaxInt32)) {
+			return n, nil // the common case, without copying the number's text
+		}
+	}
 	text, ok := scalarText(v)
 	if !ok {
 		return nil, fmt.Errorf("want an integer, have %s", describe(v))
@@ -277,12 +282,18 @@ func convString(v *fastjson.Value) (any, error) {
 }
 
 func (f *field) convDecimal(v *fastjson.Value) (any, error) {
-	text, ok := scalarText(v)
-	if ok {
-		if n, frac, fits := plainDecimal(text, f.prec, f.scale); fits {
-			return big.NewRat(n, pow10i64[frac]), nil // the common case, without parsing into big numbers
-		}
+	var raw []byte
+	switch v.Type() {
+	case fastjson.TypeNumber:
+		var buf [40]byte
+		raw = v.MarshalTo(buf[:0])
+	case fastjson.TypeString:
+		raw, _ = v.StringBytes()
 	}
+	if n, frac, fits := plainDecimal(raw, f.prec, f.scale); fits {
+		return big.NewRat(n, pow10i64[frac]), nil // the common case, without parsing into big numbers
+	}
+	text, ok := scalarText(v)
 	r, parsed := new(big.Rat).SetString(text)
 	if !ok || !parsed {
 		return nil, fmt.Errorf("want a decimal number, have %s", describe(v))
@@ -296,7 +307,7 @@ func (f *field) convDecimal(v *fastjson.Value) (any, error) {
 // plainDecimal reads text written as [-]digits[.digits] (no exponent) as
 // n / 10^frac, when it fits decimal(precision, scale) and an int64: ok is
 // false for anything else, which the caller reads the slow way.
-func plainDecimal(text string, precision, scale int32) (n int64, frac int, ok bool) {
+func plainDecimal(text []byte, precision, scale int32) (n int64, frac int, ok bool) {
 	i, neg := 0, false
 	if i < len(text) && (text[i] == '-' || text[i] == '+') {
 		neg = text[i] == '-'

@@ -44,6 +44,15 @@ func (f *field) convTime(v *fastjson.Value) (any, error) {
 }
 
 func (f *field) readTime(v *fastjson.Value) (time.Time, error) {
+	if perSecond, unix := unixUnits[f.format]; v.Type() == fastjson.TypeNumber && (unix || f.format == "auto") {
+		if n, err := v.Int64(); err == nil { // the common case, without copying the number's text
+			if !unix {
+				perSecond = magnitudeUnit(math.Abs(float64(n)))
+			}
+			per := int64(perSecond)
+			return time.Unix(n/per, (n%per)*(1e9/per)), nil
+		}
+	}
 	text, ok := scalarText(v)
 	if !ok {
 		return time.Time{}, fmt.Errorf("want a time, have %s", describe(v))
