@@ -16,6 +16,7 @@ const (
 	keyTraced      = "file-parquet-traced"
 	keyStages      = "file-parquet-stages"
 	keyTyped       = "file-parquet-typed"
+	keyAvro        = "file-parquet-avro"
 )
 
 // benchSchema is the typed row's declared schema: every field of the
@@ -51,9 +52,22 @@ func (h *harness) compare(ctx context.Context) error {
 		return err
 	}
 	h.logf("preloaded %.1f MB in %s", float64(data.Bytes)/1e6, time.Since(t0).Round(time.Millisecond))
+	// The same events as Avro, for the Schema Registry row.
+	reg, enc, err := newAvroRegistry()
+	if err != nil {
+		return err
+	}
+	defer reg.Close()
+	t0 = time.Now()
+	avroData, err := preload(ctx, h.broker, dataset{Topic: "events-avro", Partitions: o.partitions, Records: o.records,
+		RecordSize: o.recordSize, Seed: o.seed, Avro: enc})
+	if err != nil {
+		return err
+	}
+	h.logf("preloaded %.1f MB of Avro in %s", float64(avroData.Bytes)/1e6, time.Since(t0).Round(time.Millisecond))
 
 	rep := Report{Kind: "compare", Started: h.started, Machine: h.machine, Options: h.optionMap()}
-	rows := h.compareRows(data)
+	rows := h.compareRows(data, avroData, reg.URL())
 	var runs []Result
 	for round := 1; round <= o.count; round++ {
 		if o.count > 1 {
@@ -94,7 +108,7 @@ type compareRow struct {
 // compareRows lists the rows in the order they run: kcat, the framework
 // ceiling, then sluice to files (Parquet, JSON lines), to MinIO unless
 // skipped and traced unless skipped.
-func (h *harness) compareRows(data loaded) []compareRow {
+func (h *harness) compareRows(data, avroData loaded, registry string) []compareRow {
 	o := h.opts
 	rows := []compareRow{
 		{name: "kcat", measure: func(context.Context, int) (Result, error) {
@@ -117,13 +131,18 @@ func (h *harness) compareRows(data loaded) []compareRow {
 	runs = append(runs, sluiceRun{Name: "sluice → file:// Parquet zstd, filter + transform stages", Key: keyStages,
 		Format: "parquet", Dest: "file", Stages: benchStages},
 		sluiceRun{Name: "sluice → file:// typed Parquet zstd (declared schema)", Key: keyTyped,
-			Format: "parquet", Dest: "file", Schema: benchSchema})
+			Format: "parquet", Dest: "file", Schema: benchSchema},
+		sluiceRun{Name: "sluice → file:// typed Parquet zstd (Avro, Schema Registry)", Key: keyAvro,
+			Format: "parquet", Dest: "file", Registry: registry, Parser: "    type: avro\n    time: {field: ts}"})
 	for _, r := range runs {
 		r.MaxBytes, r.Idle, r.Profile = o.maxBytes, o.idle, h.profileDir()
 		rows = append(rows, compareRow{name: r.Name, measure: func(ctx context.Context, round int) (Result, error) {
 			if o.count > 1 {
 				// Each round's profiles, not only the last one's.
 				r.ProfileName = fmt.Sprintf("%s.round%d", r.Key, round)
+			}
+			if r.Key == keyAvro {
+				return h.runSluice(ctx, avroData, r)
 			}
 			return h.runSluice(ctx, data, r)
 		}})
@@ -148,6 +167,7 @@ func ratios(rs []Result) []Ratio {
 		{"traced / untraced sluice file Parquet", keyTraced, keyFileParquet},
 		{"with filter + transform / without, sluice file Parquet", keyStages, keyFileParquet},
 		{"typed / envelope, sluice file Parquet", keyTyped, keyFileParquet},
+		{"Avro (registry) / envelope, sluice file Parquet", keyAvro, keyFileParquet},
 	} {
 		n, ok1 := by[q.num]
 		d, ok2 := by[q.den]

@@ -31,6 +31,9 @@ type dataset struct {
 	// hour.
 	Hours int
 	Seed  uint64
+	// Avro, when set, writes each event as Avro in the Confluent wire
+	// format instead of JSON.
+	Avro *avroEncoder
 }
 
 // loaded is what was preloaded.
@@ -68,6 +71,13 @@ func preload(ctx context.Context, b *broker, ds dataset) (loaded, error) {
 	gen := newGenerator(ds)
 	for i := range ds.Records {
 		rec := gen.next(i)
+		if ds.Avro != nil {
+			v, err := ds.Avro.encode(rec.Value)
+			if err != nil {
+				return loaded{}, err
+			}
+			rec.Value = v
+		}
 		total += int64(len(rec.Key) + len(rec.Value))
 		cl.Produce(ctx, rec, func(_ *kgo.Record, err error) {
 			if err != nil {

@@ -45,6 +45,11 @@ type sluiceRun struct {
 	// Schema is the defaults' schema section, indented for it (empty:
 	// none, values archived as bytes).
 	Schema string
+	// Parser replaces the defaults' parser section (the json parser of
+	// the events' ts), indented for it.
+	Parser string
+	// Registry is the Schema Registry's URL (empty: none).
+	Registry string
 	// Profile writes <ProfileName>.cpu.pprof and <ProfileName>.heap.pprof
 	// to this directory; ProfileName is Key if empty.
 	Profile     string
@@ -80,10 +85,14 @@ buffer:
   max_open_files: {{.MaxOpenFiles}}
 defaults:
   parser:
+{{- if .Parser}}
+{{.Parser}}
+{{- else}}
     type: json
     json:
       time_field: ts
       time_format: unix_ms
+{{- end}}
   format:
     type: {{.Format}}
     compression: zstd
@@ -99,6 +108,10 @@ defaults:
 {{- if .Schema}}
   schema:
 {{.Schema}}
+{{- end}}
+{{- if .Registry}}
+schema_registry:
+  url: "{{.Registry}}"
 {{- end}}
 log:
   level: warn
@@ -133,7 +146,7 @@ func (h *harness) runSluice(ctx context.Context, data loaded, r sluiceRun) (Resu
 		"MaxBytes": r.MaxBytes, "MaxOpenFiles": max(r.MaxOpenFiles, 1000),
 		"MaxRecords": cmp.Or(r.MaxRecords, (data.Records+int64(data.Partitions)-1)/int64(data.Partitions)),
 		"Span":       durationOr(r.MaxEventSpan, 10*time.Minute).String(), "Idle": r.Idle.String(),
-		"User": minioUser, "Secret": minioSecret, "S3": "", "OTLP": "", "Stages": r.Stages, "Schema": r.Schema,
+		"User": minioUser, "Secret": minioSecret, "S3": "", "OTLP": "", "Stages": r.Stages, "Schema": r.Schema, "Parser": r.Parser, "Registry": r.Registry,
 	}
 	var (
 		st       objstore.Store
