@@ -35,7 +35,7 @@ func BenchmarkIngestChain(b *testing.B) {
 			{Name: "filter", Options: yamlOptions(b, `{drop_if: 'event == "search"'}`)},
 			{Name: "transform", Options: yamlOptions(b, `{rename: {user: user_id}, redact: {name: {method: hash, key: k}}}`)},
 		}, ""},
-		{"typed", nil, `{fields: [{name: id, type: string}, {name: ts, type: timestamp, unit: ms}, {name: event, type: string},
+		{"typed", nil, `{fields: [{name: id, type: string}, {name: ts, type: timestamp, unit: ms, format: unix_ms}, {name: event, type: string},
 			{name: user, type: int64}, {name: name, type: string}, {name: country, type: string},
 			{name: price, type: decimal, precision: 10, scale: 2}, {name: pad, type: string}]}`},
 	} {

@@ -167,3 +167,19 @@ func loadZone(name string) (*time.Location, error) {
 	}
 	return time.LoadLocation(name)
 }
+
+// TimeField returns the name of the declared timestamp field read from
+// path (keys joined with dots) in the given format and zone name, if the
+// schema has one: its typed value is then the time a parser reading path
+// that way would read.
+func (d *Declared) TimeField(path, format, zone string) (string, bool) {
+	if zone == "" {
+		zone = "UTC"
+	}
+	for _, f := range d.fields {
+		if f.kind == "timestamp" && strings.Join(f.path, ".") == path && f.format == format && f.zone.String() == zone {
+			return f.name, true
+		}
+	}
+	return "", false
+}

@@ -158,6 +158,11 @@ func New(cfg Config, set Settings) (*Stage, error) {
 	d := withSchema(p, set)
 	s.decoder, _ = d.(Decoder)
 	s.parser = timed
+	if jt := cfg.jsonTime(); set.Schema != nil && cfg.Type == TypeJSON && jt.Field != "" {
+		if name, ok := set.Schema.TimeField(jt.Field, jt.Format, jt.Zone); ok {
+			s.parser = typedTime{Parser: timed, field: name}
+		}
+	}
 	return s, nil
 }
 

@@ -3,6 +3,7 @@ package parse
 import (
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/valyala/fastjson"
 
@@ -103,4 +104,29 @@ func withSchema(p Parser, set Settings) Parser {
 		return inferDecoder{Parser: p, fields: fields}
 	}
 	return p
+}
+
+// typedTime reads the event time from a typed record's declared timestamp
+// field, which the declared schema read from the same JSON field in the
+// same format as the json parser would: the value is not parsed twice.
+// Records the schema did not type (tombstones) take their parser's time.
+type typedTime struct {
+	Parser
+	field string
+}
+
+// EventTime implements Parser.
+func (t typedTime) EventTime(rec *model.Record) (time.Time, error) {
+	if rec.Schema == nil {
+		return t.Parser.EventTime(rec)
+	}
+	v, ok := rec.Field(t.field)
+	if !ok || v == nil {
+		return time.Time{}, ErrMissing
+	}
+	tm, ok := v.(time.Time)
+	if !ok {
+		return time.Time{}, ErrWrongType
+	}
+	return tm, nil
 }
