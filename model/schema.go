@@ -19,8 +19,8 @@ import "github.com/apache/arrow-go/v18/arrow"
 //	bool                                bool
 //	int8, int16, int32, int64           int64
 //	uint8, uint16, uint32, uint64       uint64
-//	float16, float32, float64           float64
-//	string, large_string                string
+//	float32, float64                    float64
+//	string                              string
 //	binary, large_binary, fixed_size_binary  []byte
 //	date32, date64, timestamp (any unit)     time.Time
 //	time32, time64                      time.Duration since midnight

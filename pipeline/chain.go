@@ -225,7 +225,15 @@ func (p *Pipeline) bufferBatch(msg *message.Message) (err error) {
 // that is not UTF-8 for a string value column, fields that do not encode.
 // What reaches the buffer appends to its file's columns exactly.
 func fitBatch(b *model.Batch, layouts *format.Layouts) {
-	b.Reject(func(r *model.Record) error {
+	b.Reject(func(r *model.Record) (err error) {
+		// A record dead-lettered here keeps the value it was read with,
+		// not the JSON a stage's changes re-encoded.
+		orig := r.Value
+		defer func() {
+			if err != nil {
+				r.Value = orig
+			}
+		}()
 		if err := r.Sync(); err != nil {
 			return err
 		}

@@ -338,6 +338,11 @@ func (t Topic) Validate() error {
 	var errs conf.Errors
 	errs.Nest("parser", t.Parser.Validate())
 	errs.Nest("schema", t.Schema.Validate())
+	for i, f := range t.Schema.Fields {
+		if err := t.Format.Columns.Collides(f.Name); err != nil {
+			errs.Add(conf.Index("schema.fields", i)+".name", err)
+		}
+	}
 	if !t.Schema.IsZero() && slices.Contains(typedParsers, t.Parser.Type) {
 		errs.Addf("schema", "the %s parser takes its schema from the records; a declared or inferred schema applies to json and text parsers", t.Parser.Type)
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/sluicehq/sluice/model"
 	"github.com/sluicehq/sluice/stages"
@@ -116,4 +117,21 @@ func TestFullStagesExample(t *testing.T) {
 		names = append(names, s.Name)
 	}
 	assert.Equal(t, []string{"filter", "transform"}, names)
+}
+
+// TestDeclaredFieldsAgainstColumns: a declared field named like one of the
+// typed files' envelope columns is a configuration error, not a topic whose
+// every record is dead-lettered.
+func TestDeclaredFieldsAgainstColumns(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.Kafka.Brokers, cfg.Kafka.Topics = []string{"localhost:9092"}, []string{"events"}
+	cfg.Destination.URL = "file:///tmp/x"
+	cfg.Buffer.Dir = t.TempDir()
+	require.NoError(t, yaml.Unmarshal([]byte(`{fields: [{name: id, type: int64}, {name: Key, type: string}]}`), &cfg.Defaults.Schema))
+	cfg.Defaults.Format.Columns.Key = "key"
+	err := cfg.Validate()
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `defaults.schema.fields[1].name: value field "Key" has the name of the envelope's key column`)
+	cfg.Defaults.Format.Columns.Key = "_key"
+	require.NoError(t, cfg.Validate())
 }

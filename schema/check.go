@@ -3,6 +3,7 @@ package schema
 import (
 	"fmt"
 	"math/big"
+	"slices"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -64,10 +65,10 @@ func checkScalar(t arrow.DataType, v any) (want string, ok bool) {
 		n, b := v.(uint64)
 		bits := t.(arrow.FixedWidthDataType).BitWidth()
 		return fits(b && (bits == 64 || n < 1<<bits), fmt.Sprintf("a uint64 within %d bits", bits))
-	case *arrow.Float16Type, *arrow.Float32Type, *arrow.Float64Type:
+	case *arrow.Float32Type, *arrow.Float64Type:
 		_, b := v.(float64)
 		return fits(b, "a float64")
-	case *arrow.StringType, *arrow.LargeStringType:
+	case *arrow.StringType:
 		_, b := v.(string)
 		return fits(b, "a string")
 	case *arrow.BinaryType, *arrow.LargeBinaryType:
@@ -129,10 +130,15 @@ func checkNested(t arrow.DataType, v any, depth int) error {
 		if _, ok := t.KeyType().(*arrow.StringType); !ok {
 			return fmt.Errorf("map keys of type %s are not supported (keys are strings)", t.KeyType())
 		}
+		var bad []string // keys of values that do not fit: the first named, sorted, not the first met
 		for k, e := range m {
-			if err := checkValue(t.ItemType(), t.ItemField().Nullable, e, depth+1); err != nil {
-				return fmt.Errorf("[%q]: %w", k, err)
+			if checkValue(t.ItemType(), t.ItemField().Nullable, e, depth+1) != nil {
+				bad = append(bad, k)
 			}
+		}
+		if len(bad) > 0 {
+			k := slices.Min(bad)
+			return fmt.Errorf("[%q]: %w", k, checkValue(t.ItemType(), t.ItemField().Nullable, m[k], depth+1))
 		}
 		return nil
 	case arrow.ListLikeType:

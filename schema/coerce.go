@@ -4,8 +4,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"math/big"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -102,8 +104,8 @@ func toArena(a *fastjson.Arena, v any, depth int) (*fastjson.Value, error) {
 		return a.NewString(x.Format(time.RFC3339Nano)), nil
 	case map[string]any:
 		o := a.NewObject()
-		for k, e := range x {
-			ev, err := toArena(a, e, depth+1)
+		for _, k := range slices.Sorted(maps.Keys(x)) { // JSON text of a json field: the same for the same fields
+			ev, err := toArena(a, x[k], depth+1)
 			if err != nil {
 				return nil, err
 			}

@@ -177,7 +177,7 @@ func (d *Declared) TimeField(path, format, zone string) (string, bool) {
 		zone = "UTC"
 	}
 	for _, f := range d.fields {
-		if f.kind == "timestamp" && strings.Join(f.path, ".") == path && f.format == format && f.zone.String() == zone {
+		if f.kind == "timestamp" && f.format != "layout" && strings.Join(f.path, ".") == path && f.format == format && f.zone.String() == zone {
 			return f.name, true
 		}
 	}

@@ -46,7 +46,7 @@ func jsonlRow(v *fastjson.Value, offsetCol string) (row, error) {
 	if v.Type() != fastjson.TypeObject {
 		return row{}, errors.New("is not a JSON object")
 	}
-	if o := v.Get(offsetCol); o != nil && v.Get("offset") == nil {
+	if o := v.Get(offsetCol); o != nil {
 		off, err := o.Int64()
 		if err != nil {
 			return row{}, fmt.Errorf("has %s %s, not an offset", offsetCol, o)

@@ -153,14 +153,21 @@ func (p *part) spillDeadLetter(s *Stage, r *round) error {
 		return nil
 	}
 	s.room(p, int64(len(d.buf)))
+	// On failure the round breaks: its lines are dropped with it, and so
+	// is their share of the memory bound.
+	drop := func(err error) error {
+		s.buffered.Add(-int64(len(d.buf)))
+		d.buf = d.buf[:0]
+		return err
+	}
 	if d.file == nil {
 		if err := os.MkdirAll(r.dir, 0o755); err != nil {
-			return err
+			return drop(err)
 		}
 		d.path = filepath.Join(r.dir, deadLetterFile)
 		f, err := os.OpenFile(d.path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
 		if err != nil {
-			return err
+			return drop(err)
 		}
 		d.file = f
 	}

@@ -89,9 +89,10 @@ func (c Columns) named() []namedColumn {
 		{"timestamp", c.Timestamp}, {"key", c.Key}, {"headers", c.Headers}, {"value", c.Value}}
 }
 
-// collides returns an error when a value field's name is also an envelope
-// column's (names compare without case, as SQL engines do).
-func (c Columns) collides(field string) error {
+// Collides returns an error when a value field's name is also an envelope
+// column's (names compare without case, as SQL engines do): a typed file
+// cannot hold both.
+func (c Columns) Collides(field string) error {
 	for _, col := range c.named() {
 		if col.name != "" && strings.EqualFold(col.name, field) {
 			return fmt.Errorf("value field %q has the name of the envelope's %s column (rename it under format.columns)", field, col.key)

@@ -69,7 +69,7 @@ func inferBatches(ctx context.Context, src Source, cols Columns, alloc memory.Al
 	for _, f := range root.fields {
 		f.t.settle()
 		name := f.name
-		if cols.collides(name) != nil {
+		if cols.Collides(name) != nil {
 			name += "_value"
 		}
 		keys = append(keys, f.name)

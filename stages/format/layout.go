@@ -47,6 +47,30 @@ type Layout struct {
 	env [numEnv]int
 	// stringValue says the value column is UTF-8.
 	stringValue bool
+	// rowCost approximates what a typed row takes in the builders beyond
+	// its raw bytes: 16 bytes per leaf column (an 8-byte value, offsets,
+	// validity), so that a small value decoded into many columns (a
+	// Protobuf message of defaults) counts what it takes.
+	rowCost int
+}
+
+// leafColumns counts the leaf columns of fields (a list or map counts its
+// item's).
+func leafColumns(fields []arrow.Field) int {
+	n := 0
+	for _, f := range fields {
+		switch t := f.Type.(type) {
+		case *arrow.StructType:
+			n += leafColumns(t.Fields())
+		case *arrow.MapType:
+			n += 1 + leafColumns([]arrow.Field{t.ItemField()})
+		case arrow.ListLikeType:
+			n += leafColumns([]arrow.Field{t.ElemField()})
+		default:
+			n++
+		}
+	}
+	return n
 }
 
 // headersType is the type of the headers column.
@@ -73,9 +97,10 @@ func NewLayout(cols Columns, value *model.Schema) (*Layout, error) {
 		}
 		return l, nil
 	}
+	l.rowCost = 16 * leafColumns(value.Fields)
 	fields := make([]arrow.Field, 0, len(value.Fields)+numEnv)
 	for _, f := range value.Fields {
-		if err := cols.collides(f.Name); err != nil {
+		if err := cols.Collides(f.Name); err != nil {
 			return nil, fmt.Errorf("schema %s: %w", value.ID, err)
 		}
 		fields = append(fields, f)

@@ -295,7 +295,7 @@ func (w *SpillWriter) Append(rec *model.Record) {
 	case w.text != nil:
 		w.text.Append(validUTF8(string(rec.Value)))
 	}
-	w.buffered += rec.Size() + len(rec.Topic) + rowOverhead + 8*len(rec.Headers)
+	w.buffered += rec.Size() + len(rec.Topic) + rowOverhead + 8*len(rec.Headers) + w.layout.rowCost
 	w.rows++
 	w.pending++
 }

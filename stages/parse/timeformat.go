@@ -147,7 +147,15 @@ func (f *timeFormat) text(s []byte) (time.Time, error) {
 	case strISO8601:
 		return isoTime(s, f.loc)
 	case strLayout:
-		t, err := time.Parse(f.layout, string(s))
+		// A zone abbreviation ("PST") is looked up in the configured zone,
+		// never the host's, so every host reads the same time; a time
+		// without a zone is read as a wall clock and placed in the zone
+		// below (inZone's rules for gaps and repeats).
+		loc := time.UTC
+		if f.zoned {
+			loc = f.loc
+		}
+		t, err := time.ParseInLocation(f.layout, string(s), loc)
 		if err != nil {
 			return time.Time{}, ErrUnparsable
 		}

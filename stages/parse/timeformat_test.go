@@ -161,3 +161,23 @@ func TestTimeSources(t *testing.T) {
 	assert.False(t, rec.EventTimeFallback)
 	assert.Equal(t, int64(1763773323), rec.EventTime.Unix())
 }
+
+// TestLayoutZoneAbbreviation: a zone abbreviation in a layout is read in
+// the configured zone, whatever the host's local zone is.
+func TestLayoutZoneAbbreviation(t *testing.T) {
+	la, err := time.LoadLocation("America/Los_Angeles")
+	require.NoError(t, err)
+	local := time.Local
+	time.Local = la // a host in California
+	defer func() { time.Local = local }()
+	for zone, want := range map[string]string{"UTC": "2026-11-22T10:00:00Z", "America/Los_Angeles": "2026-11-22T18:00:00Z"} {
+		cfg := DefaultConfig()
+		cfg.Type, cfg.Time = TypeJSON, TimeConfig{Field: "at", Format: FormatLayout, Layout: "2006-01-02 15:04 MST", Zone: zone}
+		require.NoError(t, cfg.Validate())
+		s, err := New(cfg, Settings{})
+		require.NoError(t, err)
+		rec := record(`{"at":"2026-11-22 10:00 PST"}`)
+		s.Parse(rec)
+		assert.Equal(t, want, rec.EventTime.Format(rfc3339), zone)
+	}
+}

@@ -35,6 +35,9 @@ func appendFieldValue(b []byte, v any, ok bool, def string) []byte {
 			cut--
 		}
 		s = s[:cut]
+		if cut == 0 { // no character boundary in reach: not text
+			return append(b, def...)
+		}
 	}
 	return appendEscaped(b, s)
 }
