@@ -257,6 +257,10 @@ func (c Config) Validate() error {
 			errs.Addf(path+".settings.parser.type", "%s", c.noRegistry(o.Settings.Parser))
 		}
 	}
+	c.checkDeadLetterTopic(&errs, "defaults", c.Defaults)
+	for i, o := range c.Overrides {
+		c.checkDeadLetterTopic(&errs, conf.Index("overrides", i)+".settings", o.Settings)
+	}
 	if c.ShutdownTimeout <= 0 {
 		errs.Addf("shutdown_timeout", "must be positive, got %s", c.ShutdownTimeout)
 	}
@@ -268,6 +272,15 @@ func (c Config) Validate() error {
 	errs.Nest("telemetry", c.Telemetry.Validate())
 	errs.Nest("health", c.Health.Validate())
 	return errs.Err()
+}
+
+// checkDeadLetterTopic reports a dead-letter topic sluice itself archives:
+// its records, rejected again, would go round for ever.
+func (c Config) checkDeadLetterTopic(errs *conf.Errors, path string, t Topic) {
+	if t.DeadLetter.Destination == "kafka" && t.DeadLetter.Topic != "" && c.archives(t.DeadLetter.Topic) {
+		errs.Addf(path+".dead_letter.topic", "%q is archived by this configuration (kafka.topics or kafka.topic_regex): "+
+			"its rejected records would come back round", t.DeadLetter.Topic)
+	}
 }
 
 // noRegistry is the problem of a parser that needs the Schema Registry

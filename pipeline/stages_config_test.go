@@ -135,3 +135,18 @@ func TestDeclaredFieldsAgainstColumns(t *testing.T) {
 	cfg.Defaults.Format.Columns.Key = "_key"
 	require.NoError(t, cfg.Validate())
 }
+
+// TestDeadLetterTopicNotArchived: a Kafka dead-letter topic that the
+// configuration archives is refused.
+func TestDeadLetterTopicNotArchived(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.Kafka.Brokers, cfg.Kafka.TopicRegex = []string{"localhost:9092"}, "orders.*"
+	cfg.Destination.URL = "file:///tmp/x"
+	cfg.Buffer.Dir = t.TempDir()
+	cfg.Defaults.DeadLetter.Destination, cfg.Defaults.DeadLetter.Topic = "kafka", "orders-dlq"
+	err := cfg.Validate()
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `defaults.dead_letter.topic: "orders-dlq" is archived by this configuration`)
+	cfg.Defaults.DeadLetter.Topic = "dlq-orders"
+	require.NoError(t, cfg.Validate())
+}
