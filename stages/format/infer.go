@@ -26,7 +26,9 @@ import (
 //     deeper than maxInferDepth is a string column: strings as they are,
 //     any other value as its JSON text. Nothing is rejected or lost.
 //   - a top-level field named like an envelope column (case aside) gets the
-//     suffix "_value" ("_offset" becomes "_offset_value").
+//     suffix "_value" ("_offset" becomes "_offset_value"), and a name
+//     another field took first, case aside ("id" then "ID"), gets "_2",
+//     "_3", ...
 
 // maxInferDepth is the nesting beyond which values are kept as JSON text.
 const maxInferDepth = 16

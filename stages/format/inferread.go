@@ -5,6 +5,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"strconv"
+	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -66,12 +68,19 @@ func inferBatches(ctx context.Context, src Source, cols Columns, alloc memory.Al
 	}
 	s := &model.Schema{}
 	var keys []string
+	taken := map[string]bool{} // column names so far, without case (engines compare them so)
 	for _, f := range root.fields {
 		f.t.settle()
 		name := f.name
 		if cols.Collides(name) != nil {
 			name += "_value"
 		}
+		// A name another field already took (case aside, or by the
+		// renaming above) gets _2, _3, ... in the order fields appear.
+		for n, base := 2, name; taken[strings.ToLower(name)] || cols.Collides(name) != nil; n++ {
+			name = base + "_" + strconv.Itoa(n)
+		}
+		taken[strings.ToLower(name)] = true
 		keys = append(keys, f.name)
 		s.Fields = append(s.Fields, arrow.Field{Name: name, Type: f.t.arrowType(), Nullable: true})
 	}

@@ -214,7 +214,7 @@ func TestInferredSchema(t *testing.T) {
 	st := openStore(t, "file://"+dir, cfg.Destination.S3)
 	base := time.Date(2026, 11, 22, 1, 0, 0, 0, time.UTC)
 	values := []string{
-		`{"id":1,"price":10,"mixed":"a","user":{"name":"ann"},"tags":["x"],"empty":{},"_offset":"mine"}`,
+		`{"id":1,"price":10,"mixed":"a","user":{"name":"ann"},"tags":["x"],"empty":{},"_offset":"mine","ID":"upper"}`,
 		`{"id":2,"price":10.5,"mixed":7,"user":{"name":"bob","age":30},"tags":[],"late":true}`,
 		`{"id":3,"price":null,"mixed":{"k":[1]},"user":null,"tags":["y","z"]}`,
 	}
@@ -236,7 +236,7 @@ func TestInferredSchema(t *testing.T) {
 		order = append(order, row["column_name"].(string))
 		got[row["column_name"].(string)] = row["column_type"].(string)
 	}
-	assert.Equal(t, []string{"id", "price", "mixed", "user", "tags", "empty", "_offset_value", "late",
+	assert.Equal(t, []string{"id", "price", "mixed", "user", "tags", "empty", "_offset_value", "ID_2", "late",
 		"_topic", "_partition", "_offset", "_timestamp", "_key", "_headers"}, order)
 	assert.Equal(t, "BIGINT", got["id"])
 	assert.Equal(t, "DOUBLE", got["price"], "int widens to double")
