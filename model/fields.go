@@ -119,7 +119,7 @@ func (r *Record) SetField(path string, v any) error {
 		}
 	}
 	m[keys[len(keys)-1]] = v
-	r.changed = true
+	r.changed, r.touched = true, true
 	return nil
 }
 
@@ -142,14 +142,14 @@ func (r *Record) DeleteField(path string) bool {
 		return false
 	}
 	delete(m, k)
-	r.changed = true
+	r.changed, r.touched = true, true
 	return true
 }
 
 // SetFields replaces the record's fields with m (which the record now
 // owns).
 func (r *Record) SetFields(m map[string]any) {
-	r.fields, r.changed = m, true
+	r.fields, r.changed, r.touched = m, true, true
 }
 
 // SetDecoded sets the fields a parser read from Value (which the record
@@ -161,6 +161,11 @@ func (r *Record) SetFields(m map[string]any) {
 func (r *Record) SetDecoded(m map[string]any) {
 	r.fields, r.changed = m, false
 }
+
+// Touched reports whether a stage changed the record's fields (SetField,
+// DeleteField, SetFields) since they were decoded (SetTyped), even if the
+// value was encoded again since.
+func (r *Record) Touched() bool { return r.touched }
 
 // Changed reports whether a stage changed the record's fields since the
 // value was last encoded.

@@ -57,6 +57,8 @@ type Record struct {
 	// changed says a stage changed them, so Value is out of date.
 	fields  map[string]any
 	changed bool
+	// touched says a stage changed the fields since SetTyped.
+	touched bool
 }
 
 // SetTyped sets the record's fields, decoded against schema, which the
@@ -65,7 +67,7 @@ type Record struct {
 // A decoding parser calls it; stages then read and change the fields with
 // Fields, Field, SetField and DeleteField.
 func (r *Record) SetTyped(schema *Schema, fields map[string]any) {
-	r.Schema, r.fields, r.changed = schema, fields, false
+	r.Schema, r.fields, r.changed, r.touched = schema, fields, false, false
 }
 
 // Size is the number of payload bytes the record carries (key, value and

@@ -48,6 +48,12 @@ type Schema struct {
 	// Avro (the avro output format writes it as the file's value schema);
 	// empty otherwise.
 	Avro string
+	// Conforming says that every record decoded with this schema holds
+	// exactly the Go values its fields call for, as sluice's own decoders
+	// guarantee (their tests check it): the pipeline then checks only the
+	// records a stage changed (Record.Touched), not every one. Leave it
+	// false unless the decoder is tested that way.
+	Conforming bool
 }
 
 // Field returns the top-level field named name, if the schema has one.

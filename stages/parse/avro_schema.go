@@ -77,7 +77,7 @@ func compileAvro(id string, s avro.Schema) (*avroSchema, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := &avroSchema{root: root, model: &model.Schema{ID: id, Avro: s.String()}}
+	out := &avroSchema{root: root, model: &model.Schema{ID: id, Avro: s.String(), Conforming: true}} // FuzzAvroDecode checks it
 	if root.kind == avroRecord {
 		out.model.Fields = typ.(*arrow.StructType).Fields()
 	} else {

@@ -121,7 +121,7 @@ func (f *pbFile) messageFor(md protoreflect.MessageDescriptor) (*pbMessage, erro
 	}
 	m := &pbMessage{file: f, name: md.FullName(), md: md, plan: plan,
 		unmarshal: proto.UnmarshalOptions{AllowPartial: !hasRequired(md, map[protoreflect.FullName]bool{})},
-		schema:    &model.Schema{ID: f.prefix + ":" + string(md.FullName()), Fields: fields}}
+		schema:    &model.Schema{ID: f.prefix + ":" + string(md.FullName()), Fields: fields, Conforming: true}} // FuzzProtobufDecode checks it
 	f.byName[md.FullName()] = m
 	return m, nil
 }
