@@ -13,8 +13,13 @@ import (
 	"github.com/sluicehq/sluice/telemetry"
 )
 
-// publishBatch is how many rejected records go to the Publisher at once.
-const publishBatch = 256
+// publishBatch and publishBytes bound what goes to the Publisher at once:
+// so many records, or records of so many bytes (memory outside the buffer's
+// bound while a round of large rejected records is published).
+const (
+	publishBatch = 256
+	publishBytes = 8 << 20
+)
 
 // putRejected sends r's rejected records to the topic's dead-letter
 // destination (the bucket's _rejected/ file, or a Kafka topic), then
@@ -123,6 +128,7 @@ func (s *Stage) publishRejected(ctx context.Context, r *model.Round, topic strin
 	sc := bufio.NewScanner(rc)
 	sc.Buffer(nil, maxLine)
 	batch := make([]model.Record, 0, publishBatch)
+	batchBytes := 0
 	flush := func() error {
 		if len(batch) == 0 {
 			return nil
@@ -130,7 +136,8 @@ func (s *Stage) publishRejected(ctx context.Context, r *model.Round, topic strin
 		if err := s.set.Publisher.Publish(ctx, topic, batch); err != nil {
 			return fmt.Errorf("publishing rejected records of %s to %q: %w", r.Lane(), topic, err)
 		}
-		batch = batch[:0]
+		clear(batch)
+		batch, batchBytes = batch[:0], 0
 		return nil
 	}
 	for sc.Scan() {
@@ -138,8 +145,10 @@ func (s *Stage) publishRejected(ctx context.Context, r *model.Round, topic strin
 		if err != nil {
 			return fmt.Errorf("reading the rejected records of round %d of %s: %w", r.Start, r.Lane(), err)
 		}
-		batch = append(batch, deadletter.Outgoing(&rej))
-		if len(batch) == publishBatch {
+		out := deadletter.Outgoing(&rej)
+		batch = append(batch, out)
+		batchBytes += out.Size()
+		if len(batch) == publishBatch || batchBytes >= publishBytes {
 			if err := flush(); err != nil {
 				return err
 			}
