@@ -42,6 +42,9 @@ func FromJSONSchema(doc []byte) (Config, error) {
 	if err != nil {
 		return Config{}, err
 	}
+	if r.nodes > maxSchemaNodes {
+		return Config{}, fmt.Errorf("reading JSON Schema: it expands to more than %d fields", maxSchemaNodes)
+	}
 	if len(fields) == 0 {
 		return Config{}, fmt.Errorf("reading JSON Schema: the object has no properties")
 	}
@@ -52,7 +55,13 @@ func FromJSONSchema(doc []byte) (Config, error) {
 type jsonSchemaReader struct {
 	root *fastjson.Value
 	seen map[string]bool // references being resolved (recursion)
+	// nodes counts the fields read: a definition referenced twice by each
+	// of its neighbours doubles at every level.
+	nodes int
 }
+
+// maxSchemaNodes bounds the fields one document expands to.
+const maxSchemaNodes = 100_000
 
 // resolve follows a local $ref; nil for one it cannot follow.
 func (r *jsonSchemaReader) resolve(v *fastjson.Value) *fastjson.Value {
@@ -105,6 +114,9 @@ const maxSchemaDepth = 32
 // field reads one property's schema.
 func (r *jsonSchemaReader) field(v *fastjson.Value, depth int) Field {
 	text := Field{Type: "json"}
+	if r.nodes++; r.nodes > maxSchemaNodes {
+		return text // FromJSONSchema refuses the document
+	}
 	if ref := v.GetStringBytes("$ref"); ref != nil {
 		path := strings.TrimPrefix(string(ref), "#/")
 		target := r.resolve(v)

@@ -72,7 +72,7 @@ var errRecursive = errors.New("recursive types have no column type")
 
 // compileAvro compiles a parsed Avro schema into the model.Schema of id.
 func compileAvro(id string, s avro.Schema) (*avroSchema, error) {
-	c := compiler{inProgress: map[string]bool{}}
+	c := &compiler{inProgress: map[string]bool{}}
 	root, typ, nullable, err := c.node(s)
 	if err != nil {
 		return nil, err
@@ -98,10 +98,25 @@ func fileSchemaID(text []byte) string {
 type compiler struct {
 	// inProgress holds the named types being compiled, to catch recursion.
 	inProgress map[string]bool
+	// nodes counts the nodes compiled: a named type is compiled at each
+	// use, so a schema whose types each use the one before twice doubles
+	// at every level.
+	nodes int
 }
 
+// maxAvroNodes bounds the nodes of one compiled schema (columns, nested
+// ones included), far beyond any table's, so that a schema served by a
+// registry cannot make the compiler run for ever.
+const maxAvroNodes = 100_000
+
+// errTooLarge is returned for a schema of more than maxAvroNodes nodes.
+var errTooLarge = errors.New("the schema expands to more than 100,000 columns and nested fields")
+
 // node compiles s into its node, Arrow type and nullability.
-func (c compiler) node(s avro.Schema) (*avroNode, arrow.DataType, bool, error) {
+func (c *compiler) node(s avro.Schema) (*avroNode, arrow.DataType, bool, error) {
+	if c.nodes++; c.nodes > maxAvroNodes {
+		return nil, nil, false, errTooLarge
+	}
 	if ref, ok := s.(*avro.RefSchema); ok {
 		s = ref.Schema()
 	}
@@ -196,7 +211,7 @@ func decimalNode(kind avroKind, size int, ls avro.LogicalSchema) (*avroNode, arr
 }
 
 // record compiles a record into a struct.
-func (c compiler) record(r *avro.RecordSchema) (*avroNode, arrow.DataType, bool, error) {
+func (c *compiler) record(r *avro.RecordSchema) (*avroNode, arrow.DataType, bool, error) {
 	name := r.FullName()
 	if c.inProgress[name] {
 		return nil, nil, false, fmt.Errorf("record %s: %w", name, errRecursive)
@@ -220,7 +235,7 @@ func (c compiler) record(r *avro.RecordSchema) (*avroNode, arrow.DataType, bool,
 // union compiles a union: null and one type is that type, nullable; one
 // type alone is that type; any other is a struct with a nullable member
 // per non-null branch, named by the branch's type (see doc.go).
-func (c compiler) union(u *avro.UnionSchema) (*avroNode, arrow.DataType, bool, error) {
+func (c *compiler) union(u *avro.UnionSchema) (*avroNode, arrow.DataType, bool, error) {
 	types := u.Types()
 	n := &avroNode{kind: avroUnion}
 	var fields []arrow.Field

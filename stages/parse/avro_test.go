@@ -2,9 +2,11 @@ package parse
 
 import (
 	"encoding/binary"
+	"fmt"
 	"math/big"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -212,4 +214,20 @@ func mustParseAvro(t testing.TB, text string) avro.Schema {
 	s, err := parseAvroSchema(text)
 	require.NoError(t, err)
 	return s
+}
+
+// TestAvroSchemaTooLarge: a schema whose named types each use the one
+// before twice expands exponentially; compiling it stops with an error
+// instead of running for ever.
+func TestAvroSchemaTooLarge(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(`{"type":"record","name":"T0","fields":[{"name":"v","type":"long"}]}`)
+	text := b.String()
+	for i := 1; i <= 30; i++ {
+		text = fmt.Sprintf(`{"type":"record","name":"T%d","fields":[{"name":"a","type":%s},{"name":"b","type":"T%d"}]}`, i, text, i-1)
+	}
+	s, err := parseAvroSchema(text)
+	require.NoError(t, err)
+	_, err = compileAvro("avro:1", s)
+	require.ErrorIs(t, err, errTooLarge)
 }
