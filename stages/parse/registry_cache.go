@@ -104,14 +104,23 @@ func (c *registryCache[T]) forgetUnknown() {
 	c.unknown = 0
 }
 
+// notFoundWaits are the pauses before asking again for an unknown id.
+var notFoundWaits = []time.Duration{100 * time.Millisecond, 300 * time.Millisecond, time.Second}
+
+// notFound reports a 404 or 422 answer: what asking again will not change,
+// once the registry has caught up.
+func notFound(err error) bool {
+	var re *sr.ResponseError
+	return errors.As(err, &re) && (re.StatusCode == http.StatusNotFound || re.StatusCode == http.StatusUnprocessableEntity)
+}
+
 // registryError wraps an error of the registry client: an answer that
 // asking again will not change (404 not found, 422 unprocessable) stays as
 // it is, and the record is rejected; anything else (no answer, server
 // errors, authentication refused, rate limits, after the client's own
 // retries) means the registry could not be asked and wraps ErrUnavailable.
 func registryError(err error) error {
-	var re *sr.ResponseError
-	if errors.As(err, &re) && (re.StatusCode == http.StatusNotFound || re.StatusCode == http.StatusUnprocessableEntity) {
+	if notFound(err) {
 		return err
 	}
 	return fmt.Errorf("%w: schema registry: %w", ErrUnavailable, err)
@@ -124,6 +133,21 @@ func fetchSchema(cl *sr.Client, id uint32, visit func(name, text string)) (sr.Sc
 	ctx, cancel := context.WithTimeout(context.Background(), fetchTimeout)
 	defer cancel()
 	s, err := cl.SchemaByID(ctx, int(id))
+	// An id the registry does not know is asked again a few times before
+	// the record is rejected: a follower that has not caught up with a
+	// schema just registered answers 404 for a moment, and a record a
+	// writer rejects must be rejected by whoever writes its round again.
+	for _, wait := range notFoundWaits {
+		if err == nil || !notFound(err) {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return s, fmt.Errorf("schema id %d: %w: %w", id, ErrUnavailable, ctx.Err())
+		case <-time.After(wait):
+		}
+		s, err = cl.SchemaByID(ctx, int(id))
+	}
 	if err != nil {
 		return s, fmt.Errorf("schema id %d: %w", id, registryError(err))
 	}
