@@ -8,6 +8,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 
+	"github.com/sluicehq/sluice/internal/timefmt"
 	"github.com/sluicehq/sluice/model"
 )
 
@@ -79,7 +80,7 @@ func checkScalar(t arrow.DataType, v any) (want string, ok bool) {
 		return fits(b && len(x) == t.ByteWidth, fmt.Sprintf("a []byte of %d bytes", t.ByteWidth))
 	case *arrow.TimestampType, *arrow.Date32Type, *arrow.Date64Type:
 		x, b := v.(time.Time)
-		ok := b && !x.Before(minTime) && !x.After(maxTime)
+		ok := b && x.Unix() >= timefmt.MinUnix && x.Unix() <= timefmt.MaxUnix
 		if ts, isTS := t.(*arrow.TimestampType); ok && isTS && ts.Unit == arrow.Nanosecond {
 			ok = x.Year() >= 1678 && x.Year() <= 2261 // int64 nanoseconds
 		}

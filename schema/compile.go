@@ -1,15 +1,16 @@
 package schema
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 
+	"github.com/sluicehq/sluice/internal/timefmt"
 	"github.com/sluicehq/sluice/model"
 )
 
@@ -28,9 +29,9 @@ type field struct {
 	kind     string   // Field.Type
 	nullable bool
 	unit     arrow.TimeUnit
-	format   string
-	layout   string
-	zone     *time.Location
+	format   string          // timestamps and dates: how they are written
+	zone     string          // their zone's name
+	tf       *timefmt.Format // reads them
 	prec     int32
 	scale    int32
 	children []*field // struct
@@ -81,16 +82,13 @@ func (d *Declared) Schema() *model.Schema { return d.schema }
 
 func compileField(f Field) (*field, arrow.Field, error) {
 	cf := &field{name: f.Name, kind: f.Type, nullable: f.Nullable == nil || *f.Nullable,
-		format: f.Format, layout: f.Layout, zone: time.UTC}
-	if cf.format == "" {
-		cf.format = "auto"
-	}
-	if f.Zone != "" {
-		z, err := loadZone(f.Zone)
+		format: cmp.Or(f.Format, timefmt.Auto), zone: cmp.Or(f.Zone, "UTC")}
+	if f.Type == "timestamp" || f.Type == "date" {
+		tf, err := timefmt.New(cf.format, f.Layout, f.Zone)
 		if err != nil {
 			return nil, arrow.Field{}, err
 		}
-		cf.zone = z
+		cf.tf = tf
 	}
 	af := arrow.Field{Name: f.Name, Nullable: cf.nullable}
 	switch f.Type {
@@ -160,14 +158,6 @@ func compileNested(cf *field, af arrow.Field, f Field) (*field, arrow.Field, err
 	return cf, af, nil
 }
 
-// loadZone loads an IANA zone ("UTC" and "" are UTC).
-func loadZone(name string) (*time.Location, error) {
-	if name == "" || name == "UTC" {
-		return time.UTC, nil
-	}
-	return time.LoadLocation(name)
-}
-
 // TimeField returns the name of the declared timestamp field read from
 // path (keys joined with dots) in the given format and zone name, if the
 // schema has one: its typed value is then the time a parser reading path
@@ -177,7 +167,7 @@ func (d *Declared) TimeField(path, format, zone string) (string, bool) {
 		zone = "UTC"
 	}
 	for _, f := range d.fields {
-		if f.kind == "timestamp" && f.format != "layout" && strings.Join(f.path, ".") == path && f.format == format && f.zone.String() == zone {
+		if f.kind == "timestamp" && f.format != timefmt.Layout && strings.Join(f.path, ".") == path && f.format == format && f.zone == zone {
 			return f.name, true
 		}
 	}

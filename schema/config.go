@@ -8,6 +8,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/sluicehq/sluice/conf"
+	"github.com/sluicehq/sluice/internal/timefmt"
 )
 
 // Modes of a topic's schema section.
@@ -61,7 +62,8 @@ type Field struct {
 	// ISO 8601 without zone), unix_s, unix_ms, unix_us, unix_ns, rfc3339,
 	// iso8601 (no zone: in Zone) or layout (Layout).
 	Format string `yaml:"format"`
-	// Layout is a Go time layout ("02/01/2006 15:04") for format layout.
+	// Layout is a time layout for format layout: Go's ("02/01/2006 15:04")
+	// or, when it holds "yy", Java's letters ("dd/MM/yyyy HH:mm").
 	Layout string `yaml:"layout"`
 	// Zone is the IANA zone of times written without one. Default UTC.
 	Zone string `yaml:"zone"`
@@ -82,7 +84,7 @@ var types = []string{"bool", "int32", "int64", "float32", "float64", "string", "
 
 var (
 	units   = []string{"s", "ms", "us", "ns"}
-	formats = []string{"auto", "unix_s", "unix_ms", "unix_us", "unix_ns", "rfc3339", "iso8601", "layout"}
+	formats = timefmt.Formats
 )
 
 // UnmarshalYAML reads "infer" or a mapping of fields.
@@ -166,9 +168,13 @@ func validateField(errs *conf.Errors, p string, f Field, named, top bool) {
 	}
 	if (f.Format == "layout") != (f.Layout != "") {
 		errs.Addf(p+".layout", "a layout goes with format: layout, and format: layout needs one")
+	} else if f.Layout != "" {
+		if _, err := timefmt.GoLayout(f.Layout); err != nil {
+			errs.Add(p+".layout", err)
+		}
 	}
 	if f.Zone != "" {
-		if _, err := loadZone(f.Zone); err != nil || !temporal {
+		if _, err := timefmt.LoadZone(f.Zone); err != nil || !temporal {
 			errs.Addf(p+".zone", "%q: a timestamp's or date's IANA zone (e.g. Europe/Paris)", f.Zone)
 		}
 	}

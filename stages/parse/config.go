@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/sluicehq/sluice/conf"
+	"github.com/sluicehq/sluice/internal/timefmt"
 )
 
 // Config chooses how a topic's records are parsed: how their values are
@@ -154,13 +155,13 @@ func (t TimeConfig) validate(jsonField bool) error {
 		errs.Addf("format", "unknown time format %q (want %s)", t.Format, strings.Join(validFormats, ", "))
 	}
 	if t.Format == FormatLayout {
-		if _, err := goTimeLayout(t.Layout); err != nil {
+		if _, err := timefmt.GoLayout(t.Layout); err != nil {
 			errs.Add("layout", err)
 		}
 	} else if t.Layout != "" {
 		errs.Addf("layout", "only read with format layout (format is %q)", t.Format)
 	}
-	if _, err := loadZone(t.Zone); err != nil {
+	if _, err := timefmt.LoadZone(t.Zone); err != nil {
 		errs.Add("zone", err)
 	}
 	return errs.Err()

@@ -1,6 +1,10 @@
 package parse
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/sluicehq/sluice/internal/timefmt"
+)
 
 // The reasons a parser cannot read an event time. Parsers return one of them
 // (possibly wrapped); the stage counts fallbacks by them, and counts an error
@@ -12,14 +16,14 @@ var (
 	ErrMalformed = errors.New("malformed value")
 	// ErrMissing: the value has no time field (for json: the field is absent
 	// or null).
-	ErrMissing = errors.New("time field missing")
+	ErrMissing = timefmt.ErrMissing
 	// ErrWrongType: the time field has a type no time is read from (for json:
 	// a boolean, object or array, a string for a numeric format, or a number
 	// for rfc3339; or a field on the path is not an object).
-	ErrWrongType = errors.New("time field has the wrong type")
+	ErrWrongType = timefmt.ErrWrongType
 	// ErrUnparsable: the time field has the right type but cannot be read as a
 	// time, or the time lies outside the years 1 to 9999.
-	ErrUnparsable = errors.New("time field unparsable")
+	ErrUnparsable = timefmt.ErrUnparsable
 )
 
 var (

@@ -8,6 +8,7 @@ import (
 
 	"github.com/valyala/fastjson"
 
+	"github.com/sluicehq/sluice/internal/timefmt"
 	"github.com/sluicehq/sluice/model"
 )
 
@@ -21,22 +22,33 @@ const (
 
 // Time formats of the json parser (JSONConfig.TimeFormat).
 const (
-	FormatUnixS   = "unix_s"
-	FormatUnixMS  = "unix_ms"
-	FormatUnixUS  = "unix_us"
-	FormatUnixNS  = "unix_ns"
-	FormatRFC3339 = "rfc3339"
-	FormatAuto    = "auto"
+	FormatUnixS   = timefmt.UnixS
+	FormatUnixMS  = timefmt.UnixMS
+	FormatUnixUS  = timefmt.UnixUS
+	FormatUnixNS  = timefmt.UnixNS
+	FormatRFC3339 = timefmt.RFC3339
+	FormatAuto    = timefmt.Auto
 )
 
-// formats maps a numeric time format to the unit of its numbers.
-var formats = map[string]unit{FormatUnixS: seconds, FormatUnixMS: millis, FormatUnixUS: micros, FormatUnixNS: nanos}
+// Time formats beyond the json parser's first ones (TimeConfig.Format).
+const (
+	// FormatISO8601 reads ISO 8601 date-times, with or without a zone:
+	// "2026-11-22T01:02:03", "2026-11-22 01:02:03.5+01:00", "2026-11-22".
+	// Times without a zone are read in TimeConfig.Zone.
+	FormatISO8601 = timefmt.ISO8601
+	// FormatLayout reads strings with TimeConfig.Layout.
+	FormatLayout = timefmt.Layout
+)
+
+// validFormats lists the values TimeConfig.Format and JSONConfig.TimeFormat
+// accept.
+var validFormats = timefmt.Formats
 
 // jsonParser reads the event time from a field of a JSON object with tf:
 // numbers and strings as the time format says.
 type jsonParser struct {
 	path []string
-	tf   *timeFormat
+	tf   *timefmt.Format
 	pool sync.Pool // of *scratch
 }
 
@@ -62,7 +74,7 @@ func newJSON(cfg TimeConfig) (Parser, error) {
 			return nil, fmt.Errorf("%w: time field %q has an empty segment", ErrInvalidConfig, cfg.Field)
 		}
 	}
-	tf, err := newTimeFormat(cfg.Format, cfg.Layout, cfg.Zone)
+	tf, err := timefmt.New(cfg.Format, cfg.Layout, cfg.Zone)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidConfig, err)
 	}
@@ -108,10 +120,10 @@ func (p *jsonParser) read(v *fastjson.Value, sc *scratch) (time.Time, error) {
 		return time.Time{}, ErrMissing
 	case fastjson.TypeNumber:
 		sc.num = v.MarshalTo(sc.num[:0])
-		return p.tf.number(sc.num)
+		return p.tf.Number(sc.num)
 	case fastjson.TypeString:
 		s, _ := v.StringBytes() // v is a string: checked above
-		return p.tf.text(s)
+		return p.tf.Text(s)
 	default:
 		return time.Time{}, ErrWrongType
 	}

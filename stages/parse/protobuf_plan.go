@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/sluicehq/sluice/internal/timefmt"
 	"google.golang.org/protobuf/reflect/protoreflect"
 )
 
@@ -290,7 +291,7 @@ func timestampConv(md protoreflect.MessageDescriptor) pbConv {
 		}
 		m := v.Message()
 		s, n := m.Get(secs).Int(), m.Get(nanos).Int()
-		if s < minUnix || s > maxUnix || n < 0 || n >= 1e9 {
+		if s < timefmt.MinUnix || s > timefmt.MaxUnix || n < 0 || n >= 1e9 {
 			return nil, fmt.Errorf("timestamp of %d s %d ns out of range (years 1 to 9999)", s, n)
 		}
 		return time.Unix(s, n).UTC(), nil

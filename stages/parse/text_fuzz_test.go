@@ -58,30 +58,3 @@ func FuzzLogfmt(f *testing.F) {
 	s := textStage(f, TypeLogfmt, nil, TimeConfig{Field: "ts", Format: FormatLayout, Layout: "yyyy-MM-dd HH:mm:ss.SSS"})
 	fuzzText(f, s, `ts="2026-11-22 01:02:03.123" level=info`, `a="\u00e9"`, `a="\ud800"`, "a=1\nb=2", `"=`, "a=\"\x00\"", "k\xff=1")
 }
-
-// FuzzTimeText reads arbitrary strings with every format: never a panic,
-// and a time read is in UTC within the years 1 to 9999.
-func FuzzTimeText(f *testing.F) {
-	for _, seed := range []string{"2026-11-22T01:02:03", "2026-11-22 01:02+01", "2026-03-29T02:30", "1763773323",
-		"22/Nov/2026:01:02:03 +0100", "9999-12-31T23:59:59-2359", "0001-01-01", "-1e300"} {
-		f.Add(seed)
-	}
-	var tfs []*timeFormat
-	for _, c := range [][3]string{{FormatAuto, "", "Europe/Berlin"}, {FormatISO8601, "", "America/New_York"},
-		{FormatUnixMS, "", ""}, {FormatLayout, "02/Jan/2006:15:04:05 -0700", ""}, {FormatLayout, "yyyy-MM-dd HH:mm", "Asia/Kolkata"}} {
-		tf, err := newTimeFormat(c[0], c[1], c[2])
-		require.NoError(f, err)
-		tfs = append(tfs, tf)
-	}
-	minTime, maxTime := time.Unix(minUnix, 0), time.Unix(maxUnix+1, 0)
-	f.Fuzz(func(t *testing.T, s string) {
-		for _, tf := range tfs {
-			got, err := tf.value(s)
-			if err != nil {
-				continue
-			}
-			require.Equal(t, time.UTC, got.Location(), "%q", s)
-			require.False(t, got.Before(minTime) || !got.Before(maxTime), "%q: %v out of range", s, got)
-		}
-	})
-}

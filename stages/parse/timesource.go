@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sluicehq/sluice/internal/timefmt"
 	"github.com/sluicehq/sluice/model"
 )
 
@@ -55,7 +56,7 @@ func withTimeSource(p Parser, c Config) (Parser, error) {
 	case SourceKafka:
 		return fixedTime{inner: inner, kafka: true}, nil
 	case SourceField:
-		tf, err := newTimeFormat(c.Time.Format, c.Time.Layout, c.Time.Zone)
+		tf, err := timefmt.New(c.Time.Format, c.Time.Layout, c.Time.Zone)
 		if err != nil {
 			return nil, fmt.Errorf("%w: time: %w", ErrInvalidConfig, err)
 		}
@@ -88,7 +89,7 @@ func (f fixedTime) EventTime(rec *model.Record) (time.Time, error) {
 type fieldTime struct {
 	inner Parser
 	path  []string
-	tf    *timeFormat
+	tf    *timefmt.Format
 }
 
 func (f *fieldTime) EventTime(rec *model.Record) (time.Time, error) {
@@ -116,5 +117,5 @@ func (f *fieldTime) EventTime(rec *model.Record) (time.Time, error) {
 	if !ok {
 		return time.Time{}, ErrMissing
 	}
-	return f.tf.value(v)
+	return f.tf.Value(v)
 }

@@ -1,4 +1,4 @@
-package parse
+package timefmt
 
 import (
 	"errors"
@@ -7,14 +7,14 @@ import (
 	"time"
 )
 
-// goTimeLayout returns the Go layout of a "layout" time format. A layout
+// GoLayout returns the Go layout of a "layout" time format. A layout
 // holding "yy" is taken for Java's SimpleDateFormat (Secor's
 // DateMessageParser writes "yyyy-MM-dd'T'HH:mm:ss") and converted; any
 // other is a Go layout, written as the reference time
 // "Mon Jan 2 15:04:05 MST 2006" would be ("2006-01-02 15:04:05.000").
 // Either way the layout must write a full date: a time that reads back
 // from its own formatting must keep its year, month and day.
-func goTimeLayout(layout string) (string, error) {
+func GoLayout(layout string) (string, error) {
 	if layout == "" {
 		return "", errors.New("format layout needs a layout")
 	}

@@ -1,4 +1,4 @@
-package parse
+package timefmt
 
 import "time"
 
@@ -43,7 +43,7 @@ func rfc3339Time(b []byte) (time.Time, error) {
 	}
 	t := time.Date(year, time.Month(month), day, hour, minute, sec, nsec, time.UTC).
 		Add(-time.Duration(offset) * time.Second)
-	if u := t.Unix(); u < minUnix || u > maxUnix {
+	if u := t.Unix(); u < MinUnix || u > MaxUnix {
 		return time.Time{}, ErrUnparsable
 	}
 	return t, nil

@@ -1,4 +1,4 @@
-package parse
+package timefmt
 
 import (
 	"encoding/json"
@@ -11,20 +11,32 @@ import (
 	_ "time/tzdata" // zones work on images without /usr/share/zoneinfo
 )
 
-// Time formats beyond the json parser's first ones (TimeConfig.Format).
+// Time formats, as a configuration writes them.
 const (
-	// FormatISO8601 reads ISO 8601 date-times, with or without a zone:
+	// Auto reads numbers as Unix times by magnitude, strings as RFC 3339
+	// or ISO 8601 when they look like a date, else as Unix numbers.
+	Auto = "auto"
+	// UnixS, UnixMS, UnixUS and UnixNS read numbers (and numeric strings)
+	// as Unix seconds, milliseconds, microseconds or nanoseconds.
+	UnixS  = "unix_s"
+	UnixMS = "unix_ms"
+	UnixUS = "unix_us"
+	UnixNS = "unix_ns"
+	// RFC3339 reads RFC 3339 strings only.
+	RFC3339 = "rfc3339"
+	// ISO8601 reads ISO 8601 date-times, with or without a zone:
 	// "2026-11-22T01:02:03", "2026-11-22 01:02:03.5+01:00", "2026-11-22".
-	// Times without a zone are read in TimeConfig.Zone.
-	FormatISO8601 = "iso8601"
-	// FormatLayout reads strings with TimeConfig.Layout.
-	FormatLayout = "layout"
+	// Times without a zone are read in the format's zone.
+	ISO8601 = "iso8601"
+	// Layout reads strings with a layout, Go's or Java's letters.
+	Layout = "layout"
 )
 
-// validFormats lists the values TimeConfig.Format and JSONConfig.TimeFormat
-// accept.
-var validFormats = []string{FormatAuto, FormatUnixS, FormatUnixMS, FormatUnixUS, FormatUnixNS,
-	FormatRFC3339, FormatISO8601, FormatLayout}
+// Formats lists every format, in the order messages name them.
+var Formats = []string{Auto, UnixS, UnixMS, UnixUS, UnixNS, RFC3339, ISO8601, Layout}
+
+// units maps a numeric time format to the unit of its numbers.
+var units = map[string]unit{UnixS: seconds, UnixMS: millis, UnixUS: micros, UnixNS: nanos}
 
 // strKind is how a time format reads strings.
 type strKind int
@@ -37,11 +49,11 @@ const (
 	strLayout                 // time.ParseInLocation with layout
 )
 
-// timeFormat reads event times written one way: numbers as Unix times in
-// u units (by magnitude when u is 0, refused when u is -1), strings by str.
-// Times written without a zone are read in loc. It is immutable and safe
-// for concurrent use.
-type timeFormat struct {
+// Format reads times written one way: numbers as Unix times in u units
+// (by magnitude when u is 0, refused when u is -1), strings by str. Times
+// written without a zone are read in loc. It is immutable and safe for
+// concurrent use.
+type Format struct {
 	u      unit
 	str    strKind
 	layout string // Go layout, for strLayout
@@ -49,20 +61,20 @@ type timeFormat struct {
 	loc    *time.Location
 }
 
-// newTimeFormat builds the reader of format (layout for "layout", Go or
+// New builds the reader of format ("" is Auto; layout for Layout, Go or
 // Java letters) with zone (an IANA name, "" for UTC).
-func newTimeFormat(format, layout, zone string) (*timeFormat, error) {
-	f := &timeFormat{loc: time.UTC}
+func New(format, layout, zone string) (*Format, error) {
+	f := &Format{loc: time.UTC}
 	switch format {
-	case FormatAuto, "":
-	case FormatUnixS, FormatUnixMS, FormatUnixUS, FormatUnixNS:
-		f.u, f.str = formats[format], strNumber
-	case FormatRFC3339:
+	case Auto, "":
+	case UnixS, UnixMS, UnixUS, UnixNS:
+		f.u, f.str = units[format], strNumber
+	case RFC3339:
 		f.u, f.str = -1, strRFC3339
-	case FormatISO8601:
+	case ISO8601:
 		f.u, f.str = -1, strISO8601
-	case FormatLayout:
-		goLayout, err := goTimeLayout(layout)
+	case Layout:
+		goLayout, err := GoLayout(layout)
 		if err != nil {
 			return nil, err
 		}
@@ -71,7 +83,7 @@ func newTimeFormat(format, layout, zone string) (*timeFormat, error) {
 	default:
 		return nil, fmt.Errorf("unknown time format %q", format)
 	}
-	loc, err := loadZone(zone)
+	loc, err := LoadZone(zone)
 	if err != nil {
 		return nil, err
 	}
@@ -79,10 +91,10 @@ func newTimeFormat(format, layout, zone string) (*timeFormat, error) {
 	return f, nil
 }
 
-// loadZone loads an IANA zone from the zone database embedded in the
-// binary (or the system's); "" is UTC, "Local" is refused since event
-// times must not depend on the host.
-func loadZone(name string) (*time.Location, error) {
+// LoadZone loads an IANA zone from the zone database embedded in the
+// binary (or the system's); "" is UTC, "Local" is refused since times
+// read must not depend on the host.
+func LoadZone(name string) (*time.Location, error) {
 	switch name {
 	case "", "UTC":
 		return time.UTC, nil
@@ -96,49 +108,50 @@ func loadZone(name string) (*time.Location, error) {
 	return loc, nil
 }
 
-// value reads a field's value, as a parser decoded it: a time.Time as it
+// Value reads a field's value, as a parser decoded it: a time.Time as it
 // is, integers, floats and json.Number as Unix times, strings by the
 // format. nil is ErrMissing; other types are ErrWrongType.
-func (f *timeFormat) value(v any) (time.Time, error) {
+func (f *Format) Value(v any) (time.Time, error) {
 	switch v := v.(type) {
 	case nil:
 		return time.Time{}, ErrMissing
 	case time.Time:
-		if u := v.Unix(); u < minUnix || u > maxUnix {
+		if u := v.Unix(); u < MinUnix || u > MaxUnix {
 			return time.Time{}, ErrUnparsable
 		}
 		return v, nil
 	case string:
-		return f.text([]byte(v))
+		return f.Text([]byte(v))
 	case json.Number:
-		return f.number([]byte(v))
+		return f.Number([]byte(v))
 	case int64:
-		return f.number(strconv.AppendInt(nil, v, 10))
+		return f.Number(strconv.AppendInt(nil, v, 10))
 	case int:
-		return f.number(strconv.AppendInt(nil, int64(v), 10))
+		return f.Number(strconv.AppendInt(nil, int64(v), 10))
 	case uint64:
-		return f.number(strconv.AppendUint(nil, v, 10))
+		return f.Number(strconv.AppendUint(nil, v, 10))
 	case float64:
 		if math.IsNaN(v) || math.IsInf(v, 0) {
 			return time.Time{}, ErrUnparsable
 		}
-		return f.number(strconv.AppendFloat(nil, v, 'e', -1, 64))
+		return f.Number(strconv.AppendFloat(nil, v, 'e', -1, 64))
 	default:
 		return time.Time{}, ErrWrongType
 	}
 }
 
-// number reads b, the text of a number.
-func (f *timeFormat) number(b []byte) (time.Time, error) {
+// Number reads b, the text of a number: ErrWrongType for a format that
+// reads no numbers. It allocates nothing.
+func (f *Format) Number(b []byte) (time.Time, error) {
 	if f.u < 0 {
 		return time.Time{}, ErrWrongType
 	}
 	return numberTime(b, f.u)
 }
 
-// text reads s, a string. It allocates only for ISO 8601 times without a
-// numeric offset and for layouts.
-func (f *timeFormat) text(s []byte) (time.Time, error) {
+// Text reads s, the contents of a string. It allocates only for ISO 8601
+// times without a numeric offset and for layouts.
+func (f *Format) Text(s []byte) (time.Time, error) {
 	switch f.str {
 	case strNumber:
 		return numberTime(s, f.u)
@@ -175,7 +188,7 @@ func (f *timeFormat) text(s []byte) (time.Time, error) {
 
 // inRange returns t in UTC if it lies within the years 1 to 9999.
 func inRange(t time.Time) (time.Time, error) {
-	if u := t.Unix(); u < minUnix || u > maxUnix {
+	if u := t.Unix(); u < MinUnix || u > MaxUnix {
 		return time.Time{}, ErrUnparsable
 	}
 	return t.UTC(), nil

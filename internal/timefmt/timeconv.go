@@ -1,4 +1,4 @@
-package parse
+package timefmt
 
 import (
 	"math"
@@ -7,11 +7,12 @@ import (
 	"unsafe"
 )
 
-// The range of event times accepted: years 1 to 9999, what RFC 3339 can
-// write. Anything outside is taken for garbage rather than a time.
+// MinUnix and MaxUnix bound the times read, in Unix seconds: years 1 to
+// 9999, what RFC 3339 can write. Anything outside is taken for garbage
+// rather than a time.
 var (
-	minUnix = time.Date(1, time.January, 1, 0, 0, 0, 0, time.UTC).Unix()
-	maxUnix = time.Date(9999, time.December, 31, 23, 59, 59, 0, time.UTC).Unix()
+	MinUnix = time.Date(1, time.January, 1, 0, 0, 0, 0, time.UTC).Unix()
+	MaxUnix = time.Date(9999, time.December, 31, 23, 59, 59, 0, time.UTC).Unix()
 )
 
 // unit is a Unix time unit, as the number of units in one second.
@@ -138,7 +139,7 @@ func floatTime(b []byte, u unit) (time.Time, error) {
 		}
 	}
 	s := f / float64(u)
-	if s > float64(maxUnix)+1 {
+	if s > float64(MaxUnix)+1 {
 		return time.Time{}, ErrUnparsable
 	}
 	sec := math.Floor(s)
@@ -147,16 +148,16 @@ func floatTime(b []byte, u unit) (time.Time, error) {
 }
 
 // unixTime builds the UTC time sec.nsec seconds after (or, when neg, before)
-// the Unix epoch, if it lies within [minUnix, maxUnix].
+// the Unix epoch, if it lies within [MinUnix, MaxUnix].
 func unixTime(neg bool, sec, nsec uint64) (time.Time, error) {
 	if nsec >= 1e9 {
 		sec, nsec = sec+nsec/1e9, nsec%1e9
 	}
 	var s int64
 	switch {
-	case !neg && sec <= uint64(maxUnix):
+	case !neg && sec <= uint64(MaxUnix):
 		s = int64(sec)
-	case neg && (sec < uint64(-minUnix) || sec == uint64(-minUnix) && nsec == 0):
+	case neg && (sec < uint64(-MinUnix) || sec == uint64(-MinUnix) && nsec == 0):
 		s = -int64(sec)
 		if nsec > 0 {
 			s, nsec = s-1, 1e9-nsec
