@@ -218,30 +218,36 @@ func (p *Pipeline) bufferBatch(msg *message.Message) (err error) {
 }
 
 // fitBatch re-encodes the values stages changed (converting those of typed
-// records to their schema's types) and dead-letters the
-// records the topic's files cannot take as they are: typed fields that do
-// not fit their schema (a stage set a wrong type, a decoder broke its
-// contract), a schema whose fields are named like envelope columns, a value
-// that is not UTF-8 for a string value column, fields that do not encode.
-// What reaches the buffer appends to its file's columns exactly.
+// records to their schema's types) and dead-letters the records the
+// topic's files cannot take as they are: typed fields that do not fit their
+// schema (a stage set a wrong type, a decoder broke its contract), a schema
+// whose fields are named like envelope columns, a value that is not UTF-8
+// for a string value column, fields that do not encode. What reaches the
+// buffer appends to its file's columns exactly. A record dead-lettered here
+// keeps the value it was read with, not the JSON a stage's changes
+// re-encoded.
 func fitBatch(b *model.Batch, layouts *format.Layouts) {
-	b.Reject(func(r *model.Record) (err error) {
-		// A record dead-lettered here keeps the value it was read with,
-		// not the JSON a stage's changes re-encoded.
+	stringValue := layouts.StringValue()
+	b.Reject(func(r *model.Record) error {
 		orig := r.Value
-		defer func() {
-			if err != nil {
-				r.Value = orig
-			}
-		}()
-		if err := r.Sync(); err != nil {
+		if err := fitRecord(r, layouts, stringValue); err != nil {
+			r.Value = orig
 			return err
 		}
-		lay, err := layouts.For(r.Schema)
-		if err != nil {
+		return nil
+	})
+}
+
+// fitRecord is fitBatch's work on one record.
+func fitRecord(r *model.Record, layouts *format.Layouts, stringValue bool) error {
+	if err := r.Sync(); err != nil {
+		return err
+	}
+	if r.Schema != nil {
+		if _, err := layouts.For(r.Schema); err != nil {
 			return err
 		}
-		if r.Schema != nil && (!r.Schema.Conforming || r.Touched()) {
+		if !r.Schema.Conforming || r.Touched() {
 			m, _ := r.Fields()
 			if schema.Check(r.Schema, m) != nil {
 				// A stage's values come in JSON's shapes (a transform's
@@ -251,11 +257,11 @@ func fitBatch(b *model.Batch, layouts *format.Layouts) {
 				}
 			}
 		}
-		if lay.StringValue() && r.Value != nil && !utf8.Valid(r.Value) {
-			return errors.New("the value is not valid UTF-8 (format.columns.value_type is string)")
-		}
-		return nil
-	})
+	}
+	if stringValue && r.Value != nil && !utf8.Valid(r.Value) {
+		return errors.New("the value is not valid UTF-8 (format.columns.value_type is string)")
+	}
+	return nil
 }
 
 // fail stops sluice with err, which retrying the batch cannot fix. The

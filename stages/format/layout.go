@@ -187,6 +187,10 @@ func NewLayouts(cols Columns) *Layouts {
 	return &Layouts{cols: cols}
 }
 
+// StringValue reports whether the value column of the layouts' files is
+// UTF-8 (Columns.ValueType string): values that are not do not fit.
+func (l *Layouts) StringValue() bool { return l.cols.ValueType == ValueString }
+
 // For returns the layout of the files of records decoded with s (nil: the
 // envelope layout, its value column as Columns.ValueType says), built once
 // per schema ID. It fails, every time, for a schema a layout cannot be

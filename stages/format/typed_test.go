@@ -12,6 +12,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet/file"
+	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -104,7 +105,20 @@ func TestTypedValuesEveryType(t *testing.T) {
 	out.Reset()
 	_, err = format.Encode(t.Context(), path, &out, format.Config{Type: format.TypeParquet}, mem)
 	require.NoError(t, err)
-	assert.NotZero(t, out.Len())
+	rdr, err := file.NewParquetReader(bytes.NewReader(out.Bytes()))
+	require.NoError(t, err)
+	defer rdr.Close()
+	fr, err := pqarrow.NewFileReader(rdr, pqarrow.ArrowReadProperties{}, memory.DefaultAllocator)
+	require.NoError(t, err)
+	got, err := fr.Schema()
+	require.NoError(t, err)
+	tsField, ok := got.FieldsByName("ts")
+	require.True(t, ok)
+	assert.Equal(t, arrow.Microsecond, tsField[0].Type.(*arrow.TimestampType).Unit,
+		"a file with nanosecond columns is written in microseconds (Spark, Athena)")
+	decField, _ := got.FieldsByName("dec")
+	assert.Equal(t, "decimal(6, 2)", decField[0].Type.String())
+	assert.Equal(t, int64(3), rdr.NumRows())
 }
 
 // TestTypedDictionaries: a typed file gives a dictionary to the string
