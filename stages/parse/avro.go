@@ -119,28 +119,22 @@ func (p *avroParser) Decode(rec *model.Record) error {
 	if rec.Value == nil {
 		return nil // a tombstone stays untyped
 	}
-	data, s := rec.Value, p.file
+	data, s, label := rec.Value, p.file, ""
 	if !p.bare {
-		id, data, err := confluentID(data)
+		id, rest, err := confluentID(data)
 		if err != nil {
 			return fmt.Errorf("decoding avro: %w", err)
 		}
+		data, label = rest, fmt.Sprintf("schema id %d: ", id)
 		if s == nil {
-			var err error
 			if s, err = p.registry.schema(id); err != nil {
-				return fmt.Errorf("decoding avro: schema id %d: %w", id, err)
+				return fmt.Errorf("decoding avro: %w", err) // fetchSchema names the id
 			}
 		}
-		fields, err := s.decode(data)
-		if err != nil {
-			return fmt.Errorf("decoding avro: schema id %d: %w", id, err)
-		}
-		rec.SetTyped(s.model, fields)
-		return nil
 	}
 	fields, err := s.decode(data)
 	if err != nil {
-		return fmt.Errorf("decoding avro: %w", err)
+		return fmt.Errorf("decoding avro: %s%w", label, err)
 	}
 	rec.SetTyped(s.model, fields)
 	return nil

@@ -1,12 +1,12 @@
 package parse
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 
-	"github.com/twmb/franz-go/pkg/sr"
-
 	"github.com/sluicehq/sluice/transport/schemareg"
+	"github.com/twmb/franz-go/pkg/sr"
 )
 
 // avroRegistry fetches Avro schemas by id from the Schema Registry and
@@ -26,8 +26,9 @@ func (c *avroRegistry) schema(id uint32) (*avroSchema, error) { return c.cache.g
 func (c *avroRegistry) fetch(id uint32) (*avroSchema, error) {
 	var refs []string
 	s, err := fetchSchema(c.cl, id, func(_, text string) { refs = append(refs, text) })
-	if schemareg.NotFound(err) {
-		return nil, fmt.Errorf("not in the schema registry: %w", err)
+	var re *sr.ResponseError
+	if schemareg.NotFound(err) && errors.As(err, &re) {
+		return nil, fmt.Errorf("schema id %d: not in the schema registry: %w", id, re)
 	}
 	if err != nil {
 		return nil, err

@@ -82,10 +82,10 @@ func decodeKV(line, psep, kvsep []byte, quotes bool) (map[string]any, error) {
 		}
 		k := bytes.Index(rest[:end], kvsep)
 		if k < 0 {
-			return nil, fmt.Errorf("decoding kv: want key%svalue at byte %d", kvsep, i)
+			return nil, fmt.Errorf("want key%svalue at byte %d", kvsep, i)
 		}
 		if k == 0 {
-			return nil, fmt.Errorf("decoding kv: empty key at byte %d", i)
+			return nil, fmt.Errorf("empty key at byte %d", i)
 		}
 		key := string(rest[:k])
 		v := i + k + len(kvsep)
@@ -96,16 +96,16 @@ func decodeKV(line, psep, kvsep []byte, quotes bool) (map[string]any, error) {
 		}
 		val, n, err := unquote(line[v:])
 		if err != nil {
-			return nil, fmt.Errorf("decoding kv: value of %q at byte %d: %w", key, v, err)
+			return nil, fmt.Errorf("value of %q at byte %d: %w", key, v, err)
 		}
 		i = v + n
 		if i < len(line) && !bytes.HasPrefix(line[i:], psep) {
-			return nil, fmt.Errorf("decoding kv: want a separator after the quoted value at byte %d", i)
+			return nil, fmt.Errorf("want a separator after the quoted value at byte %d", i)
 		}
 		fields[key] = val
 	}
 	if len(fields) == 0 {
-		return nil, fmt.Errorf("decoding kv: %w", errNoFields)
+		return nil, errNoFields
 	}
 	return fields, nil
 }

@@ -2,7 +2,7 @@ package parse
 
 import (
 	"bytes"
-	"fmt"
+	"errors"
 
 	"github.com/go-logfmt/logfmt"
 )
@@ -30,21 +30,21 @@ func decodeLogfmt(line []byte) (map[string]any, error) {
 			rec[string(dec.Key())] = string(dec.Value())
 		}
 		if err := dec.Err(); err != nil {
-			return nil, fmt.Errorf("decoding logfmt: %w", err)
+			return nil, err
 		}
 		if rec == nil {
 			continue
 		}
 		if fields != nil {
-			return nil, fmt.Errorf("decoding logfmt: the value holds more than one line")
+			return nil, errors.New("the value holds more than one line")
 		}
 		fields = rec
 	}
 	if err := dec.Err(); err != nil {
-		return nil, fmt.Errorf("decoding logfmt: %w", err)
+		return nil, err
 	}
 	if fields == nil {
-		return nil, fmt.Errorf("decoding logfmt: %w", errNoFields)
+		return nil, errNoFields
 	}
 	return fields, nil
 }

@@ -68,7 +68,7 @@ func newRegex(o RegexOptions, _ Settings) (Parser, error) {
 	return &textParser{name: TypeRegex, decode: func(line []byte) (map[string]any, error) {
 		m := re.FindSubmatchIndex(line)
 		if m == nil {
-			return nil, fmt.Errorf("decoding regex: the value does not match %q", o.Pattern)
+			return nil, fmt.Errorf("the value does not match %q", o.Pattern)
 		}
 		fields := make(map[string]any, len(names)-1)
 		for i := 1; i < len(names); i++ {

@@ -5,11 +5,11 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"net/http"
 	"strconv"
 	"sync"
 	"time"
 
+	"github.com/sluicehq/sluice/transport/schemareg"
 	"github.com/twmb/franz-go/pkg/sr"
 )
 
@@ -107,20 +107,13 @@ func (c *registryCache[T]) forgetUnknown() {
 // notFoundWaits are the pauses before asking again for an unknown id.
 var notFoundWaits = []time.Duration{100 * time.Millisecond, 300 * time.Millisecond, time.Second}
 
-// notFound reports a 404 or 422 answer: what asking again will not change,
-// once the registry has caught up.
-func notFound(err error) bool {
-	var re *sr.ResponseError
-	return errors.As(err, &re) && (re.StatusCode == http.StatusNotFound || re.StatusCode == http.StatusUnprocessableEntity)
-}
-
 // registryError wraps an error of the registry client: an answer that
 // asking again will not change (404 not found, 422 unprocessable) stays as
 // it is, and the record is rejected; anything else (no answer, server
 // errors, authentication refused, rate limits, after the client's own
 // retries) means the registry could not be asked and wraps ErrUnavailable.
 func registryError(err error) error {
-	if notFound(err) {
+	if schemareg.NotFound(err) {
 		return err
 	}
 	return fmt.Errorf("%w: schema registry: %w", ErrUnavailable, err)
@@ -138,7 +131,7 @@ func fetchSchema(cl *sr.Client, id uint32, visit func(name, text string)) (sr.Sc
 	// schema just registered answers 404 for a moment, and a record a
 	// writer rejects must be rejected by whoever writes its round again.
 	for _, wait := range notFoundWaits {
-		if err == nil || !notFound(err) {
+		if err == nil || !schemareg.NotFound(err) {
 			break
 		}
 		select {

@@ -2,6 +2,7 @@ package parse
 
 import (
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/sluicehq/sluice/model"
@@ -25,7 +26,8 @@ var errNoFields = errors.New("no fields")
 
 // textParser is the Decoder of a text parser: decode reads a line into
 // fields, which must be strings the parser owns (copies: the record's
-// bytes may be reused).
+// bytes may be reused). Its errors are the rejection's reason, after
+// "decoding <name>: ".
 type textParser struct {
 	name   string
 	decode func(line []byte) (map[string]any, error)
@@ -38,7 +40,7 @@ func (p *textParser) Decode(rec *model.Record) error {
 	}
 	fields, err := p.decode(rec.Value)
 	if err != nil {
-		return err
+		return fmt.Errorf("decoding %s: %w", p.name, err)
 	}
 	rec.SetDecoded(fields)
 	return nil

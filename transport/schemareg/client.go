@@ -54,10 +54,11 @@ func New(cfg Config) (*sr.Client, error) {
 
 // NotFound reports whether err is the registry's answer that what was
 // asked for does not exist (HTTP 404: an unknown schema id, subject or
-// version), as opposed to a registry that could not be asked.
+// version; 422: one it cannot process), an answer asking again will not
+// change, as opposed to a registry that could not be asked.
 func NotFound(err error) bool {
 	var re *sr.ResponseError
-	return errors.As(err, &re) && re.StatusCode == http.StatusNotFound
+	return errors.As(err, &re) && (re.StatusCode == http.StatusNotFound || re.StatusCode == http.StatusUnprocessableEntity)
 }
 
 // retrying is an http.RoundTripper that tries GET and HEAD requests again
