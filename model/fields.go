@@ -85,15 +85,21 @@ func (r *Record) Field(path string) (any, bool) {
 	if err != nil {
 		return nil, false
 	}
-	keys := strings.Split(path, ".")
+	return Lookup(m, strings.Split(path, "."))
+}
+
+// Lookup returns the value at keys (a path split at its dots) in fields,
+// through nested objects, and whether it is there. Callers that look the
+// same path up in every record split it once.
+func Lookup(fields map[string]any, keys []string) (any, bool) {
 	for _, k := range keys[:len(keys)-1] {
-		next, ok := m[k].(map[string]any)
+		next, ok := fields[k].(map[string]any)
 		if !ok {
 			return nil, false
 		}
-		m = next
+		fields = next
 	}
-	v, ok := m[keys[len(keys)-1]]
+	v, ok := fields[keys[len(keys)-1]]
 	return v, ok
 }
 

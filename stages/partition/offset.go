@@ -67,8 +67,7 @@ func (p *offsetPartitioner) Dir(rec *model.Record) string {
 	if rec.Offset < 0 { // never from Kafka; floor all the same
 		first = floorTo(rec.Offset, p.size)
 	}
-	h := maphash.String(p.seed, rec.Topic) ^ uint64(uint32(rec.Partition))*0x9e3779b97f4a7c15
-	slot := &p.slots[(h*0x9e3779b97f4a7c15)>>(64-cacheBits)]
+	slot := &p.slots[slotOf(p.seed, rec.Topic, rec.Partition)]
 	if e := slot.Load(); e != nil && e.first == first && e.partition == rec.Partition && e.topic == rec.Topic {
 		return e.dir
 	}

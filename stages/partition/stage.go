@@ -155,8 +155,12 @@ func (s *Stage) fieldDir(rec *model.Record) string {
 }
 
 // slot returns the cache slot of topic/partition.
-func (s *Stage) slot(topic string, partition int32) uint64 {
-	h := maphash.String(s.seed, topic) ^ uint64(uint32(partition))*0x9e3779b97f4a7c15
+func (s *Stage) slot(topic string, partition int32) uint64 { return slotOf(s.seed, topic, partition) }
+
+// slotOf returns the index of topic/partition's slot in a cache of
+// 1<<cacheBits slots, hashed with seed.
+func slotOf(seed maphash.Seed, topic string, partition int32) uint64 {
+	h := maphash.String(seed, topic) ^ uint64(uint32(partition))*0x9e3779b97f4a7c15
 	return (h * 0x9e3779b97f4a7c15) >> (64 - cacheBits)
 }
 

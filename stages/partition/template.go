@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/sluicehq/sluice/model"
 )
 
 // ErrInvalidConfig is returned by New for a configuration it cannot use: an
@@ -189,7 +191,7 @@ func appendDir(b []byte, segs []segment, topic string, partition int32, t time.T
 		case fieldMinute:
 			b = append2(b, minute)
 		case fieldRecord:
-			v, ok := lookup(fields, s.path)
+			v, ok := model.Lookup(fields, s.path)
 			b = appendFieldValue(b, v, ok, s.text)
 		}
 	}
@@ -212,17 +214,4 @@ func appendYear(b []byte, year int) []byte {
 // append2 writes n, 0 to 99, with two digits.
 func append2(b []byte, n int) []byte {
 	return append(b, byte('0'+n/10), byte('0'+n%10))
-}
-
-// lookup returns the value at path in fields, and whether it is there.
-func lookup(fields map[string]any, path []string) (any, bool) {
-	for _, k := range path[:len(path)-1] {
-		next, ok := fields[k].(map[string]any)
-		if !ok {
-			return nil, false
-		}
-		fields = next
-	}
-	v, ok := fields[path[len(path)-1]]
-	return v, ok
 }
