@@ -2,7 +2,6 @@ package verify
 
 import (
 	"bufio"
-	"compress/gzip"
 	"context"
 	"errors"
 	"fmt"
@@ -12,7 +11,6 @@ import (
 
 	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/file"
-	"github.com/klauspost/compress/zstd"
 	"github.com/valyala/fastjson"
 
 	"github.com/sluicehq/sluice/stages/format"
@@ -162,22 +160,12 @@ func readParquet(ra parquet.ReaderAtSeeker, fn func(row) error) error {
 // readJSONL streams JSON lines, decoding only topic, partition and offset
 // (envelope lines), or the offset under offsetCol (typed lines).
 func readJSONL(r io.Reader, ext, offsetCol string, fn func(row) error) error {
-	switch ext {
-	case "jsonl.gz":
-		gz, err := gzip.NewReader(r)
-		if err != nil {
-			return fmt.Errorf("%w: %w", ErrCorrupt, err)
-		}
-		defer gz.Close()
-		r = gz
-	case "jsonl.zst":
-		zr, err := zstd.NewReader(r, zstd.WithDecoderConcurrency(1))
-		if err != nil {
-			return fmt.Errorf("%w: %w", ErrCorrupt, err)
-		}
-		defer zr.Close()
-		r = zr
+	rc, err := format.Decompress(r, format.CompressionOf(ext))
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrCorrupt, err)
 	}
+	defer rc.Close()
+	r = rc
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 64<<10), maxLine)
 	var p fastjson.Parser

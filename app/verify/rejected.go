@@ -2,14 +2,12 @@ package verify
 
 import (
 	"bufio"
-	"compress/gzip"
 	"context"
 	"fmt"
 	"io"
 	"slices"
 
-	"github.com/klauspost/compress/zstd"
-
+	"github.com/sluicehq/sluice/model"
 	"github.com/sluicehq/sluice/stages/commit"
 	"github.com/sluicehq/sluice/stages/deadletter"
 	"github.com/sluicehq/sluice/stages/format"
@@ -65,47 +63,38 @@ func checkDeadLetterFile(ctx context.Context, st objstore.Store, rj commit.Rejec
 		return fmt.Errorf("opening the dead-letter file %q: %w", rj.Key, err)
 	}
 	defer rc.Close()
-	var r io.Reader = rc
-	switch compression {
-	case format.CompressionGzip:
-		gz, err := gzip.NewReader(r)
-		if err != nil {
-			return fmt.Errorf("reading the dead-letter file %q: %w", rj.Key, err)
-		}
-		r = gz
-	case format.CompressionZstd:
-		zr, err := zstd.NewReader(r)
-		if err != nil {
-			return fmt.Errorf("reading the dead-letter file %q: %w", rj.Key, err)
-		}
-		defer zr.Close()
-		r = zr
+	r, err := format.Decompress(rc, compression)
+	if err != nil {
+		return fmt.Errorf("reading the dead-letter file %q: %w", rj.Key, err)
 	}
+	defer r.Close()
 	sc := bufio.NewScanner(r)
 	sc.Buffer(nil, 1<<30)
-	var want []int64
-	for _, x := range rj.Ranges {
-		for o := x.First; o <= x.Last && len(want) <= int(rj.Count); o++ {
-			want = append(want, o)
-		}
-	}
-	var got []int64
+	// The offsets, merged into ranges as they come (in order, each once),
+	// against the record's ranges: memory by ranges, not by records.
+	var got model.Offsets
+	lines := 0
 	for sc.Scan() {
+		lines++
 		rej, err := format.ParseRejection(sc.Bytes())
 		if err != nil {
-			return fmt.Errorf("reading the dead-letter file %q: line %d: %w", rj.Key, len(got)+1, err)
+			return fmt.Errorf("reading the dead-letter file %q: line %d: %w", rj.Key, lines, err)
 		}
 		if rej.Record.Topic != rj.Topic || rej.Record.Partition != rj.Partition {
 			return fmt.Errorf("the dead-letter file %q holds a record of %s/%d", rj.Key, rej.Record.Topic, rej.Record.Partition)
 		}
-		got = append(got, rej.Record.Offset)
+		if rs := got.Ranges(); len(rs) > 0 && rej.Record.Offset <= rs[len(rs)-1].Last {
+			return fmt.Errorf("the dead-letter file %q holds %d records, not exactly the %d rejected offsets its record lists",
+				rj.Key, lines, rj.Count)
+		}
+		got.Add(rej.Record.Offset)
 	}
 	if err := sc.Err(); err != nil {
 		return fmt.Errorf("reading the dead-letter file %q: %w", rj.Key, err)
 	}
-	if !slices.Equal(got, want) {
+	if !slices.Equal(got.Ranges(), rj.Ranges) {
 		return fmt.Errorf("the dead-letter file %q holds %d records, not exactly the %d rejected offsets its record lists",
-			rj.Key, len(got), rj.Count)
+			rj.Key, lines, rj.Count)
 	}
 	return nil
 }

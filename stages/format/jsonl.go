@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -44,6 +45,38 @@ func zstdLevel(level int) zstd.EncoderLevel {
 		return zstd.SpeedDefault
 	}
 	return zstd.EncoderLevelFromZstd(level)
+}
+
+// CompressionOf returns the compression a JSON-lines file's extension
+// ("jsonl.gz", ".jsonl.zst", "jsonl") names, for Decompress.
+func CompressionOf(ext string) string {
+	switch {
+	case strings.HasSuffix(ext, ".gz"):
+		return CompressionGzip
+	case strings.HasSuffix(ext, ".zst"):
+		return CompressionZstd
+	}
+	return CompressionNone
+}
+
+// Decompress returns the reader of what compression (CompressionGzip,
+// CompressionZstd, or CompressionNone and "" for none) wrote to r: JSON
+// lines and dead-letter files as sluice writes them. Close it when done
+// (it does not close r).
+func Decompress(r io.Reader, compression string) (io.ReadCloser, error) {
+	switch compression {
+	case CompressionGzip:
+		return gzip.NewReader(r)
+	case CompressionZstd:
+		zr, err := zstd.NewReader(r, zstd.WithDecoderConcurrency(1))
+		if err != nil {
+			return nil, err
+		}
+		return zr.IOReadCloser(), nil
+	case CompressionNone, "":
+		return io.NopCloser(r), nil
+	}
+	return nil, fmt.Errorf("%w: compression %q", ErrUnsupported, compression)
 }
 
 type nopCloser struct{ io.Writer }

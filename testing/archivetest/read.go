@@ -3,7 +3,6 @@ package archivetest
 import (
 	"bufio"
 	"bytes"
-	"compress/gzip"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -20,7 +19,6 @@ import (
 	"github.com/apache/arrow-go/v18/parquet/file"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 	"github.com/hamba/avro/v2/ocf"
-	"github.com/klauspost/compress/zstd"
 	"github.com/stretchr/testify/require"
 
 	"github.com/sluicehq/sluice/model"
@@ -232,18 +230,9 @@ func readAvro(t testing.TB, key string, data []byte) []Row {
 }
 
 func readJSONL(t testing.TB, key, ext string, data []byte) []Row {
-	var r io.Reader = bytes.NewReader(data)
-	switch ext {
-	case "jsonl.gz":
-		gz, err := gzip.NewReader(r)
-		require.NoError(t, err, key)
-		r = gz
-	case "jsonl.zst":
-		zr, err := zstd.NewReader(r)
-		require.NoError(t, err, key)
-		defer zr.Close()
-		r = zr
-	}
+	r, err := format.Decompress(bytes.NewReader(data), format.CompressionOf(ext))
+	require.NoError(t, err, key)
+	defer r.Close()
 	var rows []Row
 	sc := bufio.NewScanner(r)
 	sc.Buffer(nil, 64<<20)

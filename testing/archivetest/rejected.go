@@ -3,15 +3,12 @@ package archivetest
 import (
 	"bufio"
 	"cmp"
-	"compress/gzip"
 	"context"
-	"io"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
 
-	"github.com/klauspost/compress/zstd"
 	"github.com/stretchr/testify/require"
 
 	"github.com/sluicehq/sluice/model"
@@ -96,18 +93,9 @@ func readDeadLetter(t testing.TB, st objstore.Store, key, compression string) []
 	rc, err := st.Open(context.Background(), key)
 	require.NoError(t, err)
 	defer rc.Close()
-	var r io.Reader = rc
-	switch compression {
-	case format.CompressionGzip:
-		gz, err := gzip.NewReader(r)
-		require.NoError(t, err, key)
-		r = gz
-	case format.CompressionZstd:
-		zr, err := zstd.NewReader(r)
-		require.NoError(t, err, key)
-		defer zr.Close()
-		r = zr
-	}
+	r, err := format.Decompress(rc, compression)
+	require.NoError(t, err, key)
+	defer r.Close()
 	var out []model.Rejection
 	sc := bufio.NewScanner(r)
 	sc.Buffer(nil, 64<<20)
