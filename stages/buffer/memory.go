@@ -29,27 +29,37 @@ func (s *Stage) tryHold(n int64) bool {
 	}
 }
 
-// hold registers held records, so that Close frees them if nobody else does.
-func (s *Stage) hold(h *format.Held) {
+// releaser is what a sealed round holds in memory: its files' records
+// (*format.Held) or its dead-letter lines (*heldLines).
+type releaser interface{ Release() }
+
+// hold registers what a sealed round holds in memory, so that Close
+// releases it if nobody else does.
+func (s *Stage) hold(h releaser) {
 	s.holdsMu.Lock()
 	defer s.holdsMu.Unlock()
 	s.holds[h] = struct{}{}
 }
 
-// freed is called once held records are freed.
-func (s *Stage) freed(h *format.Held) {
-	s.held.Add(-h.Size())
+// unhold forgets h, released.
+func (s *Stage) unhold(h releaser) {
 	s.holdsMu.Lock()
 	defer s.holdsMu.Unlock()
 	delete(s.holds, h)
 }
 
-// releaseHolds releases every round's held records: at Close, the rounds
-// still on their way downstream will not be uploaded. An upload still
-// encoding some keeps them until it ends.
+// freed is called once held records are freed.
+func (s *Stage) freed(h *format.Held) {
+	s.held.Add(-h.Size())
+	s.unhold(h)
+}
+
+// releaseHolds releases what every sealed round holds in memory: at Close,
+// the rounds still on their way downstream will not be uploaded. An upload
+// still encoding some records keeps them until it ends.
 func (s *Stage) releaseHolds() {
 	s.holdsMu.Lock()
-	holds := make([]*format.Held, 0, len(s.holds))
+	holds := make([]releaser, 0, len(s.holds))
 	for h := range s.holds {
 		holds = append(holds, h)
 	}

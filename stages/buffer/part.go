@@ -204,17 +204,35 @@ func (p *part) passCut(ctx context.Context, s *Stage, offset int64) error {
 // filter extends the open round (opening one if there is none) over a
 // record a stage removed; the caller holds p.mu.
 func (p *part) filter(ctx context.Context, s *Stage, ts TopicSettings, offset int64) error {
-	if err := p.passCut(ctx, s, offset); err != nil {
+	r, err := p.roundAt(ctx, s, offset)
+	if err != nil {
 		return err
 	}
+	r.filtered.Add(offset)
+	return p.extended(ctx, s, ts, offset)
+}
+
+// roundAt returns the open round that offset, a record the round accounts
+// for without a row (filtered or rejected), extends: past the cut of a
+// pending round it seals that round first, and it opens one when there is
+// none. A round of such records only has no event time of its own: its
+// span starts with its first kept record, if any. The caller holds p.mu.
+func (p *part) roundAt(ctx context.Context, s *Stage, offset int64) (*round, error) {
+	if err := p.passCut(ctx, s, offset); err != nil {
+		return nil, err
+	}
 	if p.round == nil {
-		// A round of filtered records only has no event time of its own:
-		// its span starts with its first kept record, if any.
 		p.open(s, offset, time.Time{})
 	}
+	return p.round, nil
+}
+
+// extended ends the open round at offset, a record it accounts for without
+// a row, and seals it when its policy says it is due; the caller holds
+// p.mu.
+func (p *part) extended(ctx context.Context, s *Stage, ts TopicSettings, offset int64) error {
 	r := p.round
 	r.end = offset
-	r.filtered.Add(offset)
 	r.lastAppend = s.set.Now()
 	if trigger := p.due(s, ts.Policy); trigger != "" {
 		return p.seal(ctx, s, trigger)

@@ -8,9 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
-	"time"
 
-	"github.com/sluicehq/sluice/conf"
 	"github.com/sluicehq/sluice/model"
 	"github.com/sluicehq/sluice/stages/format"
 )
@@ -35,8 +33,9 @@ type deadLetter struct {
 	buf  []byte
 	file *os.File
 	path string
-	// records and bytes count every line and its bytes, written or not.
-	records, bytes int64
+	// bytes counts the bytes of every line, written or not (their number
+	// is the round's rejected offsets').
+	bytes int64
 }
 
 // batchExtras yields a batch's filtered offsets and rejected records in
@@ -88,15 +87,9 @@ func (s *Stage) passAllExtras(ctx context.Context, p *part, ts TopicSettings, e 
 // rejectRecord accounts for a rejected record and keeps it in the open
 // round's dead-letter lines; the caller holds p.mu.
 func (s *Stage) rejectRecord(ctx context.Context, p *part, ts TopicSettings, rej *model.Rejection) error {
-	rec := &rej.Record
-	size := int64(rec.Size())
-	p.stats.ConsumedBytes.Add(size)
-	if !s.admit(p, rec.Offset) {
-		return nil
-	}
-	if s.maxDisk > 0 && 2*size > s.maxDisk {
-		return fmt.Errorf("%w: rejected record %s/%d@%d has %s; buffer.max_disk (%s) must be at least twice the largest record",
-			ErrRecordTooLarge, rec.Topic, rec.Partition, rec.Offset, conf.ByteSize(size), conf.ByteSize(s.maxDisk))
+	size, ok, err := s.consume(p, &rej.Record, "rejected record")
+	if !ok || err != nil {
+		return err
 	}
 	if err := p.reject(ctx, s, ts, rej); err != nil {
 		return err
@@ -111,15 +104,10 @@ func (s *Stage) rejectRecord(ctx context.Context, p *part, ts TopicSettings, rej
 // rejected record and appends its dead-letter line; the caller holds p.mu.
 func (p *part) reject(ctx context.Context, s *Stage, ts TopicSettings, rej *model.Rejection) error {
 	offset := rej.Record.Offset
-	if err := p.passCut(ctx, s, offset); err != nil {
+	r, err := p.roundAt(ctx, s, offset)
+	if err != nil {
 		return err
 	}
-	if p.round == nil {
-		// Like a round of filtered records, one of rejected records has no
-		// event time of its own.
-		p.open(s, offset, time.Time{})
-	}
-	r := p.round
 	if r.dead == nil {
 		r.dead = &deadLetter{}
 	}
@@ -127,7 +115,6 @@ func (p *part) reject(ctx context.Context, s *Stage, ts TopicSettings, rej *mode
 	before := len(d.buf)
 	d.buf = format.AppendRejection(d.buf, rej)
 	n := int64(len(d.buf) - before)
-	d.records++
 	d.bytes += n
 	s.buffered.Add(n)
 	if len(d.buf) >= s.fileShare() {
@@ -136,13 +123,8 @@ func (p *part) reject(ctx context.Context, s *Stage, ts TopicSettings, rej *mode
 			return nil
 		}
 	}
-	r.end = offset
 	r.rejected.Add(offset)
-	r.lastAppend = s.set.Now()
-	if trigger := p.due(s, ts.Policy); trigger != "" {
-		return p.seal(ctx, s, trigger)
-	}
-	return nil
+	return p.extended(ctx, s, ts, offset)
 }
 
 // spillDeadLetter writes round r's pending dead-letter lines to its
@@ -188,11 +170,11 @@ func (p *part) sealDeadLetter(s *Stage, r *round, out *model.Round) error {
 	if d == nil {
 		return nil
 	}
-	out.DeadLetter = &model.DeadLetter{Records: d.records, Bytes: d.bytes}
+	out.DeadLetter = &model.DeadLetter{Records: out.Rejected, Bytes: d.bytes}
 	n := int64(len(d.buf))
 	if d.file == nil && s.tryHold(n) {
 		h := &heldLines{s: s, data: d.buf}
-		s.holdLines(h)
+		s.hold(h)
 		s.buffered.Add(-n)
 		out.DeadLetter.Held = h
 		d.buf = nil
@@ -238,34 +220,8 @@ func (h *heldLines) Lines() []byte { return h.data }
 func (h *heldLines) Release() {
 	h.once.Do(func() {
 		h.s.held.Add(-int64(len(h.data)))
-		h.s.holdsMu.Lock()
-		delete(h.s.lines, h)
-		h.s.holdsMu.Unlock()
+		h.s.unhold(h)
 	})
-}
-
-// holdLines registers held lines, so that Close releases them if nobody
-// else does.
-func (s *Stage) holdLines(h *heldLines) {
-	s.holdsMu.Lock()
-	defer s.holdsMu.Unlock()
-	if s.lines == nil {
-		s.lines = map[*heldLines]struct{}{}
-	}
-	s.lines[h] = struct{}{}
-}
-
-// releaseLines releases every sealed round's held lines (at Close).
-func (s *Stage) releaseLines() {
-	s.holdsMu.Lock()
-	lines := make([]*heldLines, 0, len(s.lines))
-	for h := range s.lines {
-		lines = append(lines, h)
-	}
-	s.holdsMu.Unlock()
-	for _, h := range lines {
-		h.Release()
-	}
 }
 
 // size returns the bytes of the dead-letter lines (0 for none).

@@ -70,8 +70,7 @@ type Stage struct {
 	buffered atomic.Int64 // bytes in Arrow builders, all files
 	held     atomic.Int64 // bytes held in memory by sealed rounds
 	holdsMu  sync.Mutex
-	holds    map[*format.Held]struct{} // held records not yet freed
-	lines    map[*heldLines]struct{}   // held dead-letter lines not yet released
+	holds    map[releaser]struct{} // held records and dead-letter lines not yet freed
 	// spillAtSeal makes every seal spill (tests of the disk bound).
 	spillAtSeal bool
 	rounds      atomic.Uint64 // rounds opened, numbering their spill dirs
@@ -118,7 +117,7 @@ func New(cfg Config, set Settings) (*Stage, error) {
 		cfg.MaxOpenFiles = 1000
 	}
 	return &Stage{cfg: cfg, set: set, parts: map[partKey]*part{}, lanes: map[string]*LaneStats{},
-		holds: map[*format.Held]struct{}{}, stopping: make(chan struct{})}, nil
+		holds: map[releaser]struct{}{}, stopping: make(chan struct{})}, nil
 }
 
 // Start takes the buffer directory (see Config.Dir): it creates it, or takes
@@ -169,7 +168,6 @@ func (s *Stage) Close() error {
 		p.mu.Unlock()
 	}
 	s.releaseHolds()
-	s.releaseLines()
 	if s.lock != nil {
 		err := unlockDir(s.lock)
 		s.lock = nil
@@ -330,14 +328,9 @@ func (s *Stage) Generation(topic string, partition int32) uint64 {
 
 // appendRecord adds one record; the caller holds p.mu.
 func (s *Stage) appendRecord(ctx context.Context, p *part, ts TopicSettings, rec *model.Record) error {
-	size := int64(rec.Size())
-	p.stats.ConsumedBytes.Add(size)
-	if !s.admit(p, rec.Offset) {
-		return nil
-	}
-	if s.maxDisk > 0 && 2*size > s.maxDisk {
-		return fmt.Errorf("%w: record %s/%d@%d has %s; buffer.max_disk (%s) must be at least twice the largest record",
-			ErrRecordTooLarge, rec.Topic, rec.Partition, rec.Offset, conf.ByteSize(size), conf.ByteSize(s.maxDisk))
+	size, ok, err := s.consume(p, rec, "record")
+	if !ok || err != nil {
+		return err
 	}
 	if err := p.append(ctx, s, ts, rec, rec.Path); err != nil {
 		return err
@@ -345,6 +338,23 @@ func (s *Stage) appendRecord(ctx context.Context, p *part, ts TopicSettings, rec
 	s.stats.Records.Add(1)
 	s.stats.Bytes.Add(size)
 	return nil
+}
+
+// consume counts a consumed record (kept or rejected: what is described
+// names it in errors) and reports its size and whether it belongs in a
+// round (admit); err says the record is larger than the disk bound allows.
+// The caller holds p.mu.
+func (s *Stage) consume(p *part, rec *model.Record, what string) (size int64, ok bool, err error) {
+	size = int64(rec.Size())
+	p.stats.ConsumedBytes.Add(size)
+	if !s.admit(p, rec.Offset) {
+		return size, false, nil
+	}
+	if s.maxDisk > 0 && 2*size > s.maxDisk {
+		return size, false, fmt.Errorf("%w: %s %s/%d@%d has %s; buffer.max_disk (%s) must be at least twice the largest record",
+			ErrRecordTooLarge, what, rec.Topic, rec.Partition, rec.Offset, conf.ByteSize(size), conf.ByteSize(s.maxDisk))
+	}
+	return size, true, nil
 }
 
 // skip accounts for a record a stage filtered out; the caller holds p.mu.
