@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/sluicehq/sluice/model"
+	"github.com/sluicehq/sluice/stages/deadletter"
 )
 
 // RejectedPrefix is where the records of rejected offsets live, relative
@@ -75,11 +76,11 @@ func DecodeRejected(key string, data []byte) (Rejected, error) {
 			return err
 		}
 		switch {
-		case rj.Destination == "bucket" && rj.Key == "":
+		case rj.Destination == deadletter.DestinationBucket && rj.Key == "":
 			return errors.New("destination bucket names no key")
-		case rj.Destination == "kafka" && rj.KafkaTopic == "":
+		case rj.Destination == deadletter.DestinationKafka && rj.KafkaTopic == "":
 			return errors.New("destination kafka names no topic")
-		case rj.Destination != "bucket" && rj.Destination != "kafka":
+		case rj.Destination != deadletter.DestinationBucket && rj.Destination != deadletter.DestinationKafka:
 			return fmt.Errorf("unknown destination %q", rj.Destination)
 		}
 		return nil

@@ -20,23 +20,39 @@ func (s *Stage) putFiltered(ctx context.Context, r *model.Round) error {
 		return nil
 	}
 	key := commit.FilteredKey(r.Topic, r.Partition, r.Start)
-	if r.KeepStored {
-		stored, err := s.stored(ctx, key)
-		if err != nil {
-			return err
-		}
-		if stored {
-			s.set.Logger.Warn("keeping the filtered offsets the pending round's earlier owner stored",
-				"lane", r.Lane(), "key", key)
-			return nil
-		}
+	if kept, err := s.keep(ctx, r, key, "keeping the filtered offsets the pending round's earlier owner stored"); kept || err != nil {
+		return err
 	}
 	data, err := f.Encode()
 	if err != nil {
 		return err
 	}
+	return s.putRecord(ctx, key, data)
+}
+
+// keep reports whether the object at key, one of r's, is to be kept as it
+// is: r completes a pending round of which Kafka no longer has every record
+// (r.KeepStored) and the object is there, written by the round's earlier
+// owner from all of them. It logs why, with msg ("" says nothing).
+func (s *Stage) keep(ctx context.Context, r *model.Round, key, msg string) (bool, error) {
+	if !r.KeepStored {
+		return false, nil
+	}
+	stored, err := s.stored(ctx, key)
+	if err != nil || !stored {
+		return false, err
+	}
+	if msg != "" {
+		s.set.Logger.Warn(msg, "lane", r.Lane(), "key", key)
+	}
+	return true, nil
+}
+
+// putRecord stores one of the round's small records (of filtered or
+// rejected offsets) at key, traced like a file.
+func (s *Stage) putRecord(ctx context.Context, key string, data []byte) error {
 	pctx, span := s.set.Tracer.StartPut(ctx, key)
-	err = s.putBytes(pctx, key, data)
+	err := s.putBytes(pctx, key, data)
 	if span.IsRecording() {
 		span.SetAttributes(telemetry.AttrFileBytes.Int64(int64(len(data))))
 	}

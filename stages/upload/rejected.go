@@ -63,26 +63,16 @@ func (s *Stage) putRejected(ctx context.Context, r *model.Round) error {
 		return err
 	}
 	rkey := commit.RejectedKey(r.Topic, r.Partition, r.Start)
-	if r.KeepStored {
-		if stored, err := s.stored(ctx, rkey); err != nil || stored {
-			return err
-		}
+	if kept, err := s.keep(ctx, r, rkey, ""); kept || err != nil {
+		return err
 	}
-	return s.putBytes(ctx, rkey, data)
+	return s.putRecord(ctx, rkey, data)
 }
 
 // putDeadLetter stores the round's dead-letter lines at key, compressed.
 func (s *Stage) putDeadLetter(ctx context.Context, r *model.Round, key, compression string) error {
-	if r.KeepStored {
-		stored, err := s.stored(ctx, key)
-		if err != nil {
-			return err
-		}
-		if stored {
-			s.set.Logger.Warn("keeping the rejected records the pending round's earlier owner stored",
-				"lane", r.Lane(), "key", key)
-			return nil
-		}
+	if kept, err := s.keep(ctx, r, key, "keeping the rejected records the pending round's earlier owner stored"); kept || err != nil {
+		return err
 	}
 	var n int64
 	pctx, span := s.set.Tracer.StartPut(ctx, key)

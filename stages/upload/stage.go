@@ -120,17 +120,13 @@ func (s *Stage) Upload(ctx context.Context, r *model.Round) (stored bool, err er
 		return false, err
 	}
 	for _, f := range r.Files {
-		if r.KeepStored {
-			stored, err := s.stored(ctx, f.Key)
-			if err != nil {
-				return false, err
-			}
-			if stored {
-				s.set.Logger.Warn("keeping the file the pending round's earlier owner stored: it holds records Kafka no longer has",
-					"lane", r.Lane(), "key", f.Key)
-				s.stats.Kept.Add(1)
-				continue
-			}
+		kept, err := s.keep(ctx, r, f.Key, "keeping the file the pending round's earlier owner stored: it holds records Kafka no longer has")
+		if err != nil {
+			return false, err
+		}
+		if kept {
+			s.stats.Kept.Add(1)
+			continue
 		}
 		pctx, span := s.set.Tracer.StartPut(ctx, f.Key)
 		n, err := s.put(pctx, r.Topic, f)
