@@ -32,24 +32,13 @@ type RecordPublisher struct {
 // NewRecordPublisher connects a publisher to cfg's brokers.
 func NewRecordPublisher(cfg Config, logger *slog.Logger) (*RecordPublisher, error) {
 	sc := wkafka.DefaultSaramaSyncPublisherConfig()
-	sc.ClientID = cfg.ClientID
-	if cfg.Version != "" {
-		v, err := sarama.ParseKafkaVersion(cfg.Version)
-		if err != nil {
-			return nil, fmt.Errorf("parsing kafka.version: %w", err)
-		}
-		sc.Version = v
-	}
-	if cfg.DialTimeout > 0 {
-		sc.Net.DialTimeout = cfg.DialTimeout
+	if err := applyClient(sc, cfg); err != nil {
+		return nil, err
 	}
 	sc.Producer.RequiredAcks = sarama.WaitForAll
 	// A rejected record was read from Kafka, so the brokers took it once:
 	// let them, not the client's 1 MB default, judge its size.
 	sc.Producer.MaxMessageBytes = int(sarama.MaxRequestSize) - 1024
-	if err := applySecurity(sc, cfg); err != nil {
-		return nil, err
-	}
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}

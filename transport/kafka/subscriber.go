@@ -30,13 +30,8 @@ var ErrUnknownTopic = errors.New("topic does not exist")
 // kafka.tls and kafka.sasl.
 func SaramaConfig(cfg Config) (*sarama.Config, error) {
 	sc := wkafka.DefaultSaramaSubscriberConfig()
-	sc.ClientID = cfg.ClientID
-	if cfg.Version != "" {
-		v, err := sarama.ParseKafkaVersion(cfg.Version)
-		if err != nil {
-			return nil, fmt.Errorf("parsing kafka.version: %w", err)
-		}
-		sc.Version = v
+	if err := applyClient(sc, cfg); err != nil {
+		return nil, err
 	}
 	if newStrategy, ok := assignors[cfg.Assignor]; ok {
 		sc.Consumer.Group.Rebalance.GroupStrategies = []sarama.BalanceStrategy{newStrategy()}
@@ -61,15 +56,26 @@ func SaramaConfig(cfg Config) (*sarama.Config, error) {
 	// timeout above it, as the Java client does (rebalance + 5s).
 	sc.Consumer.Group.Rebalance.Timeout = sc.Consumer.Group.Session.Timeout
 	sc.Net.ReadTimeout = max(sc.Net.ReadTimeout, sc.Consumer.Group.Rebalance.Timeout+10*time.Second)
+	sc.Metadata.Retry.Max = 3
+	sc.Metadata.Retry.Backoff = 250 * time.Millisecond
+	return sc, nil
+}
+
+// applyClient sets what every sarama client of sluice takes from the kafka
+// section: client id, protocol version, dial timeout, TLS and SASL.
+func applyClient(sc *sarama.Config, cfg Config) error {
+	sc.ClientID = cfg.ClientID
+	if cfg.Version != "" {
+		v, err := sarama.ParseKafkaVersion(cfg.Version)
+		if err != nil {
+			return fmt.Errorf("parsing kafka.version: %w", err)
+		}
+		sc.Version = v
+	}
 	if cfg.DialTimeout > 0 {
 		sc.Net.DialTimeout = cfg.DialTimeout
 	}
-	sc.Metadata.Retry.Max = 3
-	sc.Metadata.Retry.Backoff = 250 * time.Millisecond
-	if err := applySecurity(sc, cfg); err != nil {
-		return nil, err
-	}
-	return sc, nil
+	return applySecurity(sc, cfg)
 }
 
 // SubscriberSaramaConfig is SaramaConfig for the clients of the Subscriber.
