@@ -11,7 +11,6 @@ import (
 	"net"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -19,6 +18,7 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kfake"
 
+	"github.com/sluicehq/sluice/testing/cmd/internal/ready"
 	"github.com/sluicehq/sluice/testing/faults"
 )
 
@@ -74,7 +74,7 @@ func run(args []string, stderr io.Writer) int {
 		return exitRuntime
 	}
 	if opts.readyFile != "" {
-		if err := writeReady(opts.readyFile, addr); err != nil {
+		if err := ready.Write(opts.readyFile, []byte(addr)); err != nil {
 			cluster.Close()
 			_, _ = fmt.Fprintf(stderr, "kafkabroker: %v\n", err)
 			return exitRuntime
@@ -276,24 +276,4 @@ func clusterOpts(o options, addr *string, stderr io.Writer) []kfake.Opt {
 		}
 	}
 	return opts
-}
-
-// writeReady writes addr to path atomically, so a reader never sees a
-// partial address.
-func writeReady(path, addr string) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".ready-*")
-	if err != nil {
-		return fmt.Errorf("writing the ready file: %w", err)
-	}
-	_, werr := tmp.WriteString(addr)
-	cerr := tmp.Close()
-	if err := errors.Join(werr, cerr); err != nil {
-		_ = os.Remove(tmp.Name())
-		return fmt.Errorf("writing the ready file: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		_ = os.Remove(tmp.Name())
-		return fmt.Errorf("writing the ready file: %w", err)
-	}
-	return nil
 }

@@ -12,10 +12,10 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"syscall"
 	"time"
 
+	"github.com/sluicehq/sluice/testing/cmd/internal/ready"
 	"github.com/sluicehq/sluice/testing/faults"
 )
 
@@ -111,24 +111,10 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 	}
 }
 
-// writeReady writes r as JSON to path atomically.
 func writeReady(path string, r Ready) error {
 	data, err := json.Marshal(r)
 	if err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".ready-*")
-	if err != nil {
-		return err
-	}
-	_, werr := tmp.Write(data)
-	if err := errors.Join(werr, tmp.Close()); err != nil {
-		_ = os.Remove(tmp.Name())
-		return err
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		_ = os.Remove(tmp.Name())
-		return err
-	}
-	return nil
+	return ready.Write(path, data)
 }

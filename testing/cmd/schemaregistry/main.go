@@ -12,10 +12,10 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"syscall"
 	"time"
 
+	"github.com/sluicehq/sluice/testing/cmd/internal/ready"
 	"github.com/twmb/franz-go/pkg/sr/srfake"
 )
 
@@ -96,7 +96,7 @@ func serve(ctx context.Context, opts options, stdout, stderr io.Writer) error {
 	u := "http://" + ln.Addr().String()
 	_, _ = fmt.Fprintln(stdout, u)
 	if opts.readyFile != "" {
-		if err := writeReady(opts.readyFile, u); err != nil {
+		if err := ready.Write(opts.readyFile, []byte(u)); err != nil {
 			_ = srv.Close()
 			return err
 		}
@@ -114,24 +114,5 @@ func serve(ctx context.Context, opts options, stdout, stderr io.Writer) error {
 		_ = srv.Close()
 	}
 	<-served
-	return nil
-}
-
-// writeReady writes the URL to path atomically.
-func writeReady(path, u string) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".ready-*")
-	if err != nil {
-		return fmt.Errorf("writing the ready file: %w", err)
-	}
-	_, werr := tmp.WriteString(u)
-	cerr := tmp.Close()
-	if err := errors.Join(werr, cerr); err != nil {
-		_ = os.Remove(tmp.Name())
-		return fmt.Errorf("writing the ready file: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		_ = os.Remove(tmp.Name())
-		return fmt.Errorf("writing the ready file: %w", err)
-	}
 	return nil
 }
