@@ -32,31 +32,43 @@ const timestampLayout = "2006-01-02T15:04:05.000Z"
 //	                              a tombstone
 //	}
 func (c jsonCols) appendRow(b []byte, i int) []byte {
-	b = append(b, `{"topic":`...)
-	b = appendString(b, validUTF8(c.topic.Value(i)))
-	b = append(b, `,"partition":`...)
-	b = strconv.AppendInt(b, int64(c.partition.Value(i)), 10)
-	b = append(b, `,"offset":`...)
-	b = strconv.AppendInt(b, c.offset.Value(i), 10)
-	b = append(b, `,"timestamp":"`...)
-	b = time.UnixMilli(int64(c.timestamp.Value(i))).UTC().AppendFormat(b, timestampLayout)
-	b = append(b, `",`...)
+	b = appendHead(b, c.topic.Value(i), c.partition.Value(i), c.offset.Value(i), int64(c.timestamp.Value(i)))
 	b = appendText(b, "key", c.key, i)
 	b = append(b, `,"headers":[`...)
 	start, end := c.headers.ValueOffsets(i)
 	for j := int(start); j < int(end); j++ {
-		if j > int(start) {
-			b = append(b, ',')
-		}
-		b = append(b, `{"key":`...)
-		b = appendString(b, validUTF8(c.hdrKey.Value(j)))
-		b = append(b, ',')
-		b = appendText(b, "value", c.hdrValue, j)
-		b = append(b, '}')
+		b = appendHeader(b, j > int(start), c.hdrKey.Value(j), c.hdrValue.Value(j), c.hdrValue.IsNull(j))
 	}
 	b = append(b, "],"...)
 	b = appendValue(b, c.value, i)
 	return append(b, "}\n"...)
+}
+
+// appendHead opens a line with the record's topic, partition, offset and
+// timestamp (Unix milliseconds), through the comma after them: what JSON
+// lines and dead-letter lines begin with.
+func appendHead(b []byte, topic string, partition int32, offset, tsMillis int64) []byte {
+	b = append(b, `{"topic":`...)
+	b = appendString(b, validUTF8(topic))
+	b = append(b, `,"partition":`...)
+	b = strconv.AppendInt(b, int64(partition), 10)
+	b = append(b, `,"offset":`...)
+	b = strconv.AppendInt(b, offset, 10)
+	b = append(b, `,"timestamp":"`...)
+	b = time.UnixMilli(tsMillis).UTC().AppendFormat(b, timestampLayout)
+	return append(b, `",`...)
+}
+
+// appendHeader appends one header object (after a comma unless first).
+func appendHeader(b []byte, comma bool, key string, value []byte, null bool) []byte {
+	if comma {
+		b = append(b, ',')
+	}
+	b = append(b, `{"key":`...)
+	b = appendString(b, validUTF8(key))
+	b = append(b, ',')
+	b = appendTextBytes(b, "value", value, null)
+	return append(b, '}')
 }
 
 // appendText appends `"name":"text"`, `"name_base64":"..."` or `"name":null`.

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strconv"
 	"time"
 	"unicode/utf8"
 
@@ -32,26 +31,11 @@ var ErrBadRejection = errors.New("bad dead-letter line")
 // AppendRejection appends r as one dead-letter line and a newline.
 func AppendRejection(b []byte, r *model.Rejection) []byte {
 	rec := &r.Record
-	b = append(b, `{"topic":`...)
-	b = appendString(b, validUTF8(rec.Topic))
-	b = append(b, `,"partition":`...)
-	b = strconv.AppendInt(b, int64(rec.Partition), 10)
-	b = append(b, `,"offset":`...)
-	b = strconv.AppendInt(b, rec.Offset, 10)
-	b = append(b, `,"timestamp":"`...)
-	b = time.UnixMilli(rec.Timestamp.UnixMilli()).UTC().AppendFormat(b, timestampLayout)
-	b = append(b, `",`...)
+	b = appendHead(b, rec.Topic, rec.Partition, rec.Offset, rec.Timestamp.UnixMilli())
 	b = appendTextBytes(b, "key", rec.Key, rec.Key == nil)
 	b = append(b, `,"headers":[`...)
 	for j, h := range rec.Headers {
-		if j > 0 {
-			b = append(b, ',')
-		}
-		b = append(b, `{"key":`...)
-		b = appendString(b, validUTF8(h.Key))
-		b = append(b, ',')
-		b = appendTextBytes(b, "value", h.Value, h.Value == nil)
-		b = append(b, '}')
+		b = appendHeader(b, j > 0, h.Key, h.Value, h.Value == nil)
 	}
 	b = append(b, "],"...)
 	b = appendValueBytes(b, rec.Value, rec.Value == nil)
