@@ -71,11 +71,51 @@ type Settings struct {
 // object is a listed data object, or a round's record of filtered offsets
 // (filtered: name then holds its topic, partition and round start).
 type object struct {
-	key      string
-	size     int64
-	name     Name
-	filtered bool
-	rejected bool // a round's record of rejected offsets
+	key  string
+	size int64
+	name Name
+	kind objectKind
+}
+
+// objectKind is what an object holds.
+type objectKind int
+
+const (
+	dataObject     objectKind = iota // records (a data file)
+	filteredObject                   // a round's record of filtered offsets
+	rejectedObject                   // a round's record of rejected offsets
+)
+
+// offsetRecords are the rounds' records of offsets a verify reads beside
+// the data objects: where they live, how their keys read, and the finding
+// a key that does not read gives.
+var offsetRecords = []struct {
+	kind   objectKind
+	prefix string
+	parse  func(key string) (topic string, partition int32, start int64, ok bool)
+	bad    string
+}{
+	{filteredObject, commit.FilteredPrefix, commit.ParseFilteredKey, KindFilteredBad},
+	{rejectedObject, commit.RejectedPrefix, commit.ParseRejectedKey, KindRejectedBad},
+}
+
+// read reads o and returns what merges its findings into the lanes and the
+// report, which the caller does under its lock.
+func (o object) read(ctx context.Context, st objstore.Store, tmpDir, offsetCol string) func(*laneSet, *Report) {
+	switch o.kind {
+	case rejectedObject:
+		rr := readRejected(ctx, st, o)
+		return func(ls *laneSet, _ *Report) { ls.addRejected(o, rr) }
+	case filteredObject:
+		f, err := readFiltered(ctx, st, o)
+		return func(ls *laneSet, _ *Report) { ls.addFiltered(o, f, err) }
+	}
+	sum := readObject(ctx, st, o, tmpDir, offsetCol)
+	return func(ls *laneSet, rep *Report) {
+		ls.add(o, sum)
+		rep.Objects++
+		rep.Bytes += o.size
+	}
 }
 
 // Run verifies the store and returns the report. An error means the
@@ -100,28 +140,18 @@ func Run(ctx context.Context, cfg Config, set Settings) (*Report, error) {
 	var objs []object
 	var total int64
 	err := set.Store.List(ctx, "", func(o objstore.Object) error {
-		if strings.HasPrefix(o.Key, commit.FilteredPrefix) {
-			topic, p, start, ok := commit.ParseFilteredKey(o.Key)
-			switch {
-			case !ok:
-				rep.Findings = append(rep.Findings, Finding{Severity: SeverityViolation, Kind: KindFilteredBad,
-					Message: fmt.Sprintf("%q is not named %s<topic>/<partition>/<20-digit offset>.json", o.Key, commit.FilteredPrefix),
-					Keys:    []string{o.Key}})
-			case want(topic):
-				objs = append(objs, object{key: o.Key, size: o.Size, name: Name{Topic: topic, Partition: p, Start: start}, filtered: true})
-				total += o.Size
+		for _, rec := range offsetRecords {
+			if !strings.HasPrefix(o.Key, rec.prefix) {
+				continue
 			}
-			return nil
-		}
-		if strings.HasPrefix(o.Key, commit.RejectedPrefix) {
-			topic, p, start, ok := commit.ParseRejectedKey(o.Key)
+			topic, p, start, ok := rec.parse(o.Key)
 			switch {
 			case !ok:
-				rep.Findings = append(rep.Findings, Finding{Severity: SeverityViolation, Kind: KindRejectedBad,
-					Message: fmt.Sprintf("%q is not named %s<topic>/<partition>/<20-digit offset>.json", o.Key, commit.RejectedPrefix),
+				rep.Findings = append(rep.Findings, Finding{Severity: SeverityViolation, Kind: rec.bad,
+					Message: fmt.Sprintf("%q is not named %s<topic>/<partition>/<20-digit offset>.json", o.Key, rec.prefix),
 					Keys:    []string{o.Key}})
 			case want(topic):
-				objs = append(objs, object{key: o.Key, size: o.Size, name: Name{Topic: topic, Partition: p, Start: start}, rejected: true})
+				objs = append(objs, object{key: o.Key, size: o.Size, name: Name{Topic: topic, Partition: p, Start: start}, kind: rec.kind})
 				total += o.Size
 			}
 			return nil
@@ -156,41 +186,13 @@ func Run(ctx context.Context, cfg Config, set Settings) (*Report, error) {
 	g.SetLimit(cfg.Concurrency)
 	for _, o := range objs {
 		g.Go(func() error {
-			if o.rejected {
-				rr := readRejected(gctx, set.Store, o)
-				if err := gctx.Err(); err != nil {
-					return err
-				}
-				mu.Lock()
-				defer mu.Unlock()
-				lanes.addRejected(o, rr)
-				if set.Progress != nil {
-					set.Progress.Advance(o.size)
-				}
-				return nil
-			}
-			if o.filtered {
-				f, err := readFiltered(gctx, set.Store, o)
-				if err := gctx.Err(); err != nil {
-					return err
-				}
-				mu.Lock()
-				defer mu.Unlock()
-				lanes.addFiltered(o, f, err)
-				if set.Progress != nil {
-					set.Progress.Advance(o.size)
-				}
-				return nil
-			}
-			sum := readObject(gctx, set.Store, o, set.TempDir, cfg.offsetColumn(o.name.Topic))
+			merge := o.read(gctx, set.Store, set.TempDir, cfg.offsetColumn(o.name.Topic))
 			if err := gctx.Err(); err != nil {
 				return err
 			}
 			mu.Lock()
 			defer mu.Unlock()
-			lanes.add(o, sum)
-			rep.Objects++
-			rep.Bytes += o.size
+			merge(lanes, rep)
 			if set.Progress != nil {
 				set.Progress.Advance(o.size)
 			}
