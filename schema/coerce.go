@@ -12,12 +12,14 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sluicehq/sluice/model"
+
 	"github.com/valyala/fastjson"
 )
 
 // ErrNotObject is returned (wrapped) by FromJSON for a value that is not a
-// JSON object.
-var ErrNotObject = errors.New("value is not a JSON object")
+// JSON object: model.ErrNotObject, what Record.Fields says of one.
+var ErrNotObject = model.ErrNotObject
 
 // parsers and arenas are pooled per call: Declared is shared by every
 // partition's goroutine.

@@ -343,13 +343,13 @@ func fileKey(dir string, schema *model.Schema) string {
 	return dir + "\x00" + schema.ID
 }
 
+// defaultLayouts are the layouts of topics whose settings name none.
+var defaultLayouts = format.NewLayouts(format.Columns{})
+
 // layoutFor is the layout of a topic's files of records with schema.
 func layoutFor(ts TopicSettings, schema *model.Schema) (*format.Layout, error) {
 	if ts.Layouts == nil {
-		if schema != nil {
-			return nil, fmt.Errorf("a record of schema %s for a topic without typed files", schema.ID)
-		}
-		return format.NewLayout(format.Columns{}, nil)
+		return defaultLayouts.For(schema)
 	}
 	return ts.Layouts.For(schema)
 }

@@ -33,7 +33,7 @@ type TopicSettings struct {
 	// Extension is the output file extension (".parquet").
 	Extension string
 	// Layouts gives the columns of the topic's files per schema; nil means
-	// every file has the envelope layout.
+	// the default columns (format.DefaultColumns, binary values).
 	Layouts *format.Layouts
 }
 

@@ -93,27 +93,26 @@ func (g *Guard) Check(b *model.Batch) error {
 	rej := b.Rejected
 	for i := range b.Records {
 		for ; len(rej) > 0 && rej[0].Record.Offset < b.Records[i].Offset; rej = rej[1:] {
-			if g.crossed(w, true) {
+			if w.push(true, g.cfg.Window); g.full(w) {
 				return g.ratioError(w, b)
 			}
 		}
 		w.push(false, g.cfg.Window)
 	}
 	for ; len(rej) > 0; rej = rej[1:] {
-		if g.crossed(w, true) {
+		if w.push(true, g.cfg.Window); g.full(w) {
 			return g.ratioError(w, b)
 		}
 	}
-	if w.filled == g.cfg.Window && float64(w.rejected) >= g.cfg.MaxRatio*float64(g.cfg.Window) {
+	if g.full(w) {
 		return g.ratioError(w, b) // the window filled up with this batch
 	}
 	return nil
 }
 
-// crossed pushes a rejected record and reports whether the window, full,
-// holds at least MaxRatio of them.
-func (g *Guard) crossed(w *window, rejected bool) bool {
-	w.push(rejected, g.cfg.Window)
+// full reports whether the window is full and holds at least MaxRatio of
+// rejected records.
+func (g *Guard) full(w *window) bool {
 	return w.filled == g.cfg.Window && float64(w.rejected) >= g.cfg.MaxRatio*float64(g.cfg.Window)
 }
 
