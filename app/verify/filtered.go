@@ -77,30 +77,8 @@ func (s *laneSet) settle() {
 // says its first offset is a record).
 func (ln *lane) settle() {
 	ln.covered = ln.runs.clone()
-	var both []Range
-	var n int64
-	for _, r := range ln.filtered.Ranges() {
-		for _, o := range ln.covered.Add(r.Start, r.End) {
-			both = append(both, o)
-			n += o.Len()
-		}
-	}
-	if n > 0 {
-		span := Range{both[0].Start, both[len(both)-1].End}
-		var keys []string
-		for _, r := range both {
-			keys = append(keys, keysOver(ln.filteredObjs, r)...)
-			keys = append(keys, keysOver(ln.objects, r)...)
-		}
-		slices.Sort(keys)
-		shown, more := both[:min(len(both), maxLostRuns)], ""
-		if len(both) > len(shown) {
-			more = ", ..."
-		}
-		ln.violation(KindFilteredStored, &span, slices.Compact(keys),
-			"%d offsets are recorded as filtered and stored in an object too (%s%s)", n, joinRanges(shown), more)
-	}
-	ln.settleRejected()
+	ln.cover(&ln.filtered, KindFilteredStored, "filtered and stored in an object too", ln.filteredObjs, ln.objects)
+	ln.cover(&ln.rejected, KindRejectedStored, "dead-lettered and stored (or filtered) too", ln.rejectedObjs, ln.objects, ln.filteredObjs)
 	ln.gaps = ln.covered.Gaps()
 	if ln.covered.Empty() {
 		return
@@ -136,4 +114,34 @@ func (ln *lane) checkFilteredRound(rd *round) {
 		ln.violation(KindFilteredBad, &r, rd.keys, "round %d..%d (as its record of filtered or rejected offsets says) has files holding offsets %s",
 			rd.start, rd.end, r)
 	}
+}
+
+// cover adds the offsets of runs to those accounted for (ln.covered) and
+// reports, as kind, those accounted for already, naming the objects of objs
+// over them: offsets recorded as what.
+func (ln *lane) cover(runs *Runs, kind, what string, objs ...[]objRange) {
+	var both []Range
+	var n int64
+	for _, r := range runs.Ranges() {
+		for _, o := range ln.covered.Add(r.Start, r.End) {
+			both = append(both, o)
+			n += o.Len()
+		}
+	}
+	if n == 0 {
+		return
+	}
+	span := Range{both[0].Start, both[len(both)-1].End}
+	var keys []string
+	for _, r := range both {
+		for _, os := range objs {
+			keys = append(keys, keysOver(os, r)...)
+		}
+	}
+	slices.Sort(keys)
+	shown, more := both[:min(len(both), maxLostRuns)], ""
+	if len(both) > len(shown) {
+		more = ", ..."
+	}
+	ln.violation(kind, &span, slices.Compact(keys), "%d offsets are recorded as %s (%s%s)", n, what, joinRanges(shown), more)
 }

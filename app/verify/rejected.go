@@ -129,37 +129,6 @@ func (s *laneSet) addRejected(o object, rr rejectedRead) {
 	rd.keys = append(rd.keys, o.key)
 }
 
-// settleRejected adds the lane's dead-lettered offsets to the offsets
-// accounted for (ln.covered, stored or filtered so far), reporting those
-// also stored or filtered.
-func (ln *lane) settleRejected() {
-	var both []Range
-	var n int64
-	for _, r := range ln.rejected.Ranges() {
-		for _, o := range ln.covered.Add(r.Start, r.End) {
-			both = append(both, o)
-			n += o.Len()
-		}
-	}
-	if n == 0 {
-		return
-	}
-	span := Range{both[0].Start, both[len(both)-1].End}
-	var keys []string
-	for _, r := range both {
-		keys = append(keys, keysOver(ln.rejectedObjs, r)...)
-		keys = append(keys, keysOver(ln.objects, r)...)
-		keys = append(keys, keysOver(ln.filteredObjs, r)...)
-	}
-	slices.Sort(keys)
-	shown, more := both[:min(len(both), maxLostRuns)], ""
-	if len(both) > len(shown) {
-		more = ", ..."
-	}
-	ln.violation(KindRejectedStored, &span, slices.Compact(keys),
-		"%d offsets are recorded as dead-lettered and stored (or filtered) too (%s%s)", n, joinRanges(shown), more)
-}
-
 // droppedCover reports whether every offset lo..hi is recorded as filtered
 // or dead-lettered.
 func (ln *lane) droppedCover(lo, hi int64) bool {
